@@ -1,0 +1,24 @@
+//! The case model: what a member organization submits ([`SubmittedCase`], the contract in
+//! `spec/case.schema.json`), what a peer may see of it ([`SharedView`], the contract in
+//! `spec/SHARED-VIEW.md`), and the typed vocabulary both share.
+
+mod ids;
+mod shared;
+mod submitted;
+mod validate;
+mod vocab;
+
+pub use ids::{CaseId, OrgId, UserId};
+pub use shared::{
+    AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
+    SharedPatient, SharedResolution, SharedReview, SharedView, Timeline,
+};
+pub use submitted::{
+    Address, Communication, Event, Facility, ImprovementAction, Patient, Person, Resolution,
+    Review, SubmittedCase,
+};
+pub use validate::{parse_case, FieldError, ParseError, MAX_BODY_BYTES};
+pub use vocab::{
+    ActionStatus, ActionStrength, Apology, Category, Compensation, ContributingFactor, Harm,
+    ReviewMethod, Setting, Sex, StandardOfCare,
+};
