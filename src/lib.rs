@@ -9,3 +9,7 @@
 
 pub mod case;
 pub mod redaction;
+pub mod audit;
+pub mod auth;
+pub mod seal;
+pub mod store;

@@ -4,6 +4,7 @@
 
 mod ids;
 mod shared;
+mod status;
 mod submitted;
 mod validate;
 mod vocab;
@@ -13,6 +14,7 @@ pub use shared::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
     SharedPatient, SharedResolution, SharedReview, SharedView, Timeline,
 };
+pub use status::CaseStatus;
 pub use submitted::{
     Address, Communication, Event, Facility, ImprovementAction, Patient, Person, Resolution,
     Review, SubmittedCase,

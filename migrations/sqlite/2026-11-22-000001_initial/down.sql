@@ -1,0 +1,9 @@
+DROP TABLE index_changes;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE manual_redactions;
+DROP TABLE sealed_originals;
+DROP TABLE cases;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

@@ -1,0 +1,496 @@
+//! Cases: submission (with replacement of a returned case), the curation workflow,
+//! withdrawal, reads, and the change log search indexes follow.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{audit_head, cases, index_changes, manual_redactions, sealed_originals};
+use super::{append_audit, now, Store, StoreError};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::case::{CaseId, CaseStatus, OrgId, SharedView, UserId};
+use crate::seal::{RefDigest, SealedOriginal};
+
+/// A case ready to store: its shared view (with `id` set), the pipeline's report, the
+/// sealed original.
+pub struct NewCase<'a> {
+    pub org: OrgId,
+    pub ref_digest: &'a RefDigest,
+    pub view: &'a SharedView,
+    pub report_json: &'a str,
+    pub sealed: &'a SealedOriginal,
+    pub actor: &'a str,
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// A new case, in review.
+    Created(CaseId),
+    /// The organization's returned case with the same number, replaced and back in review.
+    Replaced(CaseId),
+    /// The organization already has a case with that number that is not returned.
+    Duplicate(CaseId),
+}
+
+/// A stored case.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub id: CaseId,
+    pub org: OrgId,
+    pub status: CaseStatus,
+    pub view: SharedView,
+    pub report_json: String,
+    pub return_comment: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One row of a case list.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CaseSummary {
+    #[schema(value_type = String)]
+    pub id: CaseId,
+    pub status: CaseStatus,
+    pub rule_set_version: String,
+    pub year: i32,
+    pub category: crate::case::Category,
+    pub harm: crate::case::Harm,
+    #[schema(value_type = String)]
+    pub created_at: NaiveDateTime,
+    #[schema(value_type = String)]
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only this organization's cases.
+    pub org: Option<OrgId>,
+    pub status: Option<CaseStatus>,
+    pub ref_digest: Option<RefDigest>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A change a search index applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    Publish,
+    Withdraw,
+}
+
+impl ChangeOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeOp::Publish => "publish",
+            ChangeOp::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// One row of the change log.
+#[derive(Debug, Clone)]
+pub struct IndexChangeRow {
+    pub seq: i64,
+    pub case_id: CaseId,
+    pub op: ChangeOp,
+}
+
+type CaseRow = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+fn case_id(raw: String) -> Result<CaseId, StoreError> {
+    CaseId::try_from(raw).map_err(StoreError::Corrupt)
+}
+
+fn status(raw: &str) -> Result<CaseStatus, StoreError> {
+    CaseStatus::parse(raw).ok_or_else(|| StoreError::Corrupt("unknown case status".into()))
+}
+
+fn parse_view(raw: &str) -> Result<SharedView, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("shared view: {e}")))
+}
+
+fn view_json(view: &SharedView) -> Result<String, StoreError> {
+    serde_json::to_string(view).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Takes the write lock first, so that a transaction that reads and then writes never
+/// has to upgrade its lock (SQLite) and concurrent writers queue on the chain head.
+fn lock(conn: &mut super::DbConnection) -> Result<(), StoreError> {
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::seq.eq(audit_head::seq))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn load_case(conn: &mut super::DbConnection, id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
+    let row: Option<CaseRow> = cases::table
+        .filter(cases::id.eq(id.as_str()))
+        .select((
+            cases::id,
+            cases::org_id,
+            cases::status,
+            cases::shared_view,
+            cases::report,
+            cases::return_comment,
+            cases::created_at,
+            cases::updated_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, org, st, view, report_json, return_comment, created_at, updated_at)) = row else {
+        return Ok(None);
+    };
+    let status = status(&st)?;
+    if status == CaseStatus::Withdrawn {
+        return Ok(None);
+    }
+    Ok(Some(CaseRecord {
+        id: case_id(id)?,
+        org: OrgId::new(org),
+        status,
+        view: parse_view(&view)?,
+        report_json,
+        return_comment,
+        created_at,
+        updated_at,
+    }))
+}
+
+fn record_change(conn: &mut super::DbConnection, id: &CaseId, op: ChangeOp) -> Result<(), StoreError> {
+    diesel::insert_into(index_changes::table)
+        .values((
+            index_changes::case_id.eq(id.as_str()),
+            index_changes::op.eq(op.as_str()),
+            index_changes::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores a submitted case in one transaction: ciphertext, shared view, status
+    /// `in_review`, audit entry. A returned case with the same number is replaced; any
+    /// other existing case with that number is reported as a duplicate.
+    pub fn submit_case(&self, new: NewCase<'_>) -> Result<SubmitOutcome, StoreError> {
+        let id = new
+            .view
+            .id
+            .clone()
+            .ok_or_else(|| StoreError::Corrupt("a stored shared view needs its id".into()))?;
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            lock(c)?;
+            let existing: Option<(String, String)> = cases::table
+                .filter(cases::org_id.eq(new.org.get()))
+                .filter(cases::ref_digest.eq(new.ref_digest.as_str()))
+                .select((cases::id, cases::status))
+                .first(c)
+                .optional()?;
+            let t = now();
+            if let Some((existing_id, st)) = existing {
+                let existing_id = case_id(existing_id)?;
+                if status(&st)? != CaseStatus::Returned {
+                    return Ok(SubmitOutcome::Duplicate(existing_id));
+                }
+                let mut view = new.view.clone();
+                view.id = Some(existing_id.clone());
+                diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
+                    .set((
+                        cases::status.eq(CaseStatus::InReview.as_str()),
+                        cases::rule_set_version.eq(&view.redaction.rule_set_version),
+                        cases::shared_view.eq(view_json(&view)?),
+                        cases::report.eq(new.report_json),
+                        cases::return_comment.eq(None::<String>),
+                        cases::updated_at.eq(t),
+                    ))
+                    .execute(c)?;
+                diesel::delete(manual_redactions::table.filter(manual_redactions::case_id.eq(existing_id.as_str())))
+                    .execute(c)?;
+                diesel::update(sealed_originals::table.filter(sealed_originals::case_id.eq(existing_id.as_str())))
+                    .set(sealed_originals::ciphertext.eq(new.sealed.as_bytes()))
+                    .execute(c)?;
+                append_audit(
+                    c,
+                    &AuditEvent::new(new.actor, AuditAction::Replace, Some(existing_id.to_string())),
+                )?;
+                return Ok(SubmitOutcome::Replaced(existing_id));
+            }
+            diesel::insert_into(cases::table)
+                .values((
+                    cases::id.eq(id.as_str()),
+                    cases::org_id.eq(new.org.get()),
+                    cases::ref_digest.eq(new.ref_digest.as_str()),
+                    cases::status.eq(CaseStatus::InReview.as_str()),
+                    cases::rule_set_version.eq(&new.view.redaction.rule_set_version),
+                    cases::shared_view.eq(view_json(new.view)?),
+                    cases::report.eq(new.report_json),
+                    cases::created_at.eq(t),
+                    cases::updated_at.eq(t),
+                ))
+                .execute(c)?;
+            diesel::insert_into(sealed_originals::table)
+                .values((
+                    sealed_originals::case_id.eq(id.as_str()),
+                    sealed_originals::ciphertext.eq(new.sealed.as_bytes()),
+                ))
+                .execute(c)?;
+            append_audit(c, &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())))?;
+            Ok(SubmitOutcome::Created(id.clone()))
+        })
+    }
+
+    /// A case that is not withdrawn.
+    pub fn case(&self, id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        load_case(&mut conn, id)
+    }
+
+    /// Cases by filter, newest first (withdrawn cases never).
+    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut conn = self.conn()?;
+        let mut query = cases::table
+            .filter(cases::status.ne(CaseStatus::Withdrawn.as_str()))
+            .select((
+                cases::id,
+                cases::status,
+                cases::rule_set_version,
+                cases::shared_view,
+                cases::created_at,
+                cases::updated_at,
+            ))
+            .order((cases::created_at.desc(), cases::id.asc()))
+            .limit(filter.limit.clamp(1, 1000))
+            .offset(filter.offset.max(0))
+            .into_boxed();
+        if let Some(org) = filter.org {
+            query = query.filter(cases::org_id.eq(org.get()));
+        }
+        if let Some(st) = filter.status {
+            query = query.filter(cases::status.eq(st.as_str()));
+        }
+        if let Some(d) = &filter.ref_digest {
+            query = query.filter(cases::ref_digest.eq(d.as_str().to_owned()));
+        }
+        let rows: Vec<(String, String, String, String, NaiveDateTime, NaiveDateTime)> =
+            query.load(&mut *conn)?;
+        rows.into_iter()
+            .map(|(id, st, rule_set_version, view, created_at, updated_at)| {
+                let view = parse_view(&view)?;
+                Ok(CaseSummary {
+                    id: case_id(id)?,
+                    status: status(&st)?,
+                    rule_set_version,
+                    year: view.event.year,
+                    category: view.event.category,
+                    harm: view.event.harm,
+                    created_at,
+                    updated_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves a case from one of `from` to `to`, with its audit entry, and for a
+    /// publication its change-log row, in one transaction.
+    pub fn transition(
+        &self,
+        id: &CaseId,
+        from: &[CaseStatus],
+        to: CaseStatus,
+        comment: Option<&str>,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            lock(c)?;
+            let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
+            if !from.contains(&current.status) {
+                return Err(StoreError::InvalidTransition {
+                    from: current.status.as_str(),
+                    to: to.as_str(),
+                });
+            }
+            diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
+                .set((
+                    cases::status.eq(to.as_str()),
+                    cases::return_comment.eq(comment),
+                    cases::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            if to == CaseStatus::Published {
+                record_change(c, id, ChangeOp::Publish)?;
+            }
+            append_audit(c, event)
+        })
+    }
+
+    /// Applies a curator's manual redaction to every occurrence in a case under review;
+    /// records field, placeholder and count (never the text) and audits it. Returns how
+    /// many occurrences were replaced.
+    pub fn add_manual_redaction(
+        &self,
+        id: &CaseId,
+        field: &str,
+        text: &str,
+        placeholder: &str,
+        by: UserId,
+        event: &AuditEvent,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            lock(c)?;
+            let mut current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
+            if current.status != CaseStatus::InReview {
+                return Err(StoreError::InvalidTransition {
+                    from: current.status.as_str(),
+                    to: "redacted by hand",
+                });
+            }
+            let replaced = current.view.replace_everywhere(text, placeholder);
+            current.view.redaction.manual += 1;
+            diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
+                .set((
+                    cases::shared_view.eq(view_json(&current.view)?),
+                    cases::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            diesel::insert_into(manual_redactions::table)
+                .values((
+                    manual_redactions::case_id.eq(id.as_str()),
+                    manual_redactions::field.eq(field),
+                    manual_redactions::placeholder.eq(placeholder),
+                    manual_redactions::replaced.eq(i32::try_from(replaced).unwrap_or(i32::MAX)),
+                    manual_redactions::created_by.eq(by.get()),
+                    manual_redactions::created_at.eq(now()),
+                ))
+                .execute(c)?;
+            append_audit(c, event)?;
+            Ok(replaced)
+        })
+    }
+
+    /// Withdraws a case: destroys its ciphertext and shared view (the row stays as a
+    /// tombstone with no content), frees its number, removes it from the indexes through
+    /// the change log, audited, in one transaction.
+    pub fn withdraw(&self, id: &CaseId, event: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            lock(c)?;
+            let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
+            diesel::delete(sealed_originals::table.filter(sealed_originals::case_id.eq(id.as_str())))
+                .execute(c)?;
+            diesel::delete(manual_redactions::table.filter(manual_redactions::case_id.eq(id.as_str())))
+                .execute(c)?;
+            diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
+                .set((
+                    cases::status.eq(CaseStatus::Withdrawn.as_str()),
+                    cases::shared_view.eq(""),
+                    cases::report.eq(""),
+                    cases::return_comment.eq(None::<String>),
+                    cases::ref_digest.eq(format!("withdrawn:{id}")),
+                    cases::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            if current.status == CaseStatus::Published {
+                record_change(c, id, ChangeOp::Withdraw)?;
+            }
+            append_audit(c, event)
+        })
+    }
+
+    /// The ciphertext of a case's original.
+    pub fn sealed_original(&self, id: &CaseId) -> Result<Option<SealedOriginal>, StoreError> {
+        let mut conn = self.conn()?;
+        let bytes: Option<Vec<u8>> = sealed_originals::table
+            .filter(sealed_originals::case_id.eq(id.as_str()))
+            .select(sealed_originals::ciphertext)
+            .first(&mut *conn)
+            .optional()?;
+        Ok(bytes.map(SealedOriginal::from_bytes))
+    }
+
+    /// Change-log rows after `seq`, oldest first.
+    pub fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<IndexChangeRow>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(i64, String, String)> = index_changes::table
+            .filter(index_changes::seq.gt(seq))
+            .order(index_changes::seq.asc())
+            .limit(limit)
+            .select((index_changes::seq, index_changes::case_id, index_changes::op))
+            .load(&mut *conn)?;
+        rows.into_iter()
+            .map(|(seq, id, op)| {
+                let op = match op.as_str() {
+                    "publish" => ChangeOp::Publish,
+                    "withdraw" => ChangeOp::Withdraw,
+                    _ => return Err(StoreError::Corrupt("unknown change-log operation".into())),
+                };
+                Ok(IndexChangeRow {
+                    seq,
+                    case_id: case_id(id)?,
+                    op,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest change-log sequence (0 when empty).
+    pub fn last_change_seq(&self) -> Result<i64, StoreError> {
+        let mut conn = self.conn()?;
+        let seq: Option<i64> = index_changes::table
+            .select(diesel::dsl::max(index_changes::seq))
+            .first(&mut *conn)?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// The shared views of those of `ids` that are published now.
+    pub fn published_views(&self, ids: &[CaseId]) -> Result<Vec<SharedView>, StoreError> {
+        let mut conn = self.conn()?;
+        let ids: Vec<&str> = ids.iter().map(CaseId::as_str).collect();
+        let rows: Vec<String> = cases::table
+            .filter(cases::id.eq_any(ids))
+            .filter(cases::status.eq(CaseStatus::Published.as_str()))
+            .select(cases::shared_view)
+            .load(&mut *conn)?;
+        rows.iter().map(|v| parse_view(v)).collect()
+    }
+
+    /// Published shared views in id order after `after`, for a rebuild.
+    pub fn published_page(
+        &self,
+        after: Option<&CaseId>,
+        limit: i64,
+    ) -> Result<Vec<SharedView>, StoreError> {
+        let mut conn = self.conn()?;
+        let mut query = cases::table
+            .filter(cases::status.eq(CaseStatus::Published.as_str()))
+            .order(cases::id.asc())
+            .limit(limit)
+            .select(cases::shared_view)
+            .into_boxed();
+        if let Some(after) = after {
+            query = query.filter(cases::id.gt(after.as_str().to_owned()));
+        }
+        let rows: Vec<String> = query.load(&mut *conn)?;
+        rows.iter().map(|v| parse_view(v)).collect()
+    }
+
+    /// How many cases are published.
+    pub fn published_count(&self) -> Result<i64, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(cases::table
+            .filter(cases::status.eq(CaseStatus::Published.as_str()))
+            .count()
+            .get_result(&mut *conn)?)
+    }
+}

@@ -1,0 +1,185 @@
+//! The store: organizations, users, tokens, cases (shared view + status), sealed
+//! originals, the audit log and the change log that search indexes follow.
+//!
+//! One code path for SQLite and PostgreSQL (diesel `MultiConnection`). Every state change
+//! of a case is one transaction together with its audit entry and, for publication and
+//! withdrawal, its change-log row. All calls block: run them off the async executor.
+
+mod cases;
+mod connection;
+mod schema;
+mod users;
+
+use chrono::{NaiveDateTime, Timelike};
+use diesel::prelude::*;
+
+use crate::audit::{self, AuditEntry, AuditEvent};
+pub use cases::{CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome};
+pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
+pub use users::{OrgRecord, UserRecord};
+
+/// What went wrong in the store. Messages never contain case content.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("a case in status {from} cannot be {to}")]
+    InvalidTransition { from: &'static str, to: &'static str },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+impl From<diesel::ConnectionError> for StoreError {
+    fn from(e: diesel::ConnectionError) -> Self {
+        StoreError::Connect(e.to_string())
+    }
+}
+
+/// A handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+/// Now, at the precision both engines keep (microseconds).
+pub(crate) fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+impl Store {
+    /// Connects, runs the migrations and builds a pool.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        if let Some(path) = url.sqlite_path() {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() && !parent.exists() {
+                    return Err(StoreError::Config(format!(
+                        "the directory of the database {} does not exist (run `safetable init`)",
+                        parent.display()
+                    )));
+                }
+            }
+        }
+        let mut conn = url.connect()?;
+        url.migrate(&mut conn)?;
+        drop(conn);
+        let size = match url.backend() {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = connection::pool(url.clone(), size)?;
+        Ok(Store { pool, url })
+    }
+
+    /// The engine in use.
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub(crate) fn conn(
+        &self,
+    ) -> Result<diesel::r2d2::PooledConnection<connection::Manager>, StoreError> {
+        self.pool.get().map_err(|e| StoreError::Connect(e.to_string()))
+    }
+
+    /// Whether the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+
+    /// Appends one audit entry in its own transaction.
+    pub fn audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction(|c| append_audit(c, event))
+    }
+
+    /// The whole audit log in order, and its recorded head.
+    pub fn audit_log(&self) -> Result<(Vec<AuditEntry>, (i64, String)), StoreError> {
+        use schema::{audit_head, audit_log};
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            let rows: Vec<(i64, NaiveDateTime, String, String, Option<String>, String, String, String)> =
+                audit_log::table.order(audit_log::seq.asc()).load(c)?;
+            let head: (i64, String) = audit_head::table
+                .filter(audit_head::id.eq(1))
+                .select((audit_head::seq, audit_head::hash))
+                .first(c)?;
+            let entries = rows
+                .into_iter()
+                .map(|(seq, at, actor, action, subject, detail, prev_hash, hash)| AuditEntry {
+                    seq,
+                    at,
+                    actor,
+                    action,
+                    subject,
+                    detail,
+                    prev_hash,
+                    hash,
+                })
+                .collect();
+            Ok((entries, head))
+        })
+    }
+}
+
+/// Appends an audit entry inside the caller's transaction. The first statement takes the
+/// write lock on the chain head (a row lock on PostgreSQL, the database write lock on
+/// SQLite), so that concurrent appends are serialized and the chain stays linear.
+pub(crate) fn append_audit(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), StoreError> {
+    use schema::{audit_head, audit_log};
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::seq.eq(audit_head::seq))
+        .execute(conn)?;
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    let seq = head_seq + 1;
+    let at = now();
+    let action = event.action.as_str();
+    let detail = event.detail.to_string();
+    let hash = audit::entry_hash(
+        &head_hash,
+        seq,
+        &at,
+        &event.actor,
+        action,
+        event.subject.as_deref(),
+        &detail,
+    );
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::seq.eq(seq),
+            audit_log::at.eq(at),
+            audit_log::actor.eq(&event.actor),
+            audit_log::action.eq(action),
+            audit_log::subject.eq(event.subject.as_deref()),
+            audit_log::detail.eq(&detail),
+            audit_log::prev_hash.eq(&head_hash),
+            audit_log::hash.eq(&hash),
+        ))
+        .execute(conn)?;
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash)))
+        .execute(conn)?;
+    Ok(())
+}

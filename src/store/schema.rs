@@ -1,0 +1,109 @@
+// The one schema for both backends (SQLite and PostgreSQL): only types common to both.
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        org_id -> BigInt,
+        roles -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        org_id -> BigInt,
+        ref_digest -> Text,
+        status -> Text,
+        rule_set_version -> Text,
+        shared_view -> Text,
+        report -> Text,
+        return_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sealed_originals (case_id) {
+        case_id -> Text,
+        ciphertext -> Binary,
+    }
+}
+
+diesel::table! {
+    manual_redactions (id) {
+        id -> BigInt,
+        case_id -> Text,
+        field -> Text,
+        placeholder -> Text,
+        replaced -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Nullable<Text>,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    index_changes (seq) {
+        seq -> BigInt,
+        case_id -> Text,
+        op -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> organizations (org_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(cases -> organizations (org_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    api_tokens,
+    cases,
+    sealed_originals,
+    manual_redactions,
+    audit_log,
+    audit_head,
+    index_changes,
+);
