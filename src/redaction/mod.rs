@@ -126,3 +126,46 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
         },
     }
 }
+
+/// How a `safetable redact` run went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamOutcome {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines that failed validation (each became `{"error": …}`).
+    pub errors: u64,
+}
+
+/// Streams JSON Lines of submitted cases to JSON Lines of shared views, one output line
+/// per input line, in order, in constant memory. A line that fails validation becomes
+/// `{"error": "…"}` naming the field path, never its content.
+pub fn redact_stream<R: std::io::BufRead, W: std::io::Write>(
+    mut input: R,
+    mut output: W,
+    rules: &RuleSet,
+) -> std::io::Result<StreamOutcome> {
+    let mut outcome = StreamOutcome::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        outcome.lines += 1;
+        let body = line.strip_suffix(b"\n").unwrap_or(&line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        match crate::case::parse_case(body) {
+            Ok(case) => {
+                let redacted = redact(&case, rules);
+                serde_json::to_writer(&mut output, &redacted.view)?;
+            }
+            Err(e) => {
+                outcome.errors += 1;
+                serde_json::to_writer(&mut output, &serde_json::json!({ "error": e.to_string() }))?;
+            }
+        }
+        output.write_all(b"\n")?;
+    }
+    output.flush()?;
+    Ok(outcome)
+}

@@ -19,6 +19,8 @@ pub struct NewCase<'a> {
     pub report_json: &'a str,
     pub sealed: &'a SealedOriginal,
     pub actor: &'a str,
+    /// Publish at once (a curator loading cases already reviewed elsewhere).
+    pub publish: bool,
 }
 
 /// What a submission did.
@@ -223,14 +225,29 @@ impl Store {
                     c,
                     &AuditEvent::new(new.actor, AuditAction::Replace, Some(existing_id.to_string())),
                 )?;
+                if new.publish {
+                    diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
+                        .set(cases::status.eq(CaseStatus::Published.as_str()))
+                        .execute(c)?;
+                    record_change(c, &existing_id, ChangeOp::Publish)?;
+                    append_audit(
+                        c,
+                        &AuditEvent::new(new.actor, AuditAction::Publish, Some(existing_id.to_string())),
+                    )?;
+                }
                 return Ok(SubmitOutcome::Replaced(existing_id));
             }
+            let initial = if new.publish {
+                CaseStatus::Published
+            } else {
+                CaseStatus::InReview
+            };
             diesel::insert_into(cases::table)
                 .values((
                     cases::id.eq(id.as_str()),
                     cases::org_id.eq(new.org.get()),
                     cases::ref_digest.eq(new.ref_digest.as_str()),
-                    cases::status.eq(CaseStatus::InReview.as_str()),
+                    cases::status.eq(initial.as_str()),
                     cases::rule_set_version.eq(&new.view.redaction.rule_set_version),
                     cases::shared_view.eq(view_json(new.view)?),
                     cases::report.eq(new.report_json),
@@ -245,6 +262,10 @@ impl Store {
                 ))
                 .execute(c)?;
             append_audit(c, &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())))?;
+            if new.publish {
+                record_change(c, &id, ChangeOp::Publish)?;
+                append_audit(c, &AuditEvent::new(new.actor, AuditAction::Publish, Some(id.to_string())))?;
+            }
             Ok(SubmitOutcome::Created(id.clone()))
         })
     }

@@ -183,3 +183,20 @@ pub(crate) fn append_audit(conn: &mut DbConnection, event: &AuditEvent) -> Resul
         .execute(conn)?;
     Ok(())
 }
+
+impl Store {
+    /// SQLite only: a consistent copy of the live database (`VACUUM INTO`).
+    pub fn backup_into(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend() != Backend::Sqlite {
+            return Err(StoreError::Config("backup_into is for SQLite".into()));
+        }
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Config("the backup path is not valid UTF-8".into()))?;
+        let mut conn = self.conn()?;
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(dest)
+            .execute(&mut *conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,202 @@
+//! `safetable import FILE.jsonl --org ORG`: bulk contribution with a progress bar.
+//!
+//! The CPU-bound part (validate, redact, seal) runs on every core; storing is one
+//! transaction per case, in file order. Idempotent on (organization, external_ref): a
+//! case already present is reported, not stored twice.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::CliError;
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::repository::{Prepared, Repository};
+use crate::store::SubmitOutcome;
+
+const CHUNK: usize = 512;
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub lines: u64,
+    pub created: u64,
+    pub replaced: u64,
+    pub already_present: u64,
+    pub rejected: u64,
+}
+
+/// Runs the import.
+pub fn import(
+    settings: &Settings,
+    file: &Path,
+    org: &str,
+    publish: bool,
+    ids_out: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let repo = Repository::open(settings)?;
+    let org = repo
+        .store
+        .org_by_name(org)?
+        .ok_or_else(|| CliError(format!("no organization named {org}")))?;
+    let input = std::fs::File::open(file)
+        .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let ids_path: PathBuf = ids_out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{}.ids.tsv", file.display())));
+    let mut ids = std::io::BufWriter::new(create_private(&ids_path)?);
+    writeln!(ids, "external_ref\tid\toutcome")?;
+
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let mut summary = ImportSummary::default();
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let workers = settings.workers.max(1);
+    let actor = "cli";
+    loop {
+        let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK);
+        let mut bytes = 0u64;
+        while chunk.len() < CHUNK {
+            let mut line = Vec::new();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            summary.lines += 1;
+            while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                line.pop();
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            chunk.push((summary.lines, line));
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let prepared = prepare_parallel(&repo, org.id, &chunk, workers);
+        for ((line_no, _), result) in chunk.iter().zip(prepared) {
+            let result = result.and_then(|(reference, p)| {
+                repo.store_prepared(&p, actor, publish).map(|o| (reference, o))
+            });
+            match result {
+                Ok((reference, outcome)) => {
+                    let (id, word) = match outcome {
+                        SubmitOutcome::Created(id) => {
+                            summary.created += 1;
+                            (id, "created")
+                        }
+                        SubmitOutcome::Replaced(id) => {
+                            summary.replaced += 1;
+                            (id, "replaced")
+                        }
+                        SubmitOutcome::Duplicate(id) => {
+                            summary.already_present += 1;
+                            (id, "already-present")
+                        }
+                    };
+                    writeln!(ids, "{}\t{id}\t{word}", reference.replace(['\t', '\n'], " "))?;
+                }
+                Err(AppError::Internal(detail)) => {
+                    return Err(CliError(format!("line {line_no}: internal error: {detail}")))
+                }
+                Err(e) => {
+                    summary.rejected += 1;
+                    bar.suspend(|| eprintln!("line {line_no}: rejected: {e}"));
+                }
+            }
+        }
+        bar.inc(bytes);
+    }
+    ids.flush()?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} lines: {} created, {} replaced, {} already present, {} rejected{} in {:.1} s ({:.0} cases/s)",
+        summary.lines,
+        summary.created,
+        summary.replaced,
+        summary.already_present,
+        summary.rejected,
+        if publish { ", published" } else { "" },
+        secs,
+        (summary.created + summary.replaced) as f64 / secs.max(1e-9),
+    );
+    println!(
+        "external_ref → id pairs: {} (keep it with your organization's records; it is not kept here)",
+        ids_path.display()
+    );
+    Ok(if summary.rejected > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+type PrepResult = Result<(String, Prepared), AppError>;
+
+/// Validates, redacts and seals a chunk on `workers` threads, keeping file order.
+fn prepare_parallel(
+    repo: &Repository,
+    org: crate::case::OrgId,
+    chunk: &[(u64, Vec<u8>)],
+    workers: usize,
+) -> Vec<PrepResult> {
+    let per = chunk.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per.max(1))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, line)| {
+                            let p = repo.prepare(org, line)?;
+                            let reference = external_ref(line);
+                            Ok((reference, p))
+                        })
+                        .collect::<Vec<PrepResult>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(AppError::Internal("a worker failed".into()))])
+            })
+            .collect()
+    })
+}
+
+/// The external_ref of a line already validated.
+fn external_ref(line: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Ref {
+        external_ref: String,
+    }
+    serde_json::from_slice::<Ref>(line)
+        .map(|r| r.external_ref)
+        .unwrap_or_default()
+}
+
+fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,202 @@
+//! The `safetable` command line (spec/API.md): one function per command, each a thin
+//! layer over the library.
+
+mod admin;
+mod import;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+/// safetable: the repository behind a Patient Safety Organization's safe tables.
+#[derive(Parser)]
+#[command(name = "safetable", version, about)]
+pub struct Cli {
+    /// Data directory (database, keys, index).
+    #[arg(long, global = true, env = "SAFETABLE_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// Configuration file (default: safetable.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// See it working: synthetic cases, one user per role, the server.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// How many synthetic cases to load.
+        #[arg(long, default_value_t = 200)]
+        cases: usize,
+    },
+    /// Create the data directory, the database, the pseudonym key and, unless custodian
+    /// recipients are configured, a custodian identity to move off the server.
+    Init,
+    /// Run the web service.
+    Serve {
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// The pure pipeline: cases as JSON Lines on stdin, shared views on stdout.
+    Redact {
+        /// Rule directory (default: the rules built into the binary, from redaction-rules/).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Bulk contribution from a JSON Lines file.
+    Import {
+        file: PathBuf,
+        /// The contributing organization (its name).
+        #[arg(long)]
+        org: String,
+        /// Publish at once (cases already reviewed by PSO staff elsewhere).
+        #[arg(long)]
+        publish: bool,
+        /// Where to write the `external_ref → id` pairs (default: FILE.ids.tsv).
+        #[arg(long)]
+        ids_out: Option<PathBuf>,
+    },
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Break-glass access to sealed originals.
+    Original {
+        #[command(subcommand)]
+        command: OriginalCommand,
+    },
+    /// A consistent online copy of the SQLite database.
+    Backup {
+        /// Destination file (must not exist).
+        dest: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create a member organization.
+    Add { name: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints a one-time password.
+    Add {
+        email: String,
+        #[arg(long)]
+        org: String,
+        /// curator, contributor, member, faculty (comma-separated).
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user, alone on the last line.
+    Create { email: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum OriginalCommand {
+    /// Decrypt one original with a custodian identity (audited).
+    Decrypt {
+        case_id: String,
+        #[arg(long)]
+        identity: PathBuf,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// A command failure: the message for the operator.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(CliError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let settings = || Settings::load(&cli.data_dir, cli.config.as_deref());
+    match cli.command {
+        Command::Redact { rules } => admin::redact(rules.as_deref()),
+        Command::Init => admin::init(&settings()?).map(|_| ExitCode::SUCCESS),
+        Command::Demo { .. } | Command::Serve { .. } | Command::Reindex => {
+            Err(CliError("the search index is not built into this binary yet".into()))
+        }
+        Command::Import {
+            file,
+            org,
+            publish,
+            ids_out,
+        } => import::import(&settings()?, &file, &org, publish, ids_out.as_deref()),
+        Command::Org {
+            command: OrgCommand::Add { name },
+        } => admin::org_add(&settings()?, &name),
+        Command::User {
+            command: UserCommand::Add { email, org, role },
+        } => admin::user_add(&settings()?, &email, &org, &role),
+        Command::Token {
+            command: TokenCommand::Create { email },
+        } => admin::token_create(&settings()?, &email),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => admin::audit_verify(&settings()?),
+        Command::Original {
+            command:
+                OriginalCommand::Decrypt {
+                    case_id,
+                    identity,
+                    reason,
+                },
+        } => admin::original_decrypt(&settings()?, &case_id, &identity, &reason),
+        Command::Backup { dest } => admin::backup(&settings()?, &dest),
+    }
+}

@@ -1,0 +1,145 @@
+//! `serve`, `demo` and `reindex`: the commands that open the search index.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::CliError;
+use crate::auth::Roles;
+use crate::config::Settings;
+use crate::follow::Follower;
+use crate::index::{IndexChange, IndexSettings, SearchIndex};
+use crate::repository::Repository;
+use crate::seal::{self, ApiToken};
+use crate::store::SubmitOutcome;
+use crate::web::Application;
+
+/// How often a server looks at the change log for publications made elsewhere.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+fn open_index(settings: &Settings) -> Result<Arc<SearchIndex>, CliError> {
+    std::fs::create_dir_all(&settings.index_dir)?;
+    Ok(Arc::new(SearchIndex::open(&settings.index_dir, &IndexSettings::embedded())?))
+}
+
+/// `safetable serve`.
+pub fn serve(settings: Settings) -> Result<ExitCode, CliError> {
+    if settings.generated_identity_file().exists() {
+        tracing::warn!(
+            path = %settings.generated_identity_file().display(),
+            "a custodian identity file sits in the data directory: move it off the server"
+        );
+    }
+    let repo = Repository::open(&settings)?;
+    run_server(&settings, repo, &settings.bind)
+}
+
+fn run_server(settings: &Settings, repo: Repository, bind: &str) -> Result<ExitCode, CliError> {
+    let index = open_index(settings)?;
+    let follower = Follower::spawn(repo.store.clone(), index.clone(), FOLLOW_INTERVAL);
+    let app = Application::build(bind, settings.workers, repo, index, follower.nudger())
+        .map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
+    let port = app.port();
+    tracing::info!(port, "serving");
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    println!("safetable is listening on http://{host}:{port}/api/v1/healthz");
+    actix_web::rt::System::new().block_on(app.into_server())?;
+    follower.stop();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `safetable reindex`: clears the index and rebuilds it from the published cases.
+pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
+    let repo = Repository::open(settings)?;
+    let index = open_index(settings)?;
+    let store = &repo.store;
+    // Position first: changes made while rebuilding are replayed by the follower.
+    let position = store.last_change_seq()?;
+    let total = store.published_count()?;
+    index.clear()?;
+    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(0));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut after = None;
+    loop {
+        let page = store.published_page(after.as_ref(), 1000)?;
+        let Some(last) = page.last().and_then(|v| v.id.clone()) else {
+            break;
+        };
+        let n = page.len() as u64;
+        let changes: Vec<IndexChange> = page.into_iter().map(IndexChange::Upsert).collect();
+        index.apply(&changes, position)?;
+        bar.inc(n);
+        after = Some(last);
+    }
+    bar.finish_and_clear();
+    index.apply(&[], position)?;
+    store.audit(&crate::audit::AuditEvent::new(
+        "cli",
+        crate::audit::AuditAction::Reindex,
+        None,
+    ))?;
+    println!("reindexed {} published cases", index.doc_count());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `safetable demo`: a throw-away data directory with synthetic cases and one user per
+/// role, then the server.
+pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
+    if !settings.data_dir.join("safetable.db").exists() && settings.database_url.starts_with("sqlite") {
+        super::admin::init(&settings)?;
+    }
+    let repo = Repository::open(&settings)?;
+    let store = &repo.store;
+    let org = match store.org_by_name("Demo Health System")? {
+        Some(org) => org,
+        None => store.create_org("Demo Health System", "demo")?,
+    };
+    if store.published_count()? == 0 {
+        let started = std::time::Instant::now();
+        let mut published = 0;
+        for (i, case) in crate::demo::synthetic_cases(cases, 7).enumerate() {
+            let body = serde_json::to_vec(&case)?;
+            let prepared = repo.prepare(org.id, &body)?;
+            // Most cases published, a few left in review for the curator.
+            let publish = i % 10 != 0;
+            if let SubmitOutcome::Created(_) = repo.store_prepared(&prepared, "demo", publish)? {
+                published += usize::from(publish);
+            }
+        }
+        println!(
+            "loaded {cases} synthetic cases ({published} published) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("demo users (one per role); API tokens are new on every start:");
+    for role in ["curator", "contributor", "member", "faculty"] {
+        let email = format!("{role}@demo.invalid");
+        let user = match store.user_by_email(&email)? {
+            Some(u) => u,
+            None => {
+                let password = seal::generate_password();
+                store.create_user(
+                    &email,
+                    org.id,
+                    &Roles::parse(role).map_err(CliError)?,
+                    &seal::hash_password(&password),
+                    "demo",
+                )?;
+                println!("  {email}  password {password}");
+                store
+                    .user_by_email(&email)?
+                    .ok_or_else(|| CliError("demo user vanished".into()))?
+            }
+        };
+        let token = ApiToken::generate();
+        store.create_token(user.id, &token.hash(), "demo")?;
+        println!("  {role:<12} token {}", token.reveal());
+    }
+    println!("try:  curl -H 'Authorization: Bearer <member token>' 'http://{bind}/api/v1/search?q=heparin'");
+    run_server(&settings, repo.clone(), bind)
+}

@@ -1,0 +1,127 @@
+//! Settings: a TOML file (`--config`, else `safetable.toml` in the working directory if
+//! present), then `SAFETABLE_*` environment variables, then defaults for the embedded
+//! mode under the data directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file form; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    bind: Option<String>,
+    /// age X25519 recipients (`age1…`) of the PSO custodians.
+    custodian_recipients: Option<Vec<String>>,
+    rules_dir: Option<PathBuf>,
+    index_dir: Option<PathBuf>,
+    workers: Option<usize>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub bind: String,
+    /// Recipients from the configuration; when empty, `recipients.txt` in the data
+    /// directory (written by `init`) is used.
+    pub custodian_recipients: Vec<String>,
+    pub rules_dir: Option<PathBuf>,
+    pub index_dir: PathBuf,
+    pub workers: usize,
+}
+
+/// A configuration problem, naming the file or variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Resolves settings for a data directory and an optional configuration file.
+    pub fn load(data_dir: &Path, config: Option<&Path>) -> Result<Self, ConfigError> {
+        let default_file = Path::new("safetable.toml");
+        let path = match config {
+            Some(p) => Some(p.to_path_buf()),
+            None if default_file.exists() => Some(default_file.to_path_buf()),
+            None => None,
+        };
+        let file: FileSettings = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("{}: {}", p.display(), e.message())))?
+            }
+            None => FileSettings::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let database_url = env("SAFETABLE_DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("safetable.db").display()));
+        let bind = env("SAFETABLE_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let custodian_recipients = match env("SAFETABLE_RECIPIENTS") {
+            Some(list) => list.split(',').map(|s| s.trim().to_owned()).collect(),
+            None => file.custodian_recipients.unwrap_or_default(),
+        };
+        let workers = match env("SAFETABLE_WORKERS") {
+            Some(w) => w
+                .parse()
+                .map_err(|_| ConfigError("SAFETABLE_WORKERS must be a whole number".into()))?,
+            None => file.workers.unwrap_or_else(|| {
+                std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+            }),
+        };
+        Ok(Settings {
+            data_dir: data_dir.to_path_buf(),
+            database_url,
+            bind,
+            custodian_recipients,
+            rules_dir: env("SAFETABLE_RULES_DIR").map(PathBuf::from).or(file.rules_dir),
+            index_dir: env("SAFETABLE_INDEX_DIR")
+                .map(PathBuf::from)
+                .or(file.index_dir)
+                .unwrap_or_else(|| data_dir.join("index")),
+            workers: workers.max(1),
+        })
+    }
+
+    /// Where `init` writes the generated custodian recipient.
+    pub fn recipients_file(&self) -> PathBuf {
+        self.data_dir.join("recipients.txt")
+    }
+
+    /// Where `init` writes a generated custodian identity (to be moved off the server).
+    pub fn generated_identity_file(&self) -> PathBuf {
+        self.data_dir.join("custodian-identity.txt")
+    }
+
+    /// The pseudonym key file.
+    pub fn pseudonym_key_file(&self) -> PathBuf {
+        self.data_dir.join("pseudonym.key")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_live_under_the_data_dir_and_files_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::load(dir.path(), Some(&dir.path().join("missing.toml")));
+        assert!(s.unwrap_err().to_string().contains("missing.toml"));
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, "bind = \"127.0.0.1:9\"\nworkers = 3\n").unwrap();
+        let s = Settings::load(dir.path(), Some(&cfg)).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:9");
+        assert_eq!(s.workers, 3);
+        assert!(s.database_url.ends_with("safetable.db"));
+        assert_eq!(s.index_dir, dir.path().join("index"));
+        std::fs::write(&cfg, "colour = \"blue\"\n").unwrap();
+        assert!(Settings::load(dir.path(), Some(&cfg)).unwrap_err().to_string().contains("colour"));
+    }
+}

@@ -1,0 +1,129 @@
+//! The one table from error to HTTP status and code. Messages shown to callers never
+//! contain case content; internal details go to the log, not to the response.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::case::{FieldError, ParseError};
+use crate::store::StoreError;
+
+/// An error as the API reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("authentication required: send Authorization: Bearer TOKEN")]
+    Unauthenticated,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{message}")]
+    Schema {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("the service is not available: {0}")]
+    Unavailable(String),
+    /// The detail is logged; the caller sees a fixed message.
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: `malformed`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// `too_large`, `schema`, `bad_query`, `unavailable`, `internal`.
+    pub error: &'static str,
+    pub message: String,
+    /// For `schema`: each field path and what was expected.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    /// The code and status, in one place.
+    pub fn code(&self) -> (&'static str, StatusCode) {
+        match self {
+            AppError::Malformed(_) => ("malformed", StatusCode::BAD_REQUEST),
+            AppError::Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED),
+            AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
+            AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
+            AppError::Conflict(_) => ("conflict", StatusCode::CONFLICT),
+            AppError::TooLarge(_) => ("too_large", StatusCode::PAYLOAD_TOO_LARGE),
+            AppError::Schema { .. } => ("schema", StatusCode::UNPROCESSABLE_ENTITY),
+            AppError::BadQuery(_) => ("bad_query", StatusCode::BAD_REQUEST),
+            AppError::Unavailable(_) => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.code().1
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (error, status) = self.code();
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        let fields = match self {
+            AppError::Schema { fields, .. } => fields.clone(),
+            _ => Vec::new(),
+        };
+        HttpResponse::build(status).json(ErrorBody {
+            error,
+            message: self.to_string(),
+            fields,
+        })
+    }
+}
+
+impl From<ParseError> for AppError {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::TooLarge { .. } => AppError::TooLarge(e.to_string()),
+            ParseError::InvalidUtf8 { .. } | ParseError::Malformed { .. } => {
+                AppError::Malformed(e.to_string())
+            }
+            ParseError::Schema(ref fields) => AppError::Schema {
+                message: e.to_string(),
+                fields: fields.clone(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("case"),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::InvalidTransition { .. } => AppError::Conflict(e.to_string()),
+            StoreError::Connect(_) => AppError::Unavailable("the database does not answer".into()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::auth::Forbidden> for AppError {
+    fn from(_: crate::auth::Forbidden) -> Self {
+        AppError::Forbidden
+    }
+}

@@ -1,0 +1,130 @@
+//! The one path a submitted case takes, shared by the API and `import`: validate →
+//! redact → seal → store (ciphertext, shared view, `in_review`, audit entry, in one
+//! transaction). The original exists in clear only in memory, between parsing and
+//! sealing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::case::{parse_case, CaseId, OrgId};
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::redaction::{self, RuleSet};
+use crate::seal::{PseudonymKey, Recipients, RefDigest, SealedOriginal};
+use crate::store::{NewCase, Store, SubmitOutcome};
+
+/// Everything a submission needs; cheap to clone.
+#[derive(Clone)]
+pub struct Repository {
+    pub store: Store,
+    pub rules: Arc<RuleSet>,
+    recipients: Arc<Recipients>,
+    key: Arc<PseudonymKey>,
+}
+
+/// A case after the CPU-bound part of the path (parse, redact, seal), ready to store.
+pub struct Prepared {
+    org: OrgId,
+    digest: RefDigest,
+    view: crate::case::SharedView,
+    report_json: String,
+    sealed: SealedOriginal,
+    /// Replacement counts by category.
+    pub counts: BTreeMap<String, u32>,
+}
+
+/// Why the repository could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OpenError(pub String);
+
+impl Repository {
+    /// Opens the store, loads the rules, the custodian recipients and the pseudonym key.
+    pub fn open(settings: &Settings) -> Result<Self, OpenError> {
+        let store = Store::open(&settings.database_url).map_err(|e| OpenError(e.to_string()))?;
+        let rules = match &settings.rules_dir {
+            Some(dir) => {
+                return Err(OpenError(format!(
+                    "rules_dir {}: loading rules from a directory is not available in this build",
+                    dir.display()
+                )))
+            }
+            None => RuleSet::embedded(),
+        };
+        let recipients = load_recipients(settings)?;
+        let key = PseudonymKey::load_or_create(&settings.pseudonym_key_file())
+            .map_err(|e| OpenError(format!("pseudonym key: {e}")))?;
+        Ok(Repository {
+            store,
+            rules: Arc::new(rules),
+            recipients: Arc::new(recipients),
+            key: Arc::new(key),
+        })
+    }
+
+    /// The pseudonym of an organization's case number.
+    pub fn ref_digest(&self, org: OrgId, external_ref: &str) -> RefDigest {
+        self.key.ref_digest(org, external_ref)
+    }
+
+    /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O.
+    pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
+        let case = parse_case(body)?;
+        let digest = self.key.ref_digest(org, &case.external_ref);
+        let mut redacted = redaction::redact(&case, &self.rules);
+        redacted.view.id = Some(CaseId::random());
+        let report_json = serde_json::to_string(&redacted.report)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        // Serialize the validated case (not the raw body) so that what is sealed is
+        // exactly what was accepted.
+        let original = serde_json::to_vec(&case).map_err(|e| AppError::Internal(e.to_string()))?;
+        let sealed = self
+            .recipients
+            .seal(&original)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        drop(original);
+        Ok(Prepared {
+            org,
+            digest,
+            counts: redacted.report.counts.clone(),
+            view: redacted.view,
+            report_json,
+            sealed,
+        })
+    }
+
+    /// Stores a prepared case.
+    pub fn store_prepared(
+        &self,
+        prepared: &Prepared,
+        actor: &str,
+        publish: bool,
+    ) -> Result<SubmitOutcome, AppError> {
+        Ok(self.store.submit_case(NewCase {
+            org: prepared.org,
+            ref_digest: &prepared.digest,
+            view: &prepared.view,
+            report_json: &prepared.report_json,
+            sealed: &prepared.sealed,
+            actor,
+            publish,
+        })?)
+    }
+}
+
+/// The custodian recipients: from the configuration, else from `recipients.txt` written
+/// by `init`. Refuses to start without any: an original must never be stored unsealed.
+pub fn load_recipients(settings: &Settings) -> Result<Recipients, OpenError> {
+    if !settings.custodian_recipients.is_empty() {
+        return Recipients::parse(settings.custodian_recipients.iter().map(String::as_str))
+            .map_err(|e| OpenError(format!("configuration custodian_recipients: {e}")));
+    }
+    let path = settings.recipients_file();
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        OpenError(format!(
+            "no custodian recipients: set custodian_recipients in the configuration or run `safetable init` (looked for {})",
+            path.display()
+        ))
+    })?;
+    Recipients::parse(text.lines()).map_err(|e| OpenError(format!("{}: {e}", path.display())))
+}
