@@ -23,7 +23,12 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: &'static [Role] = &[Role::Curator, Role::Contributor, Role::Member, Role::Faculty];
+    pub const ALL: &'static [Role] = &[
+        Role::Curator,
+        Role::Contributor,
+        Role::Member,
+        Role::Faculty,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -37,7 +42,10 @@ impl Role {
 
     /// Parses one role name.
     pub fn parse(text: &str) -> Option<Self> {
-        Role::ALL.iter().copied().find(|r| r.as_str() == text.trim())
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == text.trim())
     }
 }
 
@@ -79,7 +87,11 @@ impl Roles {
 
     /// The stored form.
     pub fn to_stored(&self) -> String {
-        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -116,7 +128,9 @@ impl Principal {
         let r = &self.roles;
         match action {
             Action::SubmitCase => r.has(Role::Contributor),
-            Action::ListCases | Action::Withdraw => r.has(Role::Curator) || r.has(Role::Contributor),
+            Action::ListCases | Action::Withdraw => {
+                r.has(Role::Curator) || r.has(Role::Contributor)
+            }
             Action::Curate => r.has(Role::Curator),
             Action::Search => r.has(Role::Member) || r.has(Role::Faculty) || r.has(Role::Curator),
         }
@@ -168,7 +182,10 @@ mod tests {
 
     #[test]
     fn roles_parse_and_reject_unknown() {
-        assert_eq!(Roles::parse("member,curator,member").unwrap().to_stored(), "curator,member");
+        assert_eq!(
+            Roles::parse("member,curator,member").unwrap().to_stored(),
+            "curator,member"
+        );
         assert!(Roles::parse("admin").unwrap_err().contains("admin"));
         assert!(Roles::parse("").is_err());
     }

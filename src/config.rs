@@ -72,7 +72,9 @@ impl Settings {
                 .parse()
                 .map_err(|_| ConfigError("SAFETABLE_WORKERS must be a whole number".into()))?,
             None => file.workers.unwrap_or_else(|| {
-                std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+                std::thread::available_parallelism()
+                    .map(usize::from)
+                    .unwrap_or(2)
             }),
         };
         Ok(Settings {
@@ -80,7 +82,9 @@ impl Settings {
             database_url,
             bind,
             custodian_recipients,
-            rules_dir: env("SAFETABLE_RULES_DIR").map(PathBuf::from).or(file.rules_dir),
+            rules_dir: env("SAFETABLE_RULES_DIR")
+                .map(PathBuf::from)
+                .or(file.rules_dir),
             index_dir: env("SAFETABLE_INDEX_DIR")
                 .map(PathBuf::from)
                 .or(file.index_dir)
@@ -122,6 +126,9 @@ mod tests {
         assert!(s.database_url.ends_with("safetable.db"));
         assert_eq!(s.index_dir, dir.path().join("index"));
         std::fs::write(&cfg, "colour = \"blue\"\n").unwrap();
-        assert!(Settings::load(dir.path(), Some(&cfg)).unwrap_err().to_string().contains("colour"));
+        assert!(Settings::load(dir.path(), Some(&cfg))
+            .unwrap_err()
+            .to_string()
+            .contains("colour"));
     }
 }

@@ -200,7 +200,9 @@ mod tests {
     use super::*;
 
     fn chain(n: i64) -> Vec<AuditEntry> {
-        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap().naive_utc();
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0)
+            .unwrap()
+            .naive_utc();
         let mut prev = GENESIS.to_owned();
         (1..=n)
             .map(|seq| {

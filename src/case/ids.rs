@@ -26,7 +26,11 @@ impl CaseId {
 impl TryFrom<String> for CaseId {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        if value.len() == 32 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if value.len() == 32
+            && value
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             Ok(CaseId(value))
         } else {
             Err("a case id is 32 lower-case hexadecimal digits".into())

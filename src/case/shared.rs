@@ -54,7 +54,10 @@ impl SharedView {
         }
         out.push(("lessons_learned".into(), &mut self.lessons_learned));
         for (i, a) in self.improvement_actions.iter_mut().enumerate() {
-            out.push((format!("improvement_actions[{i}].description"), &mut a.description));
+            out.push((
+                format!("improvement_actions[{i}].description"),
+                &mut a.description,
+            ));
         }
         out
     }
@@ -70,9 +73,17 @@ impl SharedView {
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let pattern = format!(
             "(?i){}{}{}",
-            if word(needle.chars().next()) { r"\b" } else { "" },
+            if word(needle.chars().next()) {
+                r"\b"
+            } else {
+                ""
+            },
             regex::escape(needle),
-            if word(needle.chars().last()) { r"\b" } else { "" },
+            if word(needle.chars().last()) {
+                r"\b"
+            } else {
+                ""
+            },
         );
         let Ok(re) = regex::Regex::new(&pattern) else {
             return 0;
@@ -81,7 +92,9 @@ impl SharedView {
         for (_, field) in self.text_fields_mut() {
             let n = re.find_iter(field).count();
             if n > 0 {
-                *field = re.replace_all(field, regex::NoExpand(placeholder)).into_owned();
+                *field = re
+                    .replace_all(field, regex::NoExpand(placeholder))
+                    .into_owned();
                 total += n;
             }
         }
@@ -110,7 +123,19 @@ pub struct SharedPatient {
 }
 
 /// HIPAA-safe age band: 0-17, 18-29, ten-year bands to 80-89, then 90+.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum AgeBand {
     #[serde(rename = "0-17")]
     Under18,
@@ -283,7 +308,10 @@ mod tests {
                 service: None,
                 summary: summary.into(),
             },
-            patient: SharedPatient { age_band: None, sex: None },
+            patient: SharedPatient {
+                age_band: None,
+                sex: None,
+            },
             timeline: Timeline::default(),
             communication: None,
             review: None,
@@ -297,9 +325,15 @@ mod tests {
 
     #[test]
     fn manual_redaction_reaches_every_field_and_whole_words_only() {
-        let mut v = view_with("Seen by Bo at Oakview; Oakview's unit.", "oakview staff. Bob left.");
+        let mut v = view_with(
+            "Seen by Bo at Oakview; Oakview's unit.",
+            "oakview staff. Bob left.",
+        );
         assert_eq!(v.replace_everywhere("Oakview", "[FACILITY]"), 3);
-        assert_eq!(v.event.summary, "Seen by Bo at [FACILITY]; [FACILITY]'s unit.");
+        assert_eq!(
+            v.event.summary,
+            "Seen by Bo at [FACILITY]; [FACILITY]'s unit."
+        );
         assert_eq!(v.lessons_learned, "[FACILITY] staff. Bob left.");
         assert_eq!(v.replace_everywhere("Bo", "[RN-A]"), 1);
         assert!(v.lessons_learned.contains("Bob"));

@@ -58,10 +58,11 @@ pub fn parse_case(bytes: &[u8]) -> Result<SubmittedCase, ParseError> {
         offset: e.valid_up_to(),
     })?;
     // Syntax first, so that "not JSON" is a 400 and "JSON of the wrong shape" a 422.
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ParseError::Malformed {
-        line: e.line(),
-        column: e.column(),
-    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ParseError::Malformed {
+            line: e.line(),
+            column: e.column(),
+        })?;
     let case: SubmittedCase = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = display_path(&e.path().to_string());
         ParseError::Schema(vec![FieldError {
@@ -97,7 +98,13 @@ fn describe(message: &str) -> String {
         return format!("missing required field `{field}`");
     }
     if message.starts_with("unknown field") {
-        let field: String = message.split('`').nth(1).unwrap_or("?").chars().take(64).collect();
+        let field: String = message
+            .split('`')
+            .nth(1)
+            .unwrap_or("?")
+            .chars()
+            .take(64)
+            .collect();
         return format!("unknown field `{field}` (the schema allows no other fields)");
     }
     if message.starts_with("unknown variant") {
@@ -185,7 +192,11 @@ fn check(case: &SubmittedCase) -> Vec<FieldError> {
         c.len(&format!("people[{i}].role"), &p.role, 1, Some(80));
     }
     if let Some(com) = &case.communication {
-        c.opt_len("communication.disclosed_by_role", &com.disclosed_by_role, 80);
+        c.opt_len(
+            "communication.disclosed_by_role",
+            &com.disclosed_by_role,
+            80,
+        );
         c.opt_len("communication.notes", &com.notes, 100_000);
     }
     if let Some(r) = &case.review {
@@ -213,6 +224,13 @@ fn check(case: &SubmittedCase) -> Vec<FieldError> {
 mod tests {
     use super::*;
 
+    fn parse_err(body: &[u8]) -> ParseError {
+        match parse_case(body) {
+            Ok(_) => panic!("the case was accepted"),
+            Err(e) => e,
+        }
+    }
+
     const MINIMAL: &str = r#"{"schema_version":"1","external_ref":"CRP-1","closed_on":"2024-05-02",
         "event":{"occurred_on":"2024-03-01","category":"fall","harm":"mild","setting":"inpatient","summary":"Fell."},
         "patient":{},"lessons_learned":"Hourly rounding."}"#;
@@ -232,7 +250,7 @@ mod tests {
     #[test]
     fn enum_error_names_the_path_and_not_the_value() {
         let body = with(|v| v["event"]["harm"] = "Jane Secret".into());
-        let err = parse_case(&body).unwrap_err();
+        let err = parse_err(&body);
         let text = err.to_string();
         assert!(text.contains("event.harm"), "{text}");
         assert!(text.contains("death"), "{text}");
@@ -242,7 +260,7 @@ mod tests {
     #[test]
     fn wrong_type_does_not_echo_the_value() {
         let body = with(|v| v["patient"]["age_years"] = "ninety-one Smith".into());
-        let text = parse_case(&body).unwrap_err().to_string();
+        let text = parse_err(&body).to_string();
         assert!(text.contains("patient.age_years"), "{text}");
         assert!(!text.contains("Smith"), "{text}");
     }
@@ -250,7 +268,7 @@ mod tests {
     #[test]
     fn bad_date_is_a_schema_error_without_the_value() {
         let body = with(|v| v["closed_on"] = "03/14/2025".into());
-        let err = parse_case(&body).unwrap_err();
+        let err = parse_err(&body);
         let ParseError::Schema(errors) = &err else {
             panic!("expected schema error")
         };
@@ -261,14 +279,17 @@ mod tests {
     #[test]
     fn unknown_and_missing_fields_are_rejected() {
         let body = with(|v| v["patient"]["ssn"] = "123-45-6789".into());
-        let text = parse_case(&body).unwrap_err().to_string();
+        let text = parse_err(&body).to_string();
         assert!(text.contains("unknown field `ssn`"), "{text}");
         assert!(!text.contains("123-45"), "{text}");
         let body = with(|v| {
             v.as_object_mut().unwrap().remove("lessons_learned");
         });
-        let text = parse_case(&body).unwrap_err().to_string();
-        assert!(text.contains("missing required field `lessons_learned`"), "{text}");
+        let text = parse_err(&body).to_string();
+        assert!(
+            text.contains("missing required field `lessons_learned`"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -278,7 +299,7 @@ mod tests {
             v["external_ref"] = "x".repeat(65).into();
             v["lessons_learned"] = "".into();
         });
-        let ParseError::Schema(errors) = parse_case(&body).unwrap_err() else {
+        let ParseError::Schema(errors) = parse_err(&body) else {
             panic!("expected schema errors")
         };
         let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
@@ -287,7 +308,10 @@ mod tests {
 
     #[test]
     fn syntax_utf8_and_size_errors() {
-        assert!(matches!(parse_case(b"{\"a\":"), Err(ParseError::Malformed { .. })));
+        assert!(matches!(
+            parse_case(b"{\"a\":"),
+            Err(ParseError::Malformed { .. })
+        ));
         assert!(matches!(
             parse_case(b"{\"a\":\"\xff\"}"),
             Err(ParseError::InvalidUtf8 { offset: 6 })

@@ -47,12 +47,17 @@ pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {
 
 /// `safetable init`.
 pub fn init(settings: &Settings) -> Result<(), CliError> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .map_err(|e| CliError(format!("cannot create {}: {e}", settings.data_dir.display())))?;
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        CliError(format!(
+            "cannot create {}: {e}",
+            settings.data_dir.display()
+        ))
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&settings.data_dir, std::fs::Permissions::from_mode(0o700));
+        let _ =
+            std::fs::set_permissions(&settings.data_dir, std::fs::Permissions::from_mode(0o700));
     }
     Store::open(&settings.database_url)?;
     PseudonymKey::load_or_create(&settings.pseudonym_key_file())?;
@@ -63,7 +68,10 @@ pub fn init(settings: &Settings) -> Result<(), CliError> {
             settings.custodian_recipients.len()
         );
     } else if settings.recipients_file().exists() {
-        println!("custodian recipients: {}", settings.recipients_file().display());
+        println!(
+            "custodian recipients: {}",
+            settings.recipients_file().display()
+        );
     } else {
         let identity = settings.generated_identity_file();
         let recipients = seal::generate_identity(&identity)?;
@@ -90,15 +98,32 @@ pub fn org_add(settings: &Settings, name: &str) -> Result<ExitCode, CliError> {
 }
 
 /// `safetable user add EMAIL --org ORG --role ROLES`.
-pub fn user_add(settings: &Settings, email: &str, org: &str, role: &str) -> Result<ExitCode, CliError> {
+pub fn user_add(
+    settings: &Settings,
+    email: &str,
+    org: &str,
+    role: &str,
+) -> Result<ExitCode, CliError> {
     let roles = Roles::parse(role).map_err(CliError)?;
     let store = store(settings)?;
-    let org = store
-        .org_by_name(org)?
-        .ok_or_else(|| CliError(format!("no organization named {org} (create it with `safetable org add`)")))?;
+    let org = store.org_by_name(org)?.ok_or_else(|| {
+        CliError(format!(
+            "no organization named {org} (create it with `safetable org add`)"
+        ))
+    })?;
     let password = seal::generate_password();
-    store.create_user(email, org.id, &roles, &seal::hash_password(&password), CLI_ACTOR)?;
-    println!("user {email} created in {} with roles {}", org.name, roles.to_stored());
+    store.create_user(
+        email,
+        org.id,
+        &roles,
+        &seal::hash_password(&password),
+        CLI_ACTOR,
+    )?;
+    println!(
+        "user {email} created in {} with roles {}",
+        org.name,
+        roles.to_stored()
+    );
     println!("one-time password (shown once):");
     println!("{password}");
     Ok(ExitCode::SUCCESS)
@@ -112,7 +137,10 @@ pub fn token_create(settings: &Settings, email: &str) -> Result<ExitCode, CliErr
         .ok_or_else(|| CliError(format!("no user {email}")))?;
     let token = ApiToken::generate();
     store.create_token(user.id, &token.hash(), CLI_ACTOR)?;
-    println!("API token for {} (shown once; only its hash is stored):", user.email);
+    println!(
+        "API token for {} (shown once; only its hash is stored):",
+        user.email
+    );
     println!("{}", token.reveal());
     Ok(ExitCode::SUCCESS)
 }
@@ -140,7 +168,9 @@ pub fn original_decrypt(
     reason: &str,
 ) -> Result<ExitCode, CliError> {
     if reason.trim().len() < 3 {
-        return Err(CliError("--reason must say why the original is needed".into()));
+        return Err(CliError(
+            "--reason must say why the original is needed".into(),
+        ));
     }
     let id: CaseId = case_id.parse().map_err(CliError)?;
     let store = store(settings)?;
@@ -169,7 +199,10 @@ pub fn backup(settings: &Settings, dest: &Path) -> Result<ExitCode, CliError> {
         ));
     }
     if dest.exists() {
-        return Err(CliError(format!("{} exists; choose a new file", dest.display())));
+        return Err(CliError(format!(
+            "{} exists; choose a new file",
+            dest.display()
+        )));
     }
     store.backup_into(dest)?;
     store.audit(&AuditEvent::new(CLI_ACTOR, AuditAction::Backup, None))?;

@@ -45,9 +45,13 @@ pub fn import(
     let input = std::fs::File::open(file)
         .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let ids_path: PathBuf = ids_out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(format!("{}.ids.tsv", file.display())));
+    let ids_path: PathBuf = ids_out.map(Path::to_path_buf).unwrap_or_else(|| {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        PathBuf::from(format!(
+            "{}.ids.tsv",
+            name.unwrap_or_else(|| "import".into())
+        ))
+    });
     let mut ids = std::io::BufWriter::new(create_private(&ids_path)?);
     writeln!(ids, "external_ref\tid\toutcome")?;
 
@@ -86,7 +90,8 @@ pub fn import(
         let prepared = prepare_parallel(&repo, org.id, &chunk, workers);
         for ((line_no, _), result) in chunk.iter().zip(prepared) {
             let result = result.and_then(|(reference, p)| {
-                repo.store_prepared(&p, actor, publish).map(|o| (reference, o))
+                repo.store_prepared(&p, actor, publish)
+                    .map(|o| (reference, o))
             });
             match result {
                 Ok((reference, outcome)) => {
@@ -104,10 +109,16 @@ pub fn import(
                             (id, "already-present")
                         }
                     };
-                    writeln!(ids, "{}\t{id}\t{word}", reference.replace(['\t', '\n'], " "))?;
+                    writeln!(
+                        ids,
+                        "{}\t{id}\t{word}",
+                        reference.replace(['\t', '\n'], " ")
+                    )?;
                 }
                 Err(AppError::Internal(detail)) => {
-                    return Err(CliError(format!("line {line_no}: internal error: {detail}")))
+                    return Err(CliError(format!(
+                        "line {line_no}: internal error: {detail}"
+                    )))
                 }
                 Err(e) => {
                     summary.rejected += 1;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod import;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,7 +17,12 @@ use crate::config::Settings;
 #[command(name = "safetable", version, about)]
 pub struct Cli {
     /// Data directory (database, keys, index).
-    #[arg(long, global = true, env = "SAFETABLE_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        global = true,
+        env = "SAFETABLE_DATA_DIR",
+        default_value = "./data"
+    )]
     data_dir: PathBuf,
     /// Configuration file (default: safetable.toml if present).
     #[arg(long, global = true)]
@@ -58,7 +64,8 @@ enum Command {
         /// Publish at once (cases already reviewed by PSO staff elsewhere).
         #[arg(long)]
         publish: bool,
-        /// Where to write the `external_ref → id` pairs (default: FILE.ids.tsv).
+        /// Where to write the `external_ref → id` pairs (default: NAME.ids.tsv in the
+        /// working directory).
         #[arg(long)]
         ids_out: Option<PathBuf>,
     },
@@ -168,9 +175,23 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Redact { rules } => admin::redact(rules.as_deref()),
         Command::Init => admin::init(&settings()?).map(|_| ExitCode::SUCCESS),
-        Command::Demo { .. } | Command::Serve { .. } | Command::Reindex => {
-            Err(CliError("the search index is not built into this binary yet".into()))
+        Command::Demo { bind, cases } => {
+            // A throw-away data directory: the demo never touches real data.
+            let dir = std::env::temp_dir().join(format!("safetable-demo-{}", std::process::id()));
+            let result = Settings::load(&dir, None)
+                .map_err(CliError::from)
+                .and_then(|s| serve::demo(s, &bind, cases));
+            let _ = std::fs::remove_dir_all(&dir);
+            result
         }
+        Command::Serve { bind } => {
+            let mut settings = settings()?;
+            if let Some(bind) = bind {
+                settings.bind = bind;
+            }
+            serve::serve(settings)
+        }
+        Command::Reindex => serve::reindex(&settings()?),
         Command::Import {
             file,
             org,

@@ -21,7 +21,10 @@ const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 
 fn open_index(settings: &Settings) -> Result<Arc<SearchIndex>, CliError> {
     std::fs::create_dir_all(&settings.index_dir)?;
-    Ok(Arc::new(SearchIndex::open(&settings.index_dir, &IndexSettings::embedded())?))
+    Ok(Arc::new(SearchIndex::open(
+        &settings.index_dir,
+        &IndexSettings::embedded(),
+    )?))
 }
 
 /// `safetable serve`.
@@ -39,15 +42,23 @@ pub fn serve(settings: Settings) -> Result<ExitCode, CliError> {
 fn run_server(settings: &Settings, repo: Repository, bind: &str) -> Result<ExitCode, CliError> {
     let index = open_index(settings)?;
     let follower = Follower::spawn(repo.store.clone(), index.clone(), FOLLOW_INTERVAL);
-    let app = Application::build(bind, settings.workers, repo, index, follower.nudger())
-        .map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
-    let port = app.port();
-    tracing::info!(port, "serving");
-    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
-    println!("safetable is listening on http://{host}:{port}/api/v1/healthz");
-    actix_web::rt::System::new().block_on(app.into_server())?;
+    let nudge = follower.nudger();
+    let workers = settings.workers;
+    let host = bind
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(bind, workers, repo, index, nudge)
+            .map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
+        let port = app.port();
+        tracing::info!(port, "serving");
+        println!("safetable is listening on http://{host}:{port}/api/v1/healthz");
+        app.into_server().await.map_err(CliError::from)
+    });
     follower.stop();
-    Ok(ExitCode::SUCCESS)
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// `safetable reindex`: clears the index and rebuilds it from the published cases.
@@ -90,7 +101,9 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
 /// `safetable demo`: a throw-away data directory with synthetic cases and one user per
 /// role, then the server.
 pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
-    if !settings.data_dir.join("safetable.db").exists() && settings.database_url.starts_with("sqlite") {
+    if !settings.data_dir.join("safetable.db").exists()
+        && settings.database_url.starts_with("sqlite")
+    {
         super::admin::init(&settings)?;
     }
     let repo = Repository::open(&settings)?;

@@ -78,7 +78,10 @@ impl TokenHash {
     }
     /// Hashes a presented bearer token.
     pub fn of(presented: &str) -> Self {
-        TokenHash(hex::encode(digest::digest(&digest::SHA256, presented.as_bytes())))
+        TokenHash(hex::encode(digest::digest(
+            &digest::SHA256,
+            presented.as_bytes(),
+        )))
     }
 }
 
@@ -105,8 +108,18 @@ pub fn hash_password(password: &str) -> String {
     let salt: [u8; 16] = random_bytes();
     let mut out = [0u8; 32];
     let rounds = NonZeroU32::new(PBKDF2_ROUNDS).expect("non-zero constant");
-    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, rounds, &salt, password.as_bytes(), &mut out);
-    format!("pbkdf2-sha256${PBKDF2_ROUNDS}${}${}", hex::encode(salt), hex::encode(out))
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        rounds,
+        &salt,
+        password.as_bytes(),
+        &mut out,
+    );
+    format!(
+        "pbkdf2-sha256${PBKDF2_ROUNDS}${}${}",
+        hex::encode(salt),
+        hex::encode(out)
+    )
 }
 
 /// Checks a password against a stored hash in constant time.
@@ -128,7 +141,14 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     ) else {
         return false;
     };
-    pbkdf2::verify(pbkdf2::PBKDF2_HMAC_SHA256, rounds, &salt, password.as_bytes(), &hash).is_ok()
+    pbkdf2::verify(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        rounds,
+        &salt,
+        password.as_bytes(),
+        &hash,
+    )
+    .is_ok()
 }
 
 /// A one-time password for a new user: 20 characters from an unambiguous alphabet.

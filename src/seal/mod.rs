@@ -8,7 +8,10 @@
 mod keys;
 mod original;
 
-pub use keys::{generate_password, hash_password, DUMMY_PASSWORD_HASH, verify_password, ApiToken, PseudonymKey, RefDigest, TokenHash};
+pub use keys::{
+    generate_password, hash_password, verify_password, ApiToken, PseudonymKey, RefDigest,
+    TokenHash, DUMMY_PASSWORD_HASH,
+};
 pub use original::{generate_identity, CustodianIdentity, Recipients, SealError, SealedOriginal};
 
 /// Writes `bytes` to a new file readable by its owner only (0600 on Unix).

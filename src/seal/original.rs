@@ -66,10 +66,9 @@ impl Recipients {
     /// Encrypts `plaintext` (the serialized original) to every recipient. The result is
     /// a standard binary age file: `age -d -i IDENTITY` decrypts it.
     pub fn seal(&self, plaintext: &[u8]) -> Result<SealedOriginal, SealError> {
-        let encryptor = age::Encryptor::with_recipients(
-            self.0.iter().map(|r| r as &dyn age::Recipient),
-        )
-        .map_err(|e| SealError::Encrypt(e.to_string()))?;
+        let encryptor =
+            age::Encryptor::with_recipients(self.0.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| SealError::Encrypt(e.to_string()))?;
         let mut out = Vec::with_capacity(plaintext.len() + 256);
         let mut writer = encryptor.wrap_output(&mut out)?;
         writer.write_all(plaintext)?;
@@ -157,12 +156,12 @@ mod tests {
         let path = dir.path().join("custodian.txt");
         let recipients = generate_identity(&path).unwrap();
         let sealed = recipients.seal(b"{\"name\":\"Canary Person\"}").unwrap();
-        assert!(!sealed
-            .as_bytes()
-            .windows(6)
-            .any(|w| w == b"Canary"));
+        assert!(!sealed.as_bytes().windows(6).any(|w| w == b"Canary"));
         let identity = CustodianIdentity::from_file(&path).unwrap();
-        assert_eq!(identity.unseal(&sealed).unwrap(), b"{\"name\":\"Canary Person\"}");
+        assert_eq!(
+            identity.unseal(&sealed).unwrap(),
+            b"{\"name\":\"Canary Person\"}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -173,9 +172,17 @@ mod tests {
 
     #[test]
     fn bad_recipient_names_its_position_not_its_value() {
-        let err = Recipients::parse(["# custodians", "not-a-key-secret"]).err().unwrap();
-        assert_eq!(err.to_string(), "custodian recipient #1 is not a valid age X25519 recipient (age1…)");
-        assert!(matches!(Recipients::parse(["", "# none"]), Err(SealError::NoRecipients)));
+        let err = Recipients::parse(["# custodians", "not-a-key-secret"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "custodian recipient #1 is not a valid age X25519 recipient (age1…)"
+        );
+        assert!(matches!(
+            Recipients::parse(["", "# none"]),
+            Err(SealError::NoRecipients)
+        ));
     }
 
     #[test]

@@ -134,7 +134,10 @@ fn lock(conn: &mut super::DbConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn load_case(conn: &mut super::DbConnection, id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
+fn load_case(
+    conn: &mut super::DbConnection,
+    id: &CaseId,
+) -> Result<Option<CaseRecord>, StoreError> {
     let row: Option<CaseRow> = cases::table
         .filter(cases::id.eq(id.as_str()))
         .select((
@@ -168,7 +171,11 @@ fn load_case(conn: &mut super::DbConnection, id: &CaseId) -> Result<Option<CaseR
     }))
 }
 
-fn record_change(conn: &mut super::DbConnection, id: &CaseId, op: ChangeOp) -> Result<(), StoreError> {
+fn record_change(
+    conn: &mut super::DbConnection,
+    id: &CaseId,
+    op: ChangeOp,
+) -> Result<(), StoreError> {
     diesel::insert_into(index_changes::table)
         .values((
             index_changes::case_id.eq(id.as_str()),
@@ -216,14 +223,24 @@ impl Store {
                         cases::updated_at.eq(t),
                     ))
                     .execute(c)?;
-                diesel::delete(manual_redactions::table.filter(manual_redactions::case_id.eq(existing_id.as_str())))
-                    .execute(c)?;
-                diesel::update(sealed_originals::table.filter(sealed_originals::case_id.eq(existing_id.as_str())))
-                    .set(sealed_originals::ciphertext.eq(new.sealed.as_bytes()))
-                    .execute(c)?;
+                diesel::delete(
+                    manual_redactions::table
+                        .filter(manual_redactions::case_id.eq(existing_id.as_str())),
+                )
+                .execute(c)?;
+                diesel::update(
+                    sealed_originals::table
+                        .filter(sealed_originals::case_id.eq(existing_id.as_str())),
+                )
+                .set(sealed_originals::ciphertext.eq(new.sealed.as_bytes()))
+                .execute(c)?;
                 append_audit(
                     c,
-                    &AuditEvent::new(new.actor, AuditAction::Replace, Some(existing_id.to_string())),
+                    &AuditEvent::new(
+                        new.actor,
+                        AuditAction::Replace,
+                        Some(existing_id.to_string()),
+                    ),
                 )?;
                 if new.publish {
                     diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
@@ -232,7 +249,11 @@ impl Store {
                     record_change(c, &existing_id, ChangeOp::Publish)?;
                     append_audit(
                         c,
-                        &AuditEvent::new(new.actor, AuditAction::Publish, Some(existing_id.to_string())),
+                        &AuditEvent::new(
+                            new.actor,
+                            AuditAction::Publish,
+                            Some(existing_id.to_string()),
+                        ),
                     )?;
                 }
                 return Ok(SubmitOutcome::Replaced(existing_id));
@@ -261,12 +282,23 @@ impl Store {
                     sealed_originals::ciphertext.eq(new.sealed.as_bytes()),
                 ))
                 .execute(c)?;
-            append_audit(c, &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())))?;
+            append_audit(
+                c,
+                &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())),
+            )?;
             if new.publish {
                 record_change(c, &id, ChangeOp::Publish)?;
-                append_audit(c, &AuditEvent::new(new.actor, AuditAction::Publish, Some(id.to_string())))?;
+                append_audit(
+                    c,
+                    &AuditEvent::new(new.actor, AuditAction::Publish, Some(id.to_string())),
+                )?;
             }
             Ok(SubmitOutcome::Created(id.clone()))
+        })
+        .inspect(|outcome| {
+            if matches!(outcome, SubmitOutcome::Replaced(_)) {
+                self.scrub_wal();
+            }
         })
     }
 
@@ -398,6 +430,7 @@ impl Store {
             append_audit(c, event)?;
             Ok(replaced)
         })
+        .inspect(|_| self.scrub_wal())
     }
 
     /// Withdraws a case: destroys its ciphertext and shared view (the row stays as a
@@ -408,10 +441,14 @@ impl Store {
         conn.transaction(|c| {
             lock(c)?;
             let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
-            diesel::delete(sealed_originals::table.filter(sealed_originals::case_id.eq(id.as_str())))
-                .execute(c)?;
-            diesel::delete(manual_redactions::table.filter(manual_redactions::case_id.eq(id.as_str())))
-                .execute(c)?;
+            diesel::delete(
+                sealed_originals::table.filter(sealed_originals::case_id.eq(id.as_str())),
+            )
+            .execute(c)?;
+            diesel::delete(
+                manual_redactions::table.filter(manual_redactions::case_id.eq(id.as_str())),
+            )
+            .execute(c)?;
             diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
                 .set((
                     cases::status.eq(CaseStatus::Withdrawn.as_str()),
@@ -427,6 +464,7 @@ impl Store {
             }
             append_audit(c, event)
         })
+        .inspect(|_| self.scrub_wal())
     }
 
     /// The ciphertext of a case's original.
@@ -447,7 +485,11 @@ impl Store {
             .filter(index_changes::seq.gt(seq))
             .order(index_changes::seq.asc())
             .limit(limit)
-            .select((index_changes::seq, index_changes::case_id, index_changes::op))
+            .select((
+                index_changes::seq,
+                index_changes::case_id,
+                index_changes::op,
+            ))
             .load(&mut *conn)?;
         rows.into_iter()
             .map(|(seq, id, op)| {

@@ -39,7 +39,10 @@ pub struct DatabaseUrl {
 impl DatabaseUrl {
     /// `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…`/`postgresql://…`.
     pub fn parse(url: &str) -> Result<Self, StoreError> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(StoreError::Config("sqlite:// needs a file path".into()));
             }

@@ -14,7 +14,9 @@ use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
 use crate::audit::{self, AuditEntry, AuditEvent};
-pub use cases::{CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome};
+pub use cases::{
+    CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome,
+};
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
 pub use users::{OrgRecord, UserRecord};
 
@@ -26,7 +28,10 @@ pub enum StoreError {
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("a case in status {from} cannot be {to}")]
-    InvalidTransition { from: &'static str, to: &'static str },
+    InvalidTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("configuration: {0}")]
     Config(String),
     #[error("cannot connect to the database: {0}")]
@@ -96,7 +101,9 @@ impl Store {
     pub(crate) fn conn(
         &self,
     ) -> Result<diesel::r2d2::PooledConnection<connection::Manager>, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Connect(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Connect(e.to_string()))
     }
 
     /// Whether the database answers.
@@ -117,24 +124,34 @@ impl Store {
         use schema::{audit_head, audit_log};
         let mut conn = self.conn()?;
         conn.transaction(|c| {
-            let rows: Vec<(i64, NaiveDateTime, String, String, Option<String>, String, String, String)> =
-                audit_log::table.order(audit_log::seq.asc()).load(c)?;
+            let rows: Vec<(
+                i64,
+                NaiveDateTime,
+                String,
+                String,
+                Option<String>,
+                String,
+                String,
+                String,
+            )> = audit_log::table.order(audit_log::seq.asc()).load(c)?;
             let head: (i64, String) = audit_head::table
                 .filter(audit_head::id.eq(1))
                 .select((audit_head::seq, audit_head::hash))
                 .first(c)?;
             let entries = rows
                 .into_iter()
-                .map(|(seq, at, actor, action, subject, detail, prev_hash, hash)| AuditEntry {
-                    seq,
-                    at,
-                    actor,
-                    action,
-                    subject,
-                    detail,
-                    prev_hash,
-                    hash,
-                })
+                .map(
+                    |(seq, at, actor, action, subject, detail, prev_hash, hash)| AuditEntry {
+                        seq,
+                        at,
+                        actor,
+                        action,
+                        subject,
+                        detail,
+                        prev_hash,
+                        hash,
+                    },
+                )
                 .collect();
             Ok((entries, head))
         })
@@ -185,6 +202,31 @@ pub(crate) fn append_audit(conn: &mut DbConnection, event: &AuditEvent) -> Resul
 }
 
 impl Store {
+    /// After content was overwritten (withdrawal, manual redaction): on SQLite, move the
+    /// write-ahead log into the database and truncate it, so that old page images (which
+    /// `secure_delete` cannot reach) do not linger in the WAL file. A busy checkpoint is
+    /// retried by the next one. On PostgreSQL, vacuum the tables that held the content, so
+    /// that dead row versions holding it are removed now rather than at autovacuum's leisure.
+    pub(crate) fn scrub_wal(&self) {
+        if self.backend() != Backend::Sqlite {
+            if let Ok(mut conn) = self.conn() {
+                if let Err(e) =
+                    diesel::sql_query("VACUUM sealed_originals, cases, manual_redactions")
+                        .execute(&mut *conn)
+                {
+                    tracing::warn!(error = %e, "VACUUM after scrubbing failed; autovacuum will follow");
+                }
+            }
+            return;
+        }
+        if let Ok(mut conn) = self.conn() {
+            if let Err(e) = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn)
+            {
+                tracing::warn!(error = %e, "WAL checkpoint after scrubbing failed; will be retried");
+            }
+        }
+    }
+
     /// SQLite only: a consistent copy of the live database (`VACUUM INTO`).
     pub fn backup_into(&self, dest: &std::path::Path) -> Result<(), StoreError> {
         if self.backend() != Backend::Sqlite {

@@ -45,7 +45,10 @@ impl Store {
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             diesel::insert_into(organizations::table)
-                .values((organizations::name.eq(name), organizations::created_at.eq(now())))
+                .values((
+                    organizations::name.eq(name),
+                    organizations::created_at.eq(now()),
+                ))
                 .execute(c)
                 .map_err(|e| {
                     if is_unique_violation(&e) {
@@ -121,7 +124,9 @@ impl Store {
             append_audit(
                 c,
                 &AuditEvent::new(actor, AuditAction::UserCreate, Some(format!("user:{id}")))
-                    .with_detail(serde_json::json!({ "roles": roles.to_stored(), "org": org.get() })),
+                    .with_detail(
+                        serde_json::json!({ "roles": roles.to_stored(), "org": org.get() }),
+                    ),
             )?;
             Ok(UserId::new(id))
         })
@@ -132,7 +137,13 @@ impl Store {
         let mut conn = self.conn()?;
         let row: Option<(i64, String, i64, String, String)> = users::table
             .filter(users::email.eq(email.trim().to_lowercase()))
-            .select((users::id, users::email, users::org_id, users::roles, users::password_hash))
+            .select((
+                users::id,
+                users::email,
+                users::org_id,
+                users::roles,
+                users::password_hash,
+            ))
             .first(&mut *conn)
             .optional()?;
         row.map(|(id, email, org, roles, password_hash)| {
@@ -148,7 +159,12 @@ impl Store {
     }
 
     /// Stores the hash of a new API token for a user, audited.
-    pub fn create_token(&self, user: UserId, hash: &TokenHash, actor: &str) -> Result<(), StoreError> {
+    pub fn create_token(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             diesel::insert_into(api_tokens::table)
@@ -160,7 +176,11 @@ impl Store {
                 .execute(c)?;
             append_audit(
                 c,
-                &AuditEvent::new(actor, AuditAction::TokenCreate, Some(format!("user:{user}"))),
+                &AuditEvent::new(
+                    actor,
+                    AuditAction::TokenCreate,
+                    Some(format!("user:{user}")),
+                ),
             )
         })
     }

@@ -23,7 +23,10 @@ impl FromRequest for Authenticated {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|t| TokenHash::of(t.trim()));
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no application state".into()))?;

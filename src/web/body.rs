@@ -9,7 +9,8 @@ use crate::error::AppError;
 pub async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, AppError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::Malformed("the request body could not be read".into()))?;
+        let chunk =
+            chunk.map_err(|_| AppError::Malformed("the request body could not be read".into()))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::TooLarge(format!(
                 "the request body is larger than {limit} bytes"
@@ -29,7 +30,11 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| AppError::Malformed("the body is not valid UTF-8".into()))?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        AppError::Malformed(format!("malformed JSON at line {}, column {}", e.line(), e.column()))
+        AppError::Malformed(format!(
+            "malformed JSON at line {}, column {}",
+            e.line(),
+            e.column()
+        ))
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();

@@ -75,8 +75,14 @@ impl Application {
 /// Request logging: method, route pattern, status and duration; never bodies or query
 /// strings (a query can hold a search term).
 fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r-method %s %Dms")
-        .custom_request_replace("r-method", |req| {
-            format!("{} {}", req.method(), req.match_pattern().unwrap_or_else(|| "-".into()))
-        })
+    actix_web::middleware::Logger::new("%r-method %s %Dms").custom_request_replace(
+        "r-method",
+        |req| {
+            format!(
+                "{} {}",
+                req.method(),
+                req.match_pattern().unwrap_or_else(|| "-".into())
+            )
+        },
+    )
 }

@@ -85,7 +85,11 @@ pub async fn get_case(
         if !who.may_see_case(record.org, record.status) {
             return Err(AppError::NotFound("case"));
         }
-        store.audit(&AuditEvent::new(who.actor(), AuditAction::CaseView, Some(id.to_string())))?;
+        store.audit(&AuditEvent::new(
+            who.actor(),
+            AuditAction::CaseView,
+            Some(id.to_string()),
+        ))?;
         let mut body =
             serde_json::to_value(&record.view).map_err(|e| AppError::Internal(e.to_string()))?;
         if who.may_see_status(record.org) {
@@ -95,8 +99,8 @@ pub async fn get_case(
             }
         }
         if who.may(Action::Curate) {
-            body["redaction_report"] = serde_json::from_str(&record.report_json)
-                .unwrap_or(serde_json::Value::Null);
+            body["redaction_report"] =
+                serde_json::from_str(&record.report_json).unwrap_or(serde_json::Value::Null);
         }
         Ok(body)
     })
@@ -179,7 +183,12 @@ async fn transition(
     who.require(Action::Curate)?;
     let s = state.clone();
     let id2 = id.clone();
-    web::block(move || s.repo.store.transition(&id2, from, to, comment.as_deref(), &event)).await??;
+    web::block(move || {
+        s.repo
+            .store
+            .transition(&id2, from, to, comment.as_deref(), &event)
+    })
+    .await??;
     if to == CaseStatus::Published {
         state.follower.nudge();
     }
@@ -197,7 +206,16 @@ pub async fn publish(
 ) -> Result<HttpResponse, AppError> {
     let id = case_id(&path)?;
     let event = AuditEvent::new(who.actor(), AuditAction::Publish, Some(id.to_string()));
-    transition(state, who, id, &[CaseStatus::InReview], CaseStatus::Published, None, event).await
+    transition(
+        state,
+        who,
+        id,
+        &[CaseStatus::InReview],
+        CaseStatus::Published,
+        None,
+        event,
+    )
+    .await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -311,12 +329,20 @@ pub async fn add_redaction(
         });
     }
     let replaced = web::block(move || {
-        let event = AuditEvent::new(who.actor(), AuditAction::ManualRedaction, Some(id.to_string()))
-            .with_detail(serde_json::json!({ "field": body.field, "placeholder": body.placeholder }));
-        state
-            .repo
-            .store
-            .add_manual_redaction(&id, &body.field, &body.text, &body.placeholder, who.user, &event)
+        let event = AuditEvent::new(
+            who.actor(),
+            AuditAction::ManualRedaction,
+            Some(id.to_string()),
+        )
+        .with_detail(serde_json::json!({ "field": body.field, "placeholder": body.placeholder }));
+        state.repo.store.add_manual_redaction(
+            &id,
+            &body.field,
+            &body.text,
+            &body.placeholder,
+            who.user,
+            &event,
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "replaced": replaced })))

@@ -33,6 +33,9 @@ use utoipa::OpenApi;
         crate::case::CaseStatus,
         crate::store::CaseSummary,
         crate::error::ErrorBody,
+        crate::index::SearchResults,
+        crate::index::SearchHit,
+        crate::index::Highlight,
         cases::Submitted,
         cases::ReturnBody,
         cases::RedactionBody,
@@ -62,12 +65,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}", web::delete().to(cases::withdraw))
             .route("/cases/{id}/publish", web::post().to(cases::publish))
             .route("/cases/{id}/return", web::post().to(cases::return_case))
-            .route("/cases/{id}/redactions", web::post().to(cases::add_redaction))
+            .route(
+                "/cases/{id}/redactions",
+                web::post().to(cases::add_redaction),
+            )
             .route("/cases/{id}/similar", web::get().to(search::similar)),
     );
 }
 
 /// A case id from the path; anything that is not a case id cannot name a case.
 pub(crate) fn case_id(raw: &str) -> Result<crate::case::CaseId, crate::error::AppError> {
-    raw.parse().map_err(|_| crate::error::AppError::NotFound("case"))
+    raw.parse()
+        .map_err(|_| crate::error::AppError::NotFound("case"))
 }

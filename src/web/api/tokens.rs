@@ -25,7 +25,10 @@ pub struct TokenBody {
 /// Exchanges e-mail and password for a new API token.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = LoginBody,
     responses((status = 201, body = TokenBody), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn login(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let body: LoginBody = read_json(payload, 16 * 1024).await?;
     let token = web::block(move || -> Result<ApiToken, AppError> {
         let store = &state.repo.store;

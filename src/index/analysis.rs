@@ -1,0 +1,183 @@
+//! How case text becomes index terms: words, lower-cased, folded to ASCII, English stop
+//! words dropped, stemmed; redaction placeholders (`[RN-A]`, `[DAY +3]`) skipped entirely
+//! so that they neither match queries nor weigh on ranking.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+
+/// The name the analyzer is registered under in the index.
+pub const CASE_TEXT: &str = "case_text";
+
+/// The analyzer used for every text field, at indexing, query and snippet time alike.
+pub fn case_text_analyzer() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(PlaceholderAwareTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .dynamic();
+    let builder = match StopWordFilter::new(Language::English) {
+        Some(stop) => builder.filter_dynamic(stop),
+        None => builder,
+    };
+    builder
+        .filter_dynamic(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Length of a redaction placeholder starting at `text[0]`, if there is one: `[`, then
+/// upper-case letters, digits, spaces, `+`, `-` (at most 32 bytes), then `]`.
+pub fn placeholder_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'[') {
+        return None;
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(1).take(32) {
+        match b {
+            b']' if i > 1 => return Some(i + 1),
+            b'A'..=b'Z' | b'0'..=b'9' | b' ' | b'+' | b'-' => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Splits on anything that is not alphanumeric, like tantivy's simple tokenizer, and
+/// skips redaction placeholders.
+#[derive(Clone, Default)]
+pub struct PlaceholderAwareTokenizer {
+    token: Token,
+}
+
+pub struct PlaceholderAwareStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for PlaceholderAwareTokenizer {
+    type TokenStream<'a> = PlaceholderAwareStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.token.reset();
+        PlaceholderAwareStream {
+            text,
+            at: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for PlaceholderAwareStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        let rest = &self.text[self.at..];
+        let mut chars = rest.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == '[' {
+                if let Some(len) = placeholder_len(&rest[i..]) {
+                    // Skip the placeholder; `len` bytes are all ASCII.
+                    for _ in 1..len {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+            if c.is_alphanumeric() {
+                let start = i;
+                let end = rest[start..]
+                    .char_indices()
+                    .find(|(_, c)| !c.is_alphanumeric())
+                    .map_or(rest.len(), |(j, _)| start + j);
+                self.token.offset_from = self.at + start;
+                self.token.offset_to = self.at + end;
+                self.token.text.push_str(&rest[start..end]);
+                self.at += end;
+                return true;
+            }
+        }
+        self.at = self.text.len();
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        let mut analyzer = case_text_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn placeholders_are_not_terms() {
+        assert_eq!(
+            terms("[RN-A] found [PATIENT] on the floor at 03:10 on [DAY +3]"),
+            vec!["found", "floor", "03", "10"]
+        );
+    }
+
+    #[test]
+    fn brackets_that_are_not_placeholders_are_text() {
+        assert_eq!(terms("[see note] Falls"), vec!["see", "note", "fall"]);
+        assert_eq!(terms("[RN-A"), vec!["rn", "a"]);
+    }
+
+    #[test]
+    fn words_are_lowercased_folded_and_stemmed() {
+        assert_eq!(
+            terms("Patients' FALLS café"),
+            vec!["patient", "fall", "cafe"]
+        );
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let mut analyzer = case_text_analyzer();
+        let text = "[UNIT] Heparin drip";
+        let mut stream = analyzer.token_stream(text);
+        assert!(stream.advance());
+        let t = stream.token();
+        assert_eq!(&text[t.offset_from..t.offset_to], "Heparin");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let mut out = String::new();
+        escape_html("<script>alert('x') & \"y\"</script>", &mut out);
+        assert_eq!(
+            out,
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! A search request as the API receives it, checked before it reaches the index.
+
+use std::collections::BTreeMap;
+
+use crate::case::{
+    ActionStatus, ActionStrength, AgeBand, Category, Compensation, ContributingFactor, Harm,
+    ReviewMethod, Setting, StandardOfCare,
+};
+
+use super::SearchError;
+
+/// A facet: a closed set of values each published case has zero, one or several of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FacetKind {
+    Category,
+    Harm,
+    Setting,
+    Factor,
+    Strength,
+    ActionStatus,
+    Method,
+    StandardOfCare,
+    Compensation,
+    Year,
+    AgeBand,
+}
+
+impl FacetKind {
+    pub const ALL: &'static [FacetKind] = &[
+        FacetKind::Category,
+        FacetKind::Harm,
+        FacetKind::Setting,
+        FacetKind::Factor,
+        FacetKind::Strength,
+        FacetKind::ActionStatus,
+        FacetKind::Method,
+        FacetKind::StandardOfCare,
+        FacetKind::Compensation,
+        FacetKind::Year,
+        FacetKind::AgeBand,
+    ];
+
+    /// The name used as query parameter, as facet root and in the facet counts.
+    pub fn name(self) -> &'static str {
+        match self {
+            FacetKind::Category => "category",
+            FacetKind::Harm => "harm",
+            FacetKind::Setting => "setting",
+            FacetKind::Factor => "factor",
+            FacetKind::Strength => "strength",
+            FacetKind::ActionStatus => "action_status",
+            FacetKind::Method => "method",
+            FacetKind::StandardOfCare => "standard_of_care",
+            FacetKind::Compensation => "compensation",
+            FacetKind::Year => "year",
+            FacetKind::AgeBand => "age_band",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        FacetKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// Whether `value` is one this facet can take.
+    pub fn accepts(self, value: &str) -> bool {
+        match self {
+            FacetKind::Category => Category::parse(value).is_some(),
+            FacetKind::Harm => Harm::parse(value).is_some(),
+            FacetKind::Setting => Setting::parse(value).is_some(),
+            FacetKind::Factor => ContributingFactor::parse(value).is_some(),
+            FacetKind::Strength => ActionStrength::parse(value).is_some(),
+            FacetKind::ActionStatus => ActionStatus::parse(value).is_some(),
+            FacetKind::Method => ReviewMethod::parse(value).is_some(),
+            FacetKind::StandardOfCare => StandardOfCare::parse(value).is_some(),
+            FacetKind::Compensation => Compensation::parse(value).is_some(),
+            FacetKind::Year => {
+                value.len() == 4
+                    && value.bytes().all(|b| b.is_ascii_digit())
+                    && value
+                        .parse::<i32>()
+                        .is_ok_and(|y| (1900..=2200).contains(&y))
+            }
+            FacetKind::AgeBand => AgeBand::parse(value).is_some(),
+        }
+    }
+}
+
+/// Largest page.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest page start.
+pub const MAX_OFFSET: usize = 10_000;
+/// Longest query text.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+
+/// A checked search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    /// The query in the query language; `None` lists every published case (filters apply).
+    pub query: Option<String>,
+    /// Per facet, the accepted values: values of one facet are alternatives (OR), facets
+    /// combine with AND.
+    pub filters: BTreeMap<FacetKind, Vec<String>>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: None,
+            filters: BTreeMap::new(),
+            limit: 20,
+            offset: 0,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `query` with no filters.
+    pub fn query(query: &str) -> Self {
+        SearchRequest {
+            query: Some(query.to_owned()),
+            ..SearchRequest::default()
+        }
+    }
+
+    /// Adds a filter value (unchecked; for callers holding typed values).
+    pub fn filter(mut self, kind: FacetKind, value: &str) -> Self {
+        self.filters.entry(kind).or_default().push(value.to_owned());
+        self
+    }
+
+    /// Reads `q`, `limit`, `offset` and one parameter per facet (repeatable, or
+    /// comma-separated). Anything unknown or out of range is a [`SearchError::BadQuery`]
+    /// that says what is accepted.
+    pub fn from_query_pairs(pairs: &[(String, String)]) -> Result<Self, SearchError> {
+        let mut request = SearchRequest::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "q" => {
+                    if request.query.is_some() {
+                        return Err(SearchError::BadQuery("`q` may be given once".into()));
+                    }
+                    if value.chars().count() > MAX_QUERY_CHARS {
+                        return Err(SearchError::BadQuery(format!(
+                            "`q` is longer than {MAX_QUERY_CHARS} characters"
+                        )));
+                    }
+                    let q = value.trim();
+                    if !q.is_empty() {
+                        request.query = Some(q.to_owned());
+                    }
+                }
+                "limit" => {
+                    request.limit = value
+                        .parse()
+                        .ok()
+                        .filter(|l| (1..=MAX_LIMIT).contains(l))
+                        .ok_or_else(|| {
+                            SearchError::BadQuery(format!(
+                                "`limit` must be a whole number from 1 to {MAX_LIMIT}"
+                            ))
+                        })?;
+                }
+                "offset" => {
+                    request.offset =
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|o| *o <= MAX_OFFSET)
+                            .ok_or_else(|| {
+                                SearchError::BadQuery(format!(
+                                    "`offset` must be a whole number from 0 to {MAX_OFFSET}"
+                                ))
+                            })?;
+                }
+                other => {
+                    let Some(kind) = FacetKind::from_name(other) else {
+                        let names: Vec<_> = FacetKind::ALL.iter().map(|k| k.name()).collect();
+                        return Err(SearchError::BadQuery(format!(
+                            "unknown parameter `{other}`; accepted: q, limit, offset, {}",
+                            names.join(", ")
+                        )));
+                    };
+                    for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                        if !kind.accepts(v) {
+                            return Err(SearchError::BadQuery(format!(
+                                "`{}` does not take the value given; see the case schema for its values",
+                                kind.name()
+                            )));
+                        }
+                        let values = request.filters.entry(kind).or_default();
+                        if !values.iter().any(|x| x == v) {
+                            values.push(v.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_query_paging_and_filters() {
+        let r = SearchRequest::from_query_pairs(&pairs(&[
+            ("q", " heparin "),
+            ("limit", "5"),
+            ("offset", "10"),
+            ("harm", "severe,death"),
+            ("harm", "severe"),
+            ("strength", "stronger"),
+            ("year", "2024"),
+            ("age_band", "90+"),
+        ]))
+        .unwrap();
+        assert_eq!(r.query.as_deref(), Some("heparin"));
+        assert_eq!((r.limit, r.offset), (5, 10));
+        assert_eq!(r.filters[&FacetKind::Harm], ["severe", "death"]);
+        assert_eq!(r.filters[&FacetKind::Strength], ["stronger"]);
+        assert_eq!(r.filters[&FacetKind::AgeBand], ["90+"]);
+    }
+
+    #[test]
+    fn refuses_what_it_does_not_know() {
+        for bad in [
+            ("limit", "0"),
+            ("limit", "1000"),
+            ("limit", "x"),
+            ("offset", "-1"),
+            ("harm", "catastrophic"),
+            ("year", "99"),
+            ("colour", "red"),
+        ] {
+            let e = SearchRequest::from_query_pairs(&pairs(&[bad])).unwrap_err();
+            assert!(matches!(e, SearchError::BadQuery(_)), "{bad:?}");
+        }
+        let long = "a".repeat(MAX_QUERY_CHARS + 1);
+        assert!(SearchRequest::from_query_pairs(&pairs(&[("q", &long)])).is_err());
+        assert!(SearchRequest::from_query_pairs(&pairs(&[("q", "a"), ("q", "b")])).is_err());
+    }
+
+    #[test]
+    fn an_empty_query_lists_everything() {
+        let r = SearchRequest::from_query_pairs(&pairs(&[("q", "  ")])).unwrap();
+        assert_eq!(r.query, None);
+    }
+}

@@ -1,0 +1,162 @@
+//! Bad input gets a clear 4xx, names the field and not the value, and stores nothing.
+
+use crate::backend_tests;
+use crate::helpers::{case_with, Db, TestApp};
+
+fn stored_cases(app: &TestApp) -> usize {
+    let (status, list) = app.call("GET", "/cases", Some("curator"), None);
+    assert_eq!(status, 200);
+    list.as_array().map(Vec::len).unwrap_or(0)
+}
+
+fn bad_submissions_are_rejected_and_nothing_is_stored(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let secret = "Zorbatxyzq";
+    let mut cases: Vec<(&str, Vec<u8>, u16, &str)> = Vec::new();
+
+    cases.push((
+        "malformed JSON",
+        b"{\"schema_version\": \"1\", ".to_vec(),
+        400,
+        "malformed",
+    ));
+    cases.push(("not an object", b"[1,2,3]".to_vec(), 422, "schema"));
+    cases.push((
+        "invalid UTF-8",
+        b"{\"schema_version\": \"\xff\xfe\"}".to_vec(),
+        400,
+        "malformed",
+    ));
+
+    let mut wrong_type = case_with(1);
+    wrong_type["patient"]["age_years"] = serde_json::json!(format!("{secret} ninety"));
+    cases.push((
+        "wrong type",
+        wrong_type.to_string().into_bytes(),
+        422,
+        "schema",
+    ));
+
+    let mut unknown = case_with(2);
+    unknown["patient"]["ssn"] = serde_json::json!(format!("{secret}-123-45-6789"));
+    cases.push((
+        "unknown field",
+        unknown.to_string().into_bytes(),
+        422,
+        "schema",
+    ));
+
+    let mut bad_enum = case_with(3);
+    bad_enum["event"]["harm"] = serde_json::json!(secret);
+    cases.push(("bad enum", bad_enum.to_string().into_bytes(), 422, "schema"));
+
+    let mut bad_date = case_with(4);
+    bad_date["event"]["occurred_on"] = serde_json::json!(format!("{secret} 3/14"));
+    cases.push(("bad date", bad_date.to_string().into_bytes(), 422, "schema"));
+
+    let mut missing = case_with(5);
+    missing.as_object_mut().unwrap().remove("lessons_learned");
+    cases.push((
+        "missing field",
+        missing.to_string().into_bytes(),
+        422,
+        "schema",
+    ));
+
+    let mut huge = case_with(6);
+    huge["event"]["summary"] = serde_json::json!(format!("{secret} {}", "x".repeat(1_100_000)));
+    cases.push((
+        "oversize body",
+        huge.to_string().into_bytes(),
+        413,
+        "too_large",
+    ));
+
+    for (what, body, want, code) in &cases {
+        let (status, response) = app.call("POST", "/cases", Some("contributor"), Some(body));
+        assert_eq!(status, *want, "{what}: {response}");
+        assert_eq!(response["error"], *code, "{what}: {response}");
+        assert!(response["message"].is_string(), "{what}: {response}");
+        assert!(
+            !response.to_string().contains(secret),
+            "{what} echoed the value: {response}"
+        );
+    }
+    // Schema errors name the field path.
+    let (_, response) = app.call("POST", "/cases", Some("contributor"), Some(&cases[3].1));
+    assert!(
+        response.to_string().contains("patient.age_years"),
+        "{response}"
+    );
+    let (_, response) = app.call("POST", "/cases", Some("contributor"), Some(&cases[5].1));
+    assert!(response.to_string().contains("event.harm"), "{response}");
+
+    // No token: 401 and nothing stored either.
+    let (status, _) = app.call(
+        "POST",
+        "/cases",
+        None,
+        Some(case_with(7).to_string().as_bytes()),
+    );
+    assert_eq!(status, 401);
+    assert_eq!(stored_cases(&app), 0);
+}
+
+fn bad_bodies_on_curation_endpoints_are_4xx(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let id = app.submit("contributor", &case_with(8));
+    for (path, body, want) in [
+        (format!("/cases/{id}/return"), "{", 400),
+        (format!("/cases/{id}/return"), r#"{"comment": 5}"#, 422),
+        (format!("/cases/{id}/return"), r#"{"comment": ""}"#, 422),
+        (
+            format!("/cases/{id}/redactions"),
+            r#"{"field":"nowhere","text":"x","placeholder":"[X]"}"#,
+            422,
+        ),
+        (
+            format!("/cases/{id}/redactions"),
+            r#"{"field":"event.summary","text":"x","placeholder":"<b>"}"#,
+            422,
+        ),
+        ("/cases/not-a-case-id/publish".to_owned(), "", 404),
+        (
+            "/cases/0123456789abcdef0123456789abcdef/publish".to_owned(),
+            "",
+            404,
+        ),
+    ] {
+        let body_opt = (!body.is_empty()).then_some(body.as_bytes());
+        let (status, response) = app.call("POST", &path, Some("curator"), body_opt);
+        assert_eq!(status, want, "{path} {body}: {response}");
+    }
+    // The case is untouched.
+    let (_, view) = app.call("GET", &format!("/cases/{id}"), Some("curator"), None);
+    assert_eq!(view["status"], "in_review");
+}
+
+fn bad_search_queries_are_400(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    for q in [
+        "/search?q=%22unclosed",
+        "/search?category=not-a-category",
+        "/search?limit=many",
+        "/search?q=summary:(",
+    ] {
+        let (status, response) = app.call("GET", q, Some("member"), None);
+        assert_eq!(status, 400, "{q}: {response}");
+        assert_eq!(response["error"], "bad_query", "{q}: {response}");
+    }
+}
+
+backend_tests!(
+    bad_submissions_are_rejected_and_nothing_is_stored,
+    bad_bodies_on_curation_endpoints_are_4xx,
+    bad_search_queries_are_400,
+);

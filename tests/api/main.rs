@@ -1,0 +1,9 @@
+//! Integration tests: the real application over HTTP, each test on a fresh database,
+//! once on SQLite and once on PostgreSQL.
+
+mod helpers;
+
+mod authz;
+mod bad_input;
+mod canary;
+mod workflow;
