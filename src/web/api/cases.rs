@@ -139,12 +139,16 @@ pub async fn list(
             "limit" => {
                 filter.limit = value
                     .parse()
-                    .map_err(|_| AppError::BadQuery("limit must be a whole number".into()))?
+                    .ok()
+                    .filter(|l| (1..=1000).contains(l))
+                    .ok_or_else(|| {
+                        AppError::BadQuery("limit must be a whole number from 1 to 1000".into())
+                    })?
             }
             "offset" => {
-                filter.offset = value
-                    .parse()
-                    .map_err(|_| AppError::BadQuery("offset must be a whole number".into()))?
+                filter.offset = value.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
+                    AppError::BadQuery("offset must be a whole number, 0 or more".into())
+                })?
             }
             "external_ref" => {}
             _ => return Err(AppError::BadQuery(format!("unknown parameter `{key}`"))),
