@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn brackets_that_are_not_placeholders_are_text() {
         assert_eq!(terms("[see note] Falls"), vec!["see", "note", "fall"]);
-        assert_eq!(terms("[RN-A"), vec!["rn", "a"]);
+        assert_eq!(terms("[RN-B"), vec!["rn", "b"]);
     }
 
     #[test]
