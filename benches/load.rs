@@ -1,0 +1,397 @@
+//! Load benchmarks for a running `safetable serve` (see BENCHMARKS.md for the commands).
+//!
+//! ```text
+//! cargo bench --bench load -- post   URL TOKEN CASES.jsonl CLIENTS
+//! cargo bench --bench load -- search URL TOKEN DATA_DIR
+//! ```
+//!
+//! `post` submits every case of the file through `POST /api/v1/cases` from CLIENTS
+//! concurrent clients and reports cases/s. `search` runs the query set below over HTTP
+//! with 1 and 16 concurrent clients (p50/p99 latency), then the same queries in-process
+//! on the server's tantivy index and on an SQLite FTS5 table (bm25 + snippet) holding the
+//! same published cases, the baseline.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use safetable::config::Settings;
+use safetable::index::{FacetKind, IndexSettings, SearchIndex, SearchRequest};
+use safetable::store::Store;
+
+/// A query: our query language, the FTS5 MATCH expression, and facet filters.
+struct Q {
+    ours: &'static str,
+    fts: &'static str,
+    filters: &'static [(FacetKind, &'static str)],
+}
+
+const fn q(ours: &'static str, fts: &'static str) -> Q {
+    Q { ours, fts, filters: &[] }
+}
+
+const fn qf(ours: &'static str, fts: &'static str, filters: &'static [(FacetKind, &'static str)]) -> Q {
+    Q { ours, fts, filters }
+}
+
+use FacetKind::{Category, Harm, Setting, Strength};
+
+const QUERIES: &[Q] = &[
+    q("heparin", "heparin"),
+    q("heparin overdose", "heparin overdose"),
+    q("insulin", "insulin"),
+    q("smart pump", "smart pump"),
+    q("\"smart pump\"", "\"smart pump\""),
+    q("barcode scanning", "barcode scanning"),
+    q("\"independent double check\"", "\"independent double check\""),
+    q("rapid response team", "rapid response team"),
+    q("sepsis alert", "sepsis alert"),
+    q("early warning score", "early warning score"),
+    q("bed alarm", "bed alarm"),
+    q("hourly rounding", "hourly rounding"),
+    q("fall fracture", "fall fracture"),
+    q("huddle charge nurse", "huddle charge nurse"),
+    q("simulation training", "simulation training"),
+    q("order set", "order set"),
+    q("handoff", "handoff"),
+    q("handoff communication", "handoff communication"),
+    q("staffing workload", "staffing workload"),
+    q("short-staffed", "\"short staffed\""),
+    q("discharge instructions", "discharge instructions"),
+    q("pressure injury wound", "pressure injury wound"),
+    q("transfusion", "transfusion"),
+    q("blood transfusion", "blood transfusion"),
+    q("catheter infection", "catheter infection"),
+    q("delayed diagnosis", "delayed diagnosis"),
+    q("chest pain", "chest pain"),
+    q("alarm fatigue OR silenced", "alarm fatigue OR silenced"),
+    q("pump NOT heparin", "pump NOT heparin"),
+    q("lessons:apology", "lessons : apology"),
+    q("actions:barcode", "actions : barcode"),
+    q("peer support clinicians", "peer support clinicians"),
+    q("family communication trust", "family communication trust"),
+    q("portal messages", "portal messages"),
+    qf("heparin", "heparin", &[(Category, "medication")]),
+    qf("fall", "fall", &[(Setting, "inpatient")]),
+    qf("alarm", "alarm", &[(Harm, "severe")]),
+    qf("barcode", "barcode", &[(Strength, "stronger")]),
+    qf("pump", "pump", &[(Category, "medication"), (Harm, "moderate")]),
+    qf("rounding", "rounding", &[(Category, "fall"), (Strength, "stronger")]),
+    qf("sepsis", "sepsis", &[(Category, "infection")]),
+    qf("monitoring", "monitoring", &[(Setting, "emergency")]),
+    qf("checklist", "checklist", &[(Category, "surgery-anesthesia")]),
+    qf("escalation", "escalation", &[(Harm, "death")]),
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn url_for(base: &str, q: &Q) -> String {
+    let mut url = format!("{base}/api/v1/search?q={}", encode(q.ours));
+    for (k, v) in q.filters {
+        url.push_str(&format!("&{}={}", k.name(), encode(v)));
+    }
+    url
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<Duration>, f64) {
+    let started = Instant::now();
+    let latencies: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|c| {
+                s.spawn(move || {
+                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+                    let mut out = Vec::new();
+                    for r in 0..rounds {
+                        for i in 0..QUERIES.len() {
+                            let q = &QUERIES[(i + c * 7 + r) % QUERIES.len()];
+                            let t = Instant::now();
+                            let resp = agent
+                                .get(&url_for(base, q))
+                                .set("Authorization", &format!("Bearer {token}"))
+                                .call();
+                            match resp {
+                                Ok(r) => {
+                                    let _ = r.into_string();
+                                }
+                                Err(e) => panic!("search failed: {e}"),
+                            }
+                            out.push(t.elapsed());
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let mut sorted = latencies;
+    sorted.sort();
+    let qps = sorted.len() as f64 / secs;
+    (sorted, qps)
+}
+
+fn search(args: &[String]) {
+    let [base, token, data_dir] = args else {
+        panic!("usage: search URL TOKEN DATA_DIR");
+    };
+    println!("## search: {} queries", QUERIES.len());
+    // Warm-up.
+    let _ = http_search(base, token, 1, 1);
+    for clients in [1usize, 16] {
+        let rounds = if clients == 1 { 10 } else { 5 };
+        let (lat, qps) = http_search(base, token, clients, rounds);
+        println!(
+            "http clients={clients:<2} requests={} p50={:.2} ms p99={:.2} ms throughput={:.0} q/s",
+            lat.len(),
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99)),
+            qps
+        );
+    }
+
+    // In-process: our index against FTS5 on the same published cases.
+    let settings = Settings::load(Path::new(data_dir), None).expect("settings");
+    let bench_index = std::env::temp_dir().join(format!("safetable-bench-index-{}", std::process::id()));
+    // A copy of the index, so the running server's writer lock is not disturbed.
+    copy_dir(&settings.index_dir, &bench_index);
+    let index = SearchIndex::open(&bench_index, &IndexSettings::embedded()).expect("index");
+    let store = Store::open(&settings.database_url).expect("store");
+    let fts_path = std::env::temp_dir().join(format!("safetable-bench-fts-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&fts_path);
+    let mut fts = SqliteConnection::establish(&fts_path.to_string_lossy()).expect("fts db");
+    let t = Instant::now();
+    let n = build_fts(&store, &mut fts);
+    println!("fts5 baseline: loaded {n} published cases in {:.1} s", t.elapsed().as_secs_f64());
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _round in 0..10 {
+        for q in QUERIES {
+            let mut req = SearchRequest::query(q.ours);
+            for (k, v) in q.filters {
+                req = req.filter(*k, v);
+            }
+            let t = Instant::now();
+            let r = index.search(&req).expect("our search");
+            ours.push(t.elapsed());
+            std::hint::black_box(r);
+            let t = Instant::now();
+            fts_query(&mut fts, q);
+            theirs.push(t.elapsed());
+        }
+    }
+    ours.sort();
+    theirs.sort();
+    let (o50, o99, f50, f99) = (
+        percentile(&ours, 0.5),
+        percentile(&ours, 0.99),
+        percentile(&theirs, 0.5),
+        percentile(&theirs, 0.99),
+    );
+    println!(
+        "in-process tantivy p50={:.2} ms p99={:.2} ms | fts5 p50={:.2} ms p99={:.2} ms | p50 ratio fts5/tantivy = {:.1}x, p99 ratio = {:.1}x",
+        ms(o50), ms(o99), ms(f50), ms(f99),
+        f50.as_secs_f64() / o50.as_secs_f64().max(1e-9),
+        f99.as_secs_f64() / o99.as_secs_f64().max(1e-9),
+    );
+    drop(index);
+    let _ = std::fs::remove_dir_all(&bench_index);
+    let _ = std::fs::remove_file(&fts_path);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("index dir").flatten() {
+        let p = entry.path();
+        if p.is_file() && p.file_name().is_some_and(|n| n != ".tantivy-writer.lock") {
+            std::fs::copy(&p, to.join(entry.file_name())).expect("copy index file");
+        }
+    }
+}
+
+fn build_fts(store: &Store, fts: &mut SqliteConnection) -> usize {
+    diesel::sql_query(
+        "CREATE VIRTUAL TABLE fts USING fts5(summary, findings, notes, lessons, actions, tokenize = 'porter unicode61')",
+    )
+    .execute(fts)
+    .expect("fts5 table");
+    diesel::sql_query(
+        "CREATE TABLE meta (id INTEGER PRIMARY KEY, case_id TEXT, category TEXT, harm TEXT, setting TEXT, strengths TEXT)",
+    )
+    .execute(fts)
+    .expect("meta table");
+    let mut after = None;
+    let mut n = 0usize;
+    fts.transaction::<_, diesel::result::Error, _>(|conn| {
+        loop {
+            let page = store.published_page(after.as_ref(), 1000).expect("page");
+            let Some(last) = page.last().and_then(|v| v.id.clone()) else { break };
+            for v in &page {
+                n += 1;
+                let notes = [
+                    v.communication.as_ref().and_then(|c| c.notes.clone()),
+                    v.resolution.as_ref().and_then(|r| r.notes.clone()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\n");
+                let actions = v.improvement_actions.iter().map(|a| a.description.as_str()).collect::<Vec<_>>().join("\n");
+                let strengths = v.improvement_actions.iter().map(|a| a.strength.as_str()).collect::<Vec<_>>().join(",");
+                diesel::sql_query("INSERT INTO fts (rowid, summary, findings, notes, lessons, actions) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind::<diesel::sql_types::BigInt, _>(n as i64)
+                    .bind::<diesel::sql_types::Text, _>(&v.event.summary)
+                    .bind::<diesel::sql_types::Text, _>(v.review.as_ref().and_then(|r| r.findings.clone()).unwrap_or_default())
+                    .bind::<diesel::sql_types::Text, _>(&notes)
+                    .bind::<diesel::sql_types::Text, _>(&v.lessons_learned)
+                    .bind::<diesel::sql_types::Text, _>(&actions)
+                    .execute(conn)?;
+                diesel::sql_query("INSERT INTO meta (id, case_id, category, harm, setting, strengths) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind::<diesel::sql_types::BigInt, _>(n as i64)
+                    .bind::<diesel::sql_types::Text, _>(v.id.as_ref().map(|i| i.as_str()).unwrap_or_default())
+                    .bind::<diesel::sql_types::Text, _>(v.event.category.as_str())
+                    .bind::<diesel::sql_types::Text, _>(v.event.harm.as_str())
+                    .bind::<diesel::sql_types::Text, _>(v.event.setting.as_str())
+                    .bind::<diesel::sql_types::Text, _>(&strengths)
+                    .execute(conn)?;
+            }
+            after = Some(last);
+        }
+        Ok(())
+    })
+    .expect("load fts");
+    diesel::sql_query("CREATE INDEX meta_cat ON meta(category, harm, setting)").execute(fts).expect("index");
+    n
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    _id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    _snippet: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Top 20 by bm25 (lessons and actions weighted double) with a snippet, plus the total.
+fn fts_query(conn: &mut SqliteConnection, q: &Q) {
+    let mut filter = String::new();
+    for (k, v) in q.filters {
+        let column = match k {
+            Category => "m.category = ",
+            Harm => "m.harm = ",
+            Setting => "m.setting = ",
+            Strength => "instr(m.strengths, ",
+            _ => continue,
+        };
+        if *k == Strength {
+            filter.push_str(&format!(" AND {column}'{v}') > 0"));
+        } else {
+            filter.push_str(&format!(" AND {column}'{v}'"));
+        }
+    }
+    let top = format!(
+        "SELECT m.id AS _id, snippet(fts, -1, '<mark>', '</mark>', '…', 24) AS _snippet FROM fts JOIN meta m ON m.id = fts.rowid \
+         WHERE fts MATCH ?{filter} ORDER BY bm25(fts, 1.0, 1.0, 1.0, 2.0, 2.0) LIMIT 20"
+    );
+    let rows: Vec<Row> = diesel::sql_query(top)
+        .bind::<diesel::sql_types::Text, _>(q.fts)
+        .load(conn)
+        .expect("fts query");
+    let count = format!("SELECT count(*) AS n FROM fts JOIN meta m ON m.id = fts.rowid WHERE fts MATCH ?{filter}");
+    let total: Vec<CountRow> = diesel::sql_query(count)
+        .bind::<diesel::sql_types::Text, _>(q.fts)
+        .load(conn)
+        .expect("fts count");
+    std::hint::black_box((rows.len(), total.first().map(|c| c.n)));
+}
+
+fn post(args: &[String]) {
+    let [base, token, file, clients] = args else {
+        panic!("usage: post URL TOKEN CASES.jsonl CLIENTS");
+    };
+    let clients: usize = clients.parse().expect("CLIENTS");
+    let text = std::fs::read_to_string(file).expect("cases file");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let next = next.clone();
+                let lines = &lines;
+                s.spawn(move || {
+                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(line) = lines.get(i) else { break };
+                        let t = Instant::now();
+                        match agent
+                            .post(&format!("{base}/api/v1/cases"))
+                            .set("Authorization", &format!("Bearer {token}"))
+                            .set("Content-Type", "application/json")
+                            .send_string(line)
+                        {
+                            Ok(_) | Err(ureq::Error::Status(409, _)) => {}
+                            Err(e) => panic!("submission {i} failed: {e}"),
+                        }
+                        out.push(t.elapsed());
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    let secs = started.elapsed().as_secs_f64();
+    latencies.sort();
+    println!(
+        "POST /cases: {} cases, {clients} clients, {:.1} s, {:.0} cases/s, p50={:.1} ms p99={:.1} ms",
+        latencies.len(),
+        secs,
+        latencies.len() as f64 / secs,
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99))
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    match args.split_first() {
+        Some((mode, rest)) if mode == "post" => post(rest),
+        Some((mode, rest)) if mode == "search" => search(rest),
+        _ => eprintln!(
+            "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR"
+        ),
+    }
+}
