@@ -60,7 +60,7 @@ impl Category {
         match self {
             Category::Name => "[PERSON]",
             Category::Date => "[DATE]",
-            Category::AgeOver89 => "90+",
+            Category::AgeOver89 => "[90+]",
             Category::Phone => "[PHONE]",
             Category::Email => "[EMAIL]",
             Category::Address | Category::Location => "[LOCATION]",

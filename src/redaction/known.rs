@@ -80,9 +80,10 @@ impl Builder<'_> {
         if key.len() < 2 || !key.bytes().any(|b| b.is_ascii_alphanumeric()) {
             return;
         }
-        let needs_capital = category == Category::Name
-            && (self.rules.common.contains(key) || key.len() <= 2)
-            && !key.contains(' ');
+        // A single common word (a surname "Will", a facility "House") counts only when
+        // written with a capital.
+        let needs_capital = !key.contains(' ')
+            && (self.rules.common.contains(key) || (category == Category::Name && key.len() <= 2));
         if let Some(&i) = self.seen.get(key) {
             // The first registration wins; a stricter one is relaxed only for the same person.
             if self.pats[i].person == person && !needs_capital {

@@ -84,6 +84,8 @@ pub struct RuleSet {
     pub(crate) nicknames: HashMap<String, Vec<String>>,
     pub(crate) common: HashSet<String>,
     pub(crate) clinical: HashSet<String>,
+    /// Multi-word clinical phrases, folded, words joined by one space.
+    pub(crate) clinical_phrases: HashSet<String>,
     pub(crate) context: Context,
     pub(crate) roles: HashMap<String, String>,
 }
@@ -107,6 +109,7 @@ struct ListsSpec {
     nicknames: Vec<String>,
     common_words: Vec<String>,
     clinical: Vec<String>,
+    clinical_phrases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +179,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "words/clinical.txt",
         include_str!("../../redaction-rules/words/clinical.txt"),
+    ),
+    (
+        "words/clinical-phrases.txt",
+        include_str!("../../redaction-rules/words/clinical-phrases.txt"),
     ),
 ];
 
@@ -264,18 +271,20 @@ impl RuleSet {
         let first_names = words(&main.lists.first_names)?;
         let last_names = words(&main.lists.last_names)?;
         let common = words(&main.lists.common_words)?;
-        // Clinical entries: each word of a multi-word entry, and each part of a hyphenated one.
+        // Clinical words: every word of the list is an entry; a hyphenated entry is also a
+        // phrase of its parts.
         let mut clinical = HashSet::new();
+        let mut clinical_phrases = HashSet::new();
         for line in list(&main.lists.clinical)? {
             for w in line.split_whitespace() {
-                let key = fold_key(w);
-                for part in key.split(['-', '\'']) {
-                    if part.len() > 2 {
-                        clinical.insert(part.to_owned());
-                    }
+                clinical.insert(fold_key(w));
+                if w.contains('-') {
+                    clinical_phrases.insert(phrase_key(w));
                 }
-                clinical.insert(key);
             }
+        }
+        for line in list(&main.lists.clinical_phrases)? {
+            clinical_phrases.insert(phrase_key(&line));
         }
         let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
         for line in list(&main.lists.nicknames)? {
@@ -309,15 +318,37 @@ impl RuleSet {
             nicknames,
             common,
             clinical,
+            clinical_phrases,
             context,
             roles,
         })
+    }
+
+    /// The names of the pattern rules, in the order they are applied.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.name.as_str())
     }
 
     /// Whether a folded word is a given name or surname in the dictionaries.
     pub(crate) fn is_dict_name(&self, key: &str) -> bool {
         self.first_names.contains(key) || self.last_names.contains(key)
     }
+}
+
+/// Folded words of a phrase joined by single spaces; hyphens and possessives split words.
+pub(crate) fn phrase_key(s: &str) -> String {
+    let mut out = String::new();
+    for w in fold_key(s).split(|c: char| c.is_whitespace() || c == '-') {
+        let w = w.trim_end_matches("'s").trim_end_matches('\'');
+        if w.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {

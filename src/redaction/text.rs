@@ -29,6 +29,8 @@ struct Token {
     cap: bool,
     upper: bool,
     sentence_start: bool,
+    /// A digit touches the word (`SpO2`, `5N`): a code, not a name.
+    digit_adjacent: bool,
 }
 
 fn tokenize(text: &str) -> Vec<Token> {
@@ -69,6 +71,8 @@ fn tokenize(text: &str) -> Vec<Token> {
         fold_into(word, &mut key);
         let cap = c.is_uppercase();
         let upper = word.chars().all(|c| !c.is_lowercase());
+        let digit_adjacent = text[..start].chars().next_back().is_some_and(|c| c.is_ascii_digit())
+            || text[end..].chars().next().is_some_and(|c| c.is_ascii_digit());
         out.push(Token {
             start,
             end,
@@ -76,6 +80,7 @@ fn tokenize(text: &str) -> Vec<Token> {
             cap,
             upper,
             sentence_start,
+            digit_adjacent,
         });
         sentence_start = false;
     }
@@ -115,7 +120,14 @@ fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
                 .unwrap_or(0);
             let word = &t2[word_start..];
             let key = super::fold::fold_key(word);
-            let is_initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase) && t2.len() < trimmed.len();
+            let free_before = t2[..word_start]
+                .chars()
+                .next_back()
+                .map_or(true, |c| c.is_whitespace() || c == '(');
+            let is_initial = word.chars().count() == 1
+                && word.chars().all(char::is_uppercase)
+                && t2.len() < trimmed.len()
+                && free_before;
             if !word.is_empty() && (rules.context.titles.contains(&key) || is_initial) {
                 s.start = word_start;
             }
@@ -154,7 +166,7 @@ fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
                         None => continue,
                     },
                     Action::Age => match caps.name("age").and_then(|a| age_value(a.as_str())) {
-                        Some(age) if age >= 90 => Repl::Text("90+".into()),
+                        Some(age) if age >= 90 => Repl::Text("[90+]".into()),
                         _ => continue,
                     },
                     _ => Repl::Category,
@@ -336,7 +348,8 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
     if letters == 0 {
-        return digits >= 6;
+        // Fractions and pressures (170/100) are not identifiers unless long.
+        return if s.contains('/') { digits >= 9 } else { digits >= 6 };
     }
     if digits < 3 || letters + digits < 5 {
         return false;
@@ -405,6 +418,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
     let n = toks.len();
     let mut is_name = vec![false; n];
     let mut family = vec![false; n];
+    let protected = protected_by_phrases(text, &toks, rules);
     let common = |t: &Token| rules.common.contains(&t.key);
     let clinical = |t: &Token| rules.clinical.contains(&t.key);
     let dict = |t: &Token| rules.is_dict_name(&t.key);
@@ -419,7 +433,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
 
     for i in 0..n {
         let t = &toks[i];
-        if t.key.len() < 2 {
+        if t.key.len() < 2 || t.digit_adjacent || protected[i] {
             continue;
         }
         let prev = if i > 0 { Some(&toks[i - 1]) } else { None };
@@ -486,7 +500,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         let mut j = i + 1;
         while j < n && j <= i + 2 {
             let s = between(text, &toks[j - 1], &toks[j]);
-            if (s == " " || s == "-") && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j]))) {
+            if !protected[j] && (s == " " || s == "-") && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j]))) {
                 is_name[j] = true;
                 family[j] = family[j] || family[i];
                 j += 1;
@@ -497,7 +511,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         if i > 0 && !is_name[i - 1] {
             let p = &toks[i - 1];
             let s = between(text, p, &toks[i]);
-            if (s == " " || s == "-") && cap_unknown(p) && !p.sentence_start && !p.upper {
+            if !protected[i - 1] && (s == " " || s == "-") && cap_unknown(p) && !p.sentence_start && !p.upper {
                 is_name[i - 1] = true;
             }
         }
@@ -518,7 +532,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         let before = &text[..start];
         if before.ends_with(". ") {
             let b = before.as_bytes();
-            if b.len() >= 3 && b[b.len() - 3].is_ascii_uppercase() && (b.len() == 3 || !b[b.len() - 4].is_ascii_alphabetic()) {
+            if b.len() >= 3 && b[b.len() - 3].is_ascii_uppercase() && (b.len() == 3 || b[b.len() - 4].is_ascii_whitespace() || b[b.len() - 4] == b'(') {
                 start -= 3;
             }
         }
@@ -551,6 +565,33 @@ pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec
             }
         }
     }
+}
+
+/// Tokens inside a clinical phrase (`Stevens-Johnson`, `Bair Hugger`).
+fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) -> Vec<bool> {
+    let mut out = vec![false; toks.len()];
+    if rules.clinical_phrases.is_empty() {
+        return out;
+    }
+    let mut key = String::new();
+    for i in 0..toks.len() {
+        key.clear();
+        key.push_str(&toks[i].key);
+        for j in i + 1..toks.len().min(i + 6) {
+            let sep = between(text, &toks[j - 1], &toks[j]);
+            if !matches!(sep, " " | "-" | "'s " | "\u{2019}s " | "' ") {
+                break;
+            }
+            key.push(' ');
+            key.push_str(&toks[j].key);
+            if rules.clinical_phrases.contains(&key) {
+                for flag in &mut out[i..=j] {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
