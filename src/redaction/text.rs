@@ -399,8 +399,11 @@ fn trim_facility(text: &str, s: usize, e: usize, rules: &RuleSet) -> Option<usiz
         break;
     }
     let rest = &text[start..e];
-    // Nothing but the type word left: not a named facility.
-    if !rest.contains(char::is_whitespace) {
+    // Nothing but generic words left ("Medical Center"): not a named facility.
+    let named = rest
+        .split_whitespace()
+        .any(|w| !rules.context.facility_generic.contains(&super::fold::fold_key(w)));
+    if !named {
         return None;
     }
     Some(start)
