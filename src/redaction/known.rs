@@ -321,23 +321,29 @@ impl Known {
     pub fn find(&self, text: &str, folded: &Folded<'_>, out: &mut Vec<Span>) {
         if let Some(ac) = &self.ac {
             let hay = folded.text.as_bytes();
-            for m in ac.find_iter(hay) {
+            let mut pos = 0;
+            // Leftmost-longest, but a match rejected at a word boundary gives way to a
+            // shorter one inside it ("Brendaport" in "0Lake Brendaport").
+            while pos < hay.len() {
+                let Some(m) = ac.find(aho_corasick::Input::new(hay).span(pos..hay.len())) else {
+                    break;
+                };
                 let (s, e) = (m.start(), m.end());
                 let left_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || !hay[s].is_ascii_alphanumeric();
                 let right_ok =
                     e >= hay.len() || !hay[e].is_ascii_alphanumeric() || !hay[e - 1].is_ascii_alphanumeric();
-                if !left_ok || !right_ok {
-                    continue;
-                }
-                let Some(pat) = self.pats.get(m.pattern().as_usize()) else {
+                let pat = self.pats.get(m.pattern().as_usize());
+                // Values (e-mail, IDs) are removed even when glued to other text.
+                let glued_ok = pat.is_some_and(|p| p.category != Category::Name && e - s >= 6);
+                let (left_ok, right_ok) = (left_ok || glued_ok, right_ok || glued_ok);
+                let (os, oe) = folded.original(s, e);
+                let capital_ok = pat.is_some_and(|p| {
+                    !p.needs_capital || text[os..].chars().next().is_some_and(char::is_uppercase)
+                });
+                let (true, true, true, Some(pat)) = (left_ok, right_ok, capital_ok, pat) else {
+                    pos = s + 1;
                     continue;
                 };
-                let (os, oe) = folded.original(s, e);
-                if pat.needs_capital
-                    && !text[os..].chars().next().is_some_and(char::is_uppercase)
-                {
-                    continue;
-                }
                 out.push(Span {
                     start: os,
                     end: oe,
@@ -348,6 +354,7 @@ impl Known {
                         None => Repl::Category,
                     },
                 });
+                pos = e.max(s + 1);
             }
         }
         if let Some(ac) = &self.digits_ac {

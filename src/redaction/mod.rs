@@ -11,6 +11,7 @@ use crate::case::{
 };
 
 mod category;
+mod check;
 mod fold;
 mod known;
 mod rules;
@@ -18,6 +19,7 @@ mod span;
 mod text;
 
 pub use category::Category;
+pub use check::{check_invariants, fuzz_one, probe_case};
 pub use rules::{RuleError, RuleSet};
 
 use known::{Known, People};
@@ -98,7 +100,9 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
     let mut redacted: BTreeMap<String, String> = BTreeMap::new();
     for ((path, t), mut spans) in fields.iter().zip(detected) {
         text::detect_remembered(t, &ctx, &mut spans);
-        let out = text::render(t, spans, &ctx.people, rules, path, &mut counts, &mut flags);
+        let out = text::render_spans(t, spans, &ctx.people, &mut counts);
+        let out = text::rescan_known(out, &ctx, &mut counts);
+        text::flag_unknown_words(&out, rules, path, &mut flags);
         redacted.insert(path.clone(), out);
     }
     let mut take = |path: &str| redacted.remove(path).unwrap_or_default();

@@ -613,16 +613,12 @@ fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
     p
 }
 
-/// Redacts `text`: resolves the spans and renders placeholders; counts per category and
-/// flags for a curator (byte offsets into the output).
-pub(crate) fn render(
+/// Redacts `text`: resolves the spans and renders placeholders, counting per category.
+pub(crate) fn render_spans(
     text: &str,
     spans: Vec<Span>,
     people: &People,
-    rules: &RuleSet,
-    field: &str,
     counts: &mut std::collections::BTreeMap<String, u32>,
-    flags: &mut Vec<crate::case::RedactionFlag>,
 ) -> String {
     let kept = resolve(spans);
     let mut out = String::with_capacity(text.len() + 16);
@@ -663,11 +659,31 @@ pub(crate) fn render(
         let _ = PRIORITY_KNOWN;
     }
     out.push_str(&text[pos..]);
-    flag_unknown_words(&out, rules, field, flags);
     out
 }
 
-fn flag_unknown_words(out: &str, rules: &RuleSet, field: &str, flags: &mut Vec<crate::case::RedactionFlag>) {
+/// Removing one identifier can expose another glued to it (`KatrinaRN7663794` →
+/// `Katrina[ID]`): the output is scanned for known identifiers again until none is left.
+pub(crate) fn rescan_known(
+    mut out: String,
+    ctx: &CaseContext<'_>,
+    counts: &mut std::collections::BTreeMap<String, u32>,
+) -> String {
+    for _ in 0..4 {
+        let mut spans = Vec::new();
+        let folded = Folded::new(&out);
+        ctx.known.find(&out, &folded, &mut spans);
+        drop(folded);
+        if spans.is_empty() {
+            break;
+        }
+        out = render_spans(&out, spans, &ctx.people, counts);
+    }
+    out
+}
+
+/// Flags for a curator: capitalised words of the redacted `out` found in no list.
+pub(crate) fn flag_unknown_words(out: &str, rules: &RuleSet, field: &str, flags: &mut Vec<crate::case::RedactionFlag>) {
     let mut n = 0;
     let mut depth = 0usize;
     let mut last_end = 0;
