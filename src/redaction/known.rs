@@ -299,20 +299,20 @@ impl Known {
         }
         b.add_value(&case.external_ref, Category::Id);
 
-        let build = |pats: &[String]| {
+        let build = |pats: &[String], kind: MatchKind| {
             if pats.is_empty() {
                 return None;
             }
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(kind)
                 .build(pats)
                 .ok()
         };
         Known {
-            ac: build(&b.surfaces),
+            ac: build(&b.surfaces, MatchKind::LeftmostLongest),
             pats: b.pats,
-            digits_ac: build(&b.digit_surfaces),
+            digits_ac: build(&b.digit_surfaces, MatchKind::Standard),
             digit_pats: b.digit_pats,
         }
     }
@@ -362,16 +362,18 @@ impl Known {
             for (rs, re) in digit_runs(text) {
                 digits.clear();
                 digits.extend(text[rs..re].chars().filter(char::is_ascii_digit));
-                if let Some(m) = ac.find(digits.as_bytes()) {
-                    let category = self
-                        .digit_pats
-                        .get(m.pattern().as_usize())
-                        .copied()
-                        .unwrap_or(Category::Id);
+                // Overlapping search: a rejected short number must not hide a longer one.
+                let hit = ac.find_overlapping_iter(digits.as_bytes()).find_map(|m| {
+                    let len = m.end() - m.start();
                     // A short known number (a ZIP) only counts when it is the whole run.
-                    if m.end() - m.start() < 6 && m.end() - m.start() != digits.len() {
-                        continue;
-                    }
+                    (len >= 6 || len == digits.len()).then(|| {
+                        self.digit_pats
+                            .get(m.pattern().as_usize())
+                            .copied()
+                            .unwrap_or(Category::Id)
+                    })
+                });
+                if let Some(category) = hit {
                     out.push(Span {
                         start: rs,
                         end: re,
