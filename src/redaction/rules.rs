@@ -69,6 +69,7 @@ pub(crate) struct Context {
     pub relatives: HashSet<String>,
     pub cues: HashSet<String>,
     pub post_roles: HashSet<String>,
+    pub place_cues: HashSet<String>,
     pub facility_generic: HashSet<String>,
 }
 
@@ -86,6 +87,8 @@ pub struct RuleSet {
     pub(crate) clinical: HashSet<String>,
     /// Multi-word clinical phrases, folded, words joined by one space.
     pub(crate) clinical_phrases: HashSet<String>,
+    /// Place names (cities), folded phrases.
+    pub(crate) cities: HashSet<String>,
     pub(crate) context: Context,
     pub(crate) roles: HashMap<String, String>,
 }
@@ -110,6 +113,7 @@ struct ListsSpec {
     common_words: Vec<String>,
     clinical: Vec<String>,
     clinical_phrases: Vec<String>,
+    cities: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +124,7 @@ struct ContextSpec {
     relatives: Vec<String>,
     cues: Vec<String>,
     post_roles: Vec<String>,
+    place_cues: Vec<String>,
     facility_generic: Vec<String>,
 }
 
@@ -179,6 +184,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "words/clinical.txt",
         include_str!("../../redaction-rules/words/clinical.txt"),
+    ),
+    (
+        "places/cities.txt",
+        include_str!("../../redaction-rules/places/cities.txt"),
     ),
     (
         "words/clinical-phrases.txt",
@@ -286,6 +295,7 @@ impl RuleSet {
         for line in list(&main.lists.clinical_phrases)? {
             clinical_phrases.insert(phrase_key(&line));
         }
+        let cities: HashSet<String> = list(&main.lists.cities)?.iter().map(|l| phrase_key(l)).collect();
         let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
         for line in list(&main.lists.nicknames)? {
             let mut it = line.split_whitespace().map(fold_key);
@@ -302,6 +312,7 @@ impl RuleSet {
             relatives: set(&main.context.relatives),
             cues: set(&main.context.cues),
             post_roles: set(&main.context.post_roles),
+            place_cues: set(&main.context.place_cues),
             facility_generic: set(&main.context.facility_generic),
         };
         let roles = main
@@ -319,6 +330,7 @@ impl RuleSet {
             common,
             clinical,
             clinical_phrases,
+            cities,
             context,
             roles,
         })

@@ -263,7 +263,7 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
     if !(1..=12).contains(&month) {
         return None;
     }
-    let year = match num("year") {
+    let year = match num("year").or_else(|| num("yy2").filter(|y| *y >= 1000)) {
         Some(y) => Some(y as i32),
         None => num("yy").or_else(|| num("yy2")).map(|yy| {
             let y = 2000 + yy as i32;
@@ -290,10 +290,12 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
     let Some(date) = date else {
         return Some(Repl::Text("[DATE]".into()));
     };
-    if Some(date) == ctx.birth {
+    // A birth date, or any date long before the event, would give away an age in days.
+    let n = (date - ctx.occurred).num_days();
+    if Some(date) == ctx.birth || n < -730 {
         return Some(Repl::Text("[DATE]".into()));
     }
-    Some(Repl::Text(day_placeholder((date - ctx.occurred).num_days())))
+    Some(Repl::Text(day_placeholder(n)))
 }
 
 /// `[DAY 0]`, `[DAY +3]`, `[DAY -1]`.
@@ -422,6 +424,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
     let mut is_name = vec![false; n];
     let mut family = vec![false; n];
     let protected = protected_by_phrases(text, &toks, rules);
+    detect_places(text, &toks, &protected, rules, out);
     let common = |t: &Token| rules.common.contains(&t.key);
     let clinical = |t: &Token| rules.clinical.contains(&t.key);
     let dict = |t: &Token| rules.is_dict_name(&t.key);
@@ -465,8 +468,18 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         if !hit && t.cap && !(t.upper && t.key.len() <= 4) && name_word(t) {
             hit = true;
         }
-        // Lower-case first name followed by a lower-case surname.
+        // A lower-case given name right after a cue or preposition ("reviewed by bobby").
         if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+            if let (Some(p), true) = (prev, close) {
+                if rules.context.cues.contains(&p.key)
+                    || matches!(p.key.as_str(), "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked")
+                {
+                    hit = true;
+                }
+            }
+        }
+        // Lower-case first name followed by a lower-case surname.
+        if !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
             if let Some(nx) = toks.get(i + 1) {
                 if !nx.cap
                     && between(text, t, nx) == " "
@@ -527,18 +540,17 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             continue;
         }
         let mut j = i;
-        while j + 1 < n && is_name[j + 1] && matches!(between(text, &toks[j], &toks[j + 1]), " " | "-" | ". ") {
+        while j + 1 < n
+            && is_name[j + 1]
+            && match between(text, &toks[j], &toks[j + 1]) {
+                " " | "-" => true,
+                ". " => toks[j].end - toks[j].start == 1,
+                _ => false,
+            }
+        {
             j += 1;
         }
-        let mut start = toks[i].start;
-        // An initial before: "J. Smith"
-        let before = &text[..start];
-        if before.ends_with(". ") {
-            let b = before.as_bytes();
-            if b.len() >= 3 && b[b.len() - 3].is_ascii_uppercase() && (b.len() == 3 || b[b.len() - 4].is_ascii_whitespace() || b[b.len() - 4] == b'(') {
-                start -= 3;
-            }
-        }
+        let start = absorb_initials(text, toks[i].start);
         let fam = (i..=j).any(|k| family[k]);
         let person = person_for(&toks[i..=j], fam, &mut ctx.people);
         out.push(Span {
@@ -570,6 +582,70 @@ pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec
     }
 }
 
+/// US and world city names: a multi-word name written with capitals anywhere; a one-word
+/// name after a place cue (`in Fresno`) or before a state (`Salem, OR`).
+fn detect_places(text: &str, toks: &[Token], protected: &[bool], rules: &RuleSet, out: &mut Vec<Span>) {
+    if rules.cities.is_empty() {
+        return;
+    }
+    let mut key = String::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].cap || protected[i] {
+            i += 1;
+            continue;
+        }
+        let mut best: Option<usize> = None;
+        key.clear();
+        key.push_str(&toks[i].key);
+        if rules.cities.contains(&key) {
+            best = Some(i);
+        }
+        for j in i + 1..toks.len().min(i + 4) {
+            let sep = between(text, &toks[j - 1], &toks[j]);
+            if !(sep == " " || sep == "-" || sep == ". ") || !toks[j].cap {
+                break;
+            }
+            key.push(' ');
+            key.push_str(&toks[j].key);
+            if rules.cities.contains(&key) {
+                best = Some(j);
+            }
+        }
+        let Some(j) = best else {
+            i += 1;
+            continue;
+        };
+        let single = j == i;
+        let cued = i > 0
+            && rules.context.place_cues.contains(&toks[i - 1].key)
+            && between(text, &toks[i - 1], &toks[i]) == " ";
+        let before_state = text[toks[j].end..]
+            .strip_prefix(", ")
+            .is_some_and(|rest| {
+                let b = rest.as_bytes();
+                b.len() >= 2
+                    && b[0].is_ascii_uppercase()
+                    && b[1].is_ascii_uppercase()
+                    && (b.len() == 2 || !b[2].is_ascii_alphanumeric())
+            });
+        let t = &toks[i];
+        let plain = !rules.common.contains(&t.key) && !rules.clinical.contains(&t.key);
+        if (!single && !t.sentence_start) || (!single && (cued || before_state)) || (single && (before_state || (cued && plain))) {
+            out.push(Span {
+                start: toks[i].start,
+                end: toks[j].end,
+                category: Category::Location,
+                priority: PRIORITY_NAME + 1,
+                repl: Repl::Category,
+            });
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Tokens inside a clinical phrase (`Stevens-Johnson`, `Bair Hugger`).
 fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) -> Vec<bool> {
     let mut out = vec![false; toks.len()];
@@ -595,6 +671,28 @@ fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) -> Vec<bool
         }
     }
     out
+}
+
+/// Moves `start` left over initials written before a name: `J. `, `P.K. `, `P. K. `.
+fn absorb_initials(text: &str, mut start: usize) -> usize {
+    let b = text.as_bytes();
+    for _ in 0..3 {
+        let mut k = start;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+        }
+        // "X." right before (k points after the dot)
+        if k >= 2 && b[k - 1] == b'.' && b[k - 2].is_ascii_uppercase() {
+            let letter = k - 2;
+            let free = letter == 0 || matches!(b[letter - 1], b' ' | b'(' | b'.' | b'\n' | b',');
+            if free && start - k <= 1 {
+                start = letter;
+                continue;
+            }
+        }
+        break;
+    }
+    start
 }
 
 fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
