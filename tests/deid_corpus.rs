@@ -2,7 +2,8 @@
 //!
 //! The shared dir is `$SAFETABLE_SHARED_DIR` or `$CARGO_MANIFEST_DIR/../shared`. Without it
 //! (or without python3) the test fails when `CI` is set and is skipped loudly otherwise.
-//! `SAFETABLE_DEID_OUT=path` keeps the redacted output for inspection.
+//! `SAFETABLE_DEID_OUT=path` keeps the redacted output for inspection;
+//! `SAFETABLE_DEID_CASES` and `SAFETABLE_DEID_GOLD` score another corpus.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -108,8 +109,13 @@ fn strings(v: &serde_json::Value, out: &mut String) {
 #[test]
 fn dev_corpus_meets_the_acceptance_bar() {
     let shared = shared_dir();
-    let cases_path = shared.join("corpus/dev-cases.jsonl");
-    let gold_path = shared.join("corpus/dev-gold.jsonl");
+    // Another corpus in the same format can be scored with SAFETABLE_DEID_CASES/_GOLD.
+    let cases_path = std::env::var_os("SAFETABLE_DEID_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-cases.jsonl"));
+    let gold_path = std::env::var_os("SAFETABLE_DEID_GOLD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
     let scorer = shared.join("tools/deid_eval.py");
     if !cases_path.exists() || !gold_path.exists() || !scorer.exists() {
         return skip_or_fail(&format!("shared corpus not found under {}", shared.display()));

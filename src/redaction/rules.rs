@@ -70,6 +70,7 @@ pub(crate) struct Context {
     pub cues: HashSet<String>,
     pub post_roles: HashSet<String>,
     pub place_cues: HashSet<String>,
+    pub eponym_heads: HashSet<String>,
     pub facility_generic: HashSet<String>,
 }
 
@@ -125,6 +126,7 @@ struct ContextSpec {
     cues: Vec<String>,
     post_roles: Vec<String>,
     place_cues: Vec<String>,
+    eponym_heads: Vec<String>,
     facility_generic: Vec<String>,
 }
 
@@ -313,6 +315,7 @@ impl RuleSet {
             cues: set(&main.context.cues),
             post_roles: set(&main.context.post_roles),
             place_cues: set(&main.context.place_cues),
+            eponym_heads: set(&main.context.eponym_heads),
             facility_generic: set(&main.context.facility_generic),
         };
         let roles = main

@@ -465,7 +465,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
                 hit = cap_unknown(t) && !t.upper;
             }
         }
-        if !hit && t.cap && !(t.upper && t.key.len() <= 4) && name_word(t) {
+        if !hit && t.cap && !(t.upper && t.key.len() <= 5) && name_word(t) {
             hit = true;
         }
         // A lower-case given name right after a cue or preposition ("reviewed by bobby").
@@ -651,6 +651,33 @@ fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) -> Vec<bool
     let mut out = vec![false; toks.len()];
     if rules.clinical_phrases.is_empty() {
         return out;
+    }
+    // An eponym: a capitalised word (or a hyphenated pair) before a head noun.
+    for j in 1..toks.len() {
+        if !rules.context.eponym_heads.contains(&toks[j].key) {
+            continue;
+        }
+        let mut i = j;
+        while i > 0 && i + 3 > j {
+            let sep = between(text, &toks[i - 1], &toks[i]);
+            let ok = if i == j {
+                matches!(sep, " " | "'s " | "\u{2019}s " | "' " | "-")
+            } else {
+                sep == "-" || sep == " "
+            };
+            if !ok || !toks[i - 1].cap {
+                break;
+            }
+            let before = if i >= 2 { Some(&toks[i - 2]) } else { None };
+            if before.is_some_and(|b| rules.context.titles.contains(&b.key)) {
+                break;
+            }
+            out[i - 1] = true;
+            i -= 1;
+            if sep == " " && i < j {
+                break;
+            }
+        }
     }
     let mut key = String::new();
     for i in 0..toks.len() {
