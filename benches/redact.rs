@@ -15,10 +15,17 @@ use safetable::redaction::{redact, RuleSet};
 
 fn free_text_chars(case: &SubmittedCase) -> usize {
     let mut n = case.event.summary.chars().count() + case.lessons_learned.chars().count();
-    n += case.event.service.as_deref().map_or(0, |s| s.chars().count());
+    n += case
+        .event
+        .service
+        .as_deref()
+        .map_or(0, |s| s.chars().count());
     if let Some(c) = &case.communication {
         n += c.notes.as_deref().map_or(0, |s| s.chars().count());
-        n += c.disclosed_by_role.as_deref().map_or(0, |s| s.chars().count());
+        n += c
+            .disclosed_by_role
+            .as_deref()
+            .map_or(0, |s| s.chars().count());
     }
     n += case
         .review
@@ -83,7 +90,11 @@ fn main() {
 
     let t = Instant::now();
     let rules = RuleSet::embedded();
-    println!("rule set {} compiled in {:.0} ms", rules.version(), t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "rule set {} compiled in {:.0} ms",
+        rules.version(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     // Single thread.
     let t = Instant::now();
@@ -108,7 +119,11 @@ fn main() {
             .chunks(chunk)
             .map(|part| {
                 let rules = &rules;
-                s.spawn(move || part.iter().map(|c| redact(c, rules).view.event.summary.len()).sum::<usize>())
+                s.spawn(move || {
+                    part.iter()
+                        .map(|c| redact(c, rules).view.event.summary.len())
+                        .sum::<usize>()
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()

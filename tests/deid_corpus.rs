@@ -118,7 +118,10 @@ fn dev_corpus_meets_the_acceptance_bar() {
         .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
     let scorer = shared.join("tools/deid_eval.py");
     if !cases_path.exists() || !gold_path.exists() || !scorer.exists() {
-        return skip_or_fail(&format!("shared corpus not found under {}", shared.display()));
+        return skip_or_fail(&format!(
+            "shared corpus not found under {}",
+            shared.display()
+        ));
     }
     if Command::new("python3").arg("--version").output().is_err() {
         return skip_or_fail("python3 is not available");
@@ -165,7 +168,11 @@ fn dev_corpus_meets_the_acceptance_bar() {
         .arg("--json")
         .output()
         .expect("run scorer");
-    assert!(run.status.success(), "scorer failed: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "scorer failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let stdout = String::from_utf8_lossy(&run.stdout);
     let last = stdout.lines().last().expect("scorer prints a summary line");
     let mut leak_rate = None;
@@ -186,8 +193,14 @@ fn dev_corpus_meets_the_acceptance_bar() {
     );
     eprintln!("deid_corpus: leak_rate={leak_rate} retention={retention} cases={cases}");
     assert_eq!(cases, n, "the scorer saw every case");
-    assert!(leak_rate <= MAX_LEAK_RATE, "leak_rate {leak_rate} > {MAX_LEAK_RATE}");
-    assert!(retention >= MIN_RETENTION, "retention {retention} < {MIN_RETENTION}");
+    assert!(
+        leak_rate <= MAX_LEAK_RATE,
+        "leak_rate {leak_rate} > {MAX_LEAK_RATE}"
+    );
+    assert!(
+        retention >= MIN_RETENTION,
+        "retention {retention} < {MIN_RETENTION}"
+    );
     assert!(
         structured_leaks.is_empty(),
         "structured-field identifiers leaked in cases {structured_leaks:?}"

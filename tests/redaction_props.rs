@@ -11,13 +11,80 @@ fn rules() -> &'static RuleSet {
 
 /// Fragments that exercise the detectors when glued together at random.
 const FRAGMENTS: &[&str] = &[
-    "Elaine", "Harding", "harding's", "Dr.", "Ms. ", "Katrina", "SUMMERS", "Summers-Harding", "E.H.", "K. ",
-    "3/14/2025", "March 14th", "14-Mar-2025", "on 3/4", "Tuesday, ", "(515) 410-7044", "515.410.7044", "+1 ",
-    "x204", "MRN ", "6613346", "66-133-46", "RN7663794", "eharding@gmail.com", "@", "https://", "www.", "10.0.0.1",
-    "::", "424 Taylor Spurs", "Lake Brendaport", "37160", "Pavilion E", "Brightwater", "Medical Center", "CRP-18-8179",
-    "92 y/o", "ninety-one", "aged ", "Lasix 40 mg", "INR 5.2", "03:10", "Foley", "Morse", "daughter ", "nurse ",
-    "named ", ", RN", " (", ")", "-", "'s", ".", ",", " ", " ", " ", "\n", "é", "Dương", "ǅ", "\u{0301}", "ß", "İ",
-    "[", "]", "0", "9", "1999", "12/31", "Maria", "kwame", "Ngozi", "St. Rita's",
+    "Elaine",
+    "Harding",
+    "harding's",
+    "Dr.",
+    "Ms. ",
+    "Katrina",
+    "SUMMERS",
+    "Summers-Harding",
+    "E.H.",
+    "K. ",
+    "3/14/2025",
+    "March 14th",
+    "14-Mar-2025",
+    "on 3/4",
+    "Tuesday, ",
+    "(515) 410-7044",
+    "515.410.7044",
+    "+1 ",
+    "x204",
+    "MRN ",
+    "6613346",
+    "66-133-46",
+    "RN7663794",
+    "eharding@gmail.com",
+    "@",
+    "https://",
+    "www.",
+    "10.0.0.1",
+    "::",
+    "424 Taylor Spurs",
+    "Lake Brendaport",
+    "37160",
+    "Pavilion E",
+    "Brightwater",
+    "Medical Center",
+    "CRP-18-8179",
+    "92 y/o",
+    "ninety-one",
+    "aged ",
+    "Lasix 40 mg",
+    "INR 5.2",
+    "03:10",
+    "Foley",
+    "Morse",
+    "daughter ",
+    "nurse ",
+    "named ",
+    ", RN",
+    " (",
+    ")",
+    "-",
+    "'s",
+    ".",
+    ",",
+    " ",
+    " ",
+    " ",
+    "\n",
+    "é",
+    "Dương",
+    "ǅ",
+    "\u{0301}",
+    "ß",
+    "İ",
+    "[",
+    "]",
+    "0",
+    "9",
+    "1999",
+    "12/31",
+    "Maria",
+    "kwame",
+    "Ngozi",
+    "St. Rita's",
 ];
 
 fn glued() -> impl Strategy<Value = String> {
@@ -62,15 +129,24 @@ fn pathological_inputs_finish_and_stay_bounded() {
     let names = "Maria Lopez ".repeat(10_000);
     for text in [&long_word, &digits, &punct, &names] {
         let bytes = case_with_summary(text, 2);
-        let Ok(case) = parse_case(&bytes) else { continue };
+        let Ok(case) = parse_case(&bytes) else {
+            continue;
+        };
         let out = redact(&case, rules()).view.event.summary;
-        assert!(out.len() <= 4 * text.len() + 64, "output grew to {}", out.len());
+        assert!(
+            out.len() <= 4 * text.len() + 64,
+            "output grew to {}",
+            out.len()
+        );
     }
     // Thousands of people.
     let bytes = case_with_summary("Person1 Family1 met Person2999 Family2999.", 3000);
     if let Ok(case) = parse_case(&bytes) {
         let out = redact(&case, rules()).view.event.summary;
-        assert!(!out.contains("Family2999") && !out.contains("Person1 "), "{out}");
+        assert!(
+            !out.contains("Family2999") && !out.contains("Person1 "),
+            "{out}"
+        );
     }
 }
 
@@ -79,7 +155,10 @@ fn pathological_inputs_finish_and_stay_bounded() {
 #[test]
 #[ignore]
 fn soak() {
-    let secs: u64 = std::env::var("SAFETABLE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let secs: u64 = std::env::var("SAFETABLE_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     // xorshift: deterministic per run, no extra dependency.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -109,7 +188,11 @@ fn soak() {
                     text.truncate(cut);
                 }
                 3 => {
-                    let mut at = if text.is_empty() { 0 } else { (next() as usize) % text.len() };
+                    let mut at = if text.is_empty() {
+                        0
+                    } else {
+                        (next() as usize) % text.len()
+                    };
                     while !text.is_char_boundary(at) {
                         at -= 1;
                     }
@@ -122,7 +205,10 @@ fn soak() {
             text.truncate(0);
         }
         if let Err(e) = check_invariants(&text, rules()) {
-            panic!("soak: invariant broken after {runs} runs: {e} (input length {})", text.len());
+            panic!(
+                "soak: invariant broken after {runs} runs: {e} (input length {})",
+                text.len()
+            );
         }
         if corpus.len() < 1000 {
             corpus.push(text);

@@ -97,7 +97,10 @@ fn hyphenated_and_multi_part_names() {
         json!([]),
         "Maria-Jose Nunez fell; María-José said Núñez family was present. Cruz too.",
     ));
-    assert_gone(&out, &["Maria", "Jose", "Nunez", "María", "José", "Núñez", "Cruz"]);
+    assert_gone(
+        &out,
+        &["Maria", "Jose", "Nunez", "María", "José", "Núñez", "Cruz"],
+    );
 }
 
 #[test]
@@ -154,7 +157,16 @@ fn names_from_many_cultures_not_in_people() {
     );
     assert_gone(
         &out,
-        &["Priya", "Raghunathan", "Oluwaseun", "Adeyemi", "Nguyen", "Ivanov", "Aleksandr", "Mohammed"],
+        &[
+            "Priya",
+            "Raghunathan",
+            "Oluwaseun",
+            "Adeyemi",
+            "Nguyen",
+            "Ivanov",
+            "Aleksandr",
+            "Mohammed",
+        ],
     );
 }
 
@@ -184,7 +196,20 @@ fn every_date_format_becomes_a_relative_day() {
         "A 2025-03-14; B 3/14/2025; C 3/14/25; D March 14th, 2025; E 14-Mar-2025; F Mar 14; G 14 March; \
          H the 14th of March; I Friday, March 14; J on 3/14; K 03.14.2025; L Mar. 15, 2025",
     );
-    assert_gone(&out, &["2025-03-14", "3/14", "March 14", "14-Mar", "Mar 14", "14 March", "14th of March", "03.14", "Mar. 15"]);
+    assert_gone(
+        &out,
+        &[
+            "2025-03-14",
+            "3/14",
+            "March 14",
+            "14-Mar",
+            "Mar 14",
+            "14 March",
+            "14th of March",
+            "03.14",
+            "Mar. 15",
+        ],
+    );
     assert!(out.matches("[DAY 0]").count() >= 10, "{out}");
     assert_kept(&out, &["[DAY +1]"]);
 }
@@ -222,12 +247,24 @@ fn phone_formats_and_extensions() {
     let out = summary(
         "Call (555) 123-4567, 555.123.4568, 555-123-4569 x204, +1 (555) 123-4570, +44 20 7946 0958, pager 4-5123, 5551234571.",
     );
-    assert_gone(&out, &["123-4567", "123.4568", "123-4569", "4570", "7946", "5123", "5551234571"]);
+    assert_gone(
+        &out,
+        &[
+            "123-4567",
+            "123.4568",
+            "123-4569",
+            "4570",
+            "7946",
+            "5123",
+            "5551234571",
+        ],
+    );
 }
 
 #[test]
 fn known_phone_in_any_formatting() {
-    let out = summary("Niece at 816 276 4019 or 816.276.4019 or (816)2764019; patient 515-410-7044.");
+    let out =
+        summary("Niece at 816 276 4019 or 816.276.4019 or (816)2764019; patient 515-410-7044.");
     assert_gone(&out, &["816", "4019", "410-7044"]);
 }
 
@@ -236,7 +273,17 @@ fn email_url_and_ip() {
     let out = summary(
         "Mail k.summers@rita.org or EHARDING@GMAIL.COM; see https://portal.rita.org/p/1234 and www.rita.org; host 10.23.4.5 and fe80::1ff:fe23:4567:890a.",
     );
-    assert_gone(&out, &["summers@", "EHARDING", "portal.rita.org", "www.rita", "10.23.4.5", "fe80"]);
+    assert_gone(
+        &out,
+        &[
+            "summers@",
+            "EHARDING",
+            "portal.rita.org",
+            "www.rita",
+            "10.23.4.5",
+            "fe80",
+        ],
+    );
     assert_kept(&out, &["[EMAIL]", "[URL]", "[IP]"]);
 }
 
@@ -245,12 +292,25 @@ fn record_numbers_with_cue_words_and_shapes() {
     let out = summary(
         "MRN 482913; acct 538733395; member ID XJH123456789; policy #A99-8812; lic. RN7663794; S/N AP123456; badge 44721; SSN 123-45-6789.",
     );
-    assert_gone(&out, &["482913", "538733395", "XJH123456789", "A99-8812", "RN7663794", "AP123456", "44721", "123-45-6789"]);
+    assert_gone(
+        &out,
+        &[
+            "482913",
+            "538733395",
+            "XJH123456789",
+            "A99-8812",
+            "RN7663794",
+            "AP123456",
+            "44721",
+            "123-45-6789",
+        ],
+    );
 }
 
 #[test]
 fn known_ids_with_different_separators() {
-    let out = summary("Insurance 3HG4DG4CB26, chart 0048-2913, ref CRP 21 0042, license MD-024382.");
+    let out =
+        summary("Insurance 3HG4DG4CB26, chart 0048-2913, ref CRP 21 0042, license MD-024382.");
     assert_gone(&out, &["3HG4DG4CB26", "0048-2913", "024382"]);
 }
 
@@ -261,7 +321,20 @@ fn clinical_numbers_are_kept() {
     );
     assert_kept(
         &out,
-        &["40 mg", "2 units", "INR 5.2", "BP 90/60", "HR 132", "SpO2 84%", "6.8 mEq/L", "1200 mL", "7/10", "G2P1", "CURB-65", "24-hour"],
+        &[
+            "40 mg",
+            "2 units",
+            "INR 5.2",
+            "BP 90/60",
+            "HR 132",
+            "SpO2 84%",
+            "6.8 mEq/L",
+            "1200 mL",
+            "7/10",
+            "G2P1",
+            "CURB-65",
+            "24-hour",
+        ],
     );
 }
 
@@ -270,7 +343,10 @@ fn clinical_numbers_are_kept() {
 #[test]
 fn addresses_and_zip_codes() {
     let out = summary("She lives at 424 Taylor Spurs Suite 707, Lake Brendaport, VA 37160; formerly 12 Elm Street, Springfield, IL 62704-1234.");
-    assert_gone(&out, &["Taylor Spurs", "Brendaport", "37160", "Elm Street", "62704"]);
+    assert_gone(
+        &out,
+        &["Taylor Spurs", "Brendaport", "37160", "Elm Street", "62704"],
+    );
 }
 
 #[test]
@@ -284,7 +360,9 @@ fn facility_names_and_distinctive_words() {
 
 #[test]
 fn unit_names_but_not_unit_types() {
-    let out = summary("Moved from 4 West to 5N, then Pavilion B and Tower 3; the ICU, PACU and MICU were full.");
+    let out = summary(
+        "Moved from 4 West to 5N, then Pavilion B and Tower 3; the ICU, PACU and MICU were full.",
+    );
     assert_gone(&out, &["4 West", "5N", "Pavilion B", "Tower 3"]);
     assert_kept(&out, &["ICU", "PACU", "MICU", "[UNIT]"]);
 }
@@ -309,10 +387,48 @@ fn clinical_eponyms_and_brands_are_kept() {
                 RCA, Joint Commission, Medicare, Parkinson, Alzheimer, Down syndrome, Trendelenburg, Kussmaul, Babinski, Hickman, \
                 Port-a-Cath, Mallampati, Wells, CURB-65 and Stevens-Johnson were discussed.";
     let out = summary(text);
-    for word in ["Foley", "Pyxis", "Apgar", "Braden", "Morse Fall Scale", "Glasgow", "Whipple", "Swan-Ganz", "Bair Hugger", "Epic",
-        "Cerner", "Alaris", "Omnicell", "Lasix", "Coumadin", "Heparin", "Narcan", "Ativan", "Haldol", "Dilaudid", "Zosyn", "Vanc",
-        "Levophed", "SBAR", "TeamSTEPPS", "RCA", "Joint Commission", "Medicare", "Parkinson", "Alzheimer", "Down syndrome",
-        "Trendelenburg", "Kussmaul", "Babinski", "Hickman", "Port-a-Cath", "Mallampati", "Wells", "CURB-65", "Stevens-Johnson"] {
+    for word in [
+        "Foley",
+        "Pyxis",
+        "Apgar",
+        "Braden",
+        "Morse Fall Scale",
+        "Glasgow",
+        "Whipple",
+        "Swan-Ganz",
+        "Bair Hugger",
+        "Epic",
+        "Cerner",
+        "Alaris",
+        "Omnicell",
+        "Lasix",
+        "Coumadin",
+        "Heparin",
+        "Narcan",
+        "Ativan",
+        "Haldol",
+        "Dilaudid",
+        "Zosyn",
+        "Vanc",
+        "Levophed",
+        "SBAR",
+        "TeamSTEPPS",
+        "RCA",
+        "Joint Commission",
+        "Medicare",
+        "Parkinson",
+        "Alzheimer",
+        "Down syndrome",
+        "Trendelenburg",
+        "Kussmaul",
+        "Babinski",
+        "Hickman",
+        "Port-a-Cath",
+        "Mallampati",
+        "Wells",
+        "CURB-65",
+        "Stevens-Johnson",
+    ] {
         assert_kept(&out, &[word]);
     }
 }
@@ -320,14 +436,27 @@ fn clinical_eponyms_and_brands_are_kept() {
 #[test]
 fn role_words_and_common_capitalised_words_are_kept() {
     let out = summary("The charge nurse and the House Supervisor met. After the Rapid Response, Pharmacy reviewed it.");
-    assert_kept(&out, &["charge nurse", "House Supervisor", "After the Rapid Response", "Pharmacy"]);
+    assert_kept(
+        &out,
+        &[
+            "charge nurse",
+            "House Supervisor",
+            "After the Rapid Response",
+            "Pharmacy",
+        ],
+    );
 }
 
 // ---------------------------------------------------------------- report and stream
 
 #[test]
 fn report_counts_categories_and_version() {
-    let case = serde_json::to_vec(&case_json("Elaine Harding", json!([]), "Elaine Harding fell on 3/14/2025; call 555-123-4567.")).expect("json");
+    let case = serde_json::to_vec(&case_json(
+        "Elaine Harding",
+        json!([]),
+        "Elaine Harding fell on 3/14/2025; call 555-123-4567.",
+    ))
+    .expect("json");
     let case = parse_case(&case).expect("case");
     let r = redact(&case, rules());
     assert_eq!(r.report.rule_set_version, rules().version());
@@ -339,16 +468,30 @@ fn report_counts_categories_and_version() {
 
 #[test]
 fn flags_point_at_unknown_capitalised_words_in_the_output() {
-    let case = serde_json::to_vec(&case_json("Elaine Harding", json!([]), "Elaine fell near the Zorblatt machine.")).expect("json");
+    let case = serde_json::to_vec(&case_json(
+        "Elaine Harding",
+        json!([]),
+        "Elaine fell near the Zorblatt machine.",
+    ))
+    .expect("json");
     let case = parse_case(&case).expect("case");
     let r = redact(&case, rules());
-    let flag = r.report.flags.iter().find(|f| f.field == "event.summary").expect("a flag");
+    let flag = r
+        .report
+        .flags
+        .iter()
+        .find(|f| f.field == "event.summary")
+        .expect("a flag");
     assert_eq!(&r.view.event.summary[flag.start..flag.end], "Zorblatt");
 }
 
 #[test]
 fn output_is_deterministic() {
-    let c = case_json("Elaine Harding", json!([{"name": "Katrina Summers", "role": "RN"}]), "Katrina Summers and Maria Lopez met Dr. Osei on 3/14.");
+    let c = case_json(
+        "Elaine Harding",
+        json!([{"name": "Katrina Summers", "role": "RN"}]),
+        "Katrina Summers and Maria Lopez met Dr. Osei on 3/14.",
+    );
     let a = serde_json::to_string(&{
         let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
         redact(&case, rules()).view
@@ -356,22 +499,51 @@ fn output_is_deterministic() {
     .expect("ser");
     for _ in 0..3 {
         let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
-        assert_eq!(serde_json::to_string(&redact(&case, rules()).view).expect("ser"), a);
+        assert_eq!(
+            serde_json::to_string(&redact(&case, rules()).view).expect("ser"),
+            a
+        );
     }
 }
 
 #[test]
 fn structured_fields_never_reach_the_view() {
-    let c = case_json("Elaine Harding", json!([{"name": "Katrina Summers", "role": "RN", "email": "ks@x.org"}]), "Nothing here.");
+    let c = case_json(
+        "Elaine Harding",
+        json!([{"name": "Katrina Summers", "role": "RN", "email": "ks@x.org"}]),
+        "Nothing here.",
+    );
     let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
     let view = serde_json::to_string(&redact(&case, rules()).view).expect("ser");
-    assert_gone(&view, &["Elaine", "Harding", "Katrina", "00482913", "1931", "Taylor", "Brendaport", "37160", "515", "eharding", "3HG4", "Rita", "4 West", "Matthewfurt", "CRP-21-0042", "ks@x.org", "2025-03-14"]);
+    assert_gone(
+        &view,
+        &[
+            "Elaine",
+            "Harding",
+            "Katrina",
+            "00482913",
+            "1931",
+            "Taylor",
+            "Brendaport",
+            "37160",
+            "515",
+            "eharding",
+            "3HG4",
+            "Rita",
+            "4 West",
+            "Matthewfurt",
+            "CRP-21-0042",
+            "ks@x.org",
+            "2025-03-14",
+        ],
+    );
     assert_kept(&view, &["\"RN\""]);
 }
 
 #[test]
 fn stream_keeps_line_order_and_reports_bad_lines_without_content() {
-    let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell.")).expect("json");
+    let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell."))
+        .expect("json");
     let input = format!("{good}\n{{\"schema_version\": \"1\", \"secret\": \"Elaine Harding\"}}\nnot json at all Harding\n{good}\n");
     let mut out = Vec::new();
     let outcome = redact_stream(input.as_bytes(), &mut out, rules()).expect("stream");

@@ -32,10 +32,25 @@ pub fn probe_case(text: &str) -> Option<SubmittedCase> {
 
 /// The identifiers of [`probe_case`] that must never appear in its shared view.
 pub const PROBE_IDENTIFIERS: &[&str] = &[
-    "Elaine Harding", "Elaine", "Harding", "Katrina Summers", "Katrina", "Summers", "6613346",
-    "eharding@gmail.com", "3HG4-DG4-CB26", "424 Taylor Spurs", "Lake Brendaport", "Brendaport",
-    "RN7663794", "ksummers@rita.org", "Brightwater Medical Center", "Brightwater", "Pavilion E",
-    "Matthewfurt", "CRP-18-8179",
+    "Elaine Harding",
+    "Elaine",
+    "Harding",
+    "Katrina Summers",
+    "Katrina",
+    "Summers",
+    "6613346",
+    "eharding@gmail.com",
+    "3HG4-DG4-CB26",
+    "424 Taylor Spurs",
+    "Lake Brendaport",
+    "Brendaport",
+    "RN7663794",
+    "ksummers@rita.org",
+    "Brightwater Medical Center",
+    "Brightwater",
+    "Pavilion E",
+    "Matthewfurt",
+    "CRP-18-8179",
 ];
 
 /// Digit forms (separators ignored) of the probe's numbers.
@@ -73,7 +88,10 @@ pub fn check_invariants(text: &str, rules: &RuleSet) -> Result<(), String> {
         // An identifier the input itself breaks apart (`xElaine`) is no leak; only check
         // identifiers that do not occur unbounded in the fuzz text itself.
         if bounded(&all, id) {
-            return Err(format!("probe identifier #{} leaked", PROBE_IDENTIFIERS.iter().position(|x| x == id).unwrap_or(0)));
+            return Err(format!(
+                "probe identifier #{} leaked",
+                PROBE_IDENTIFIERS.iter().position(|x| x == id).unwrap_or(0)
+            ));
         }
     }
     let digits_runs = super::known::digit_runs(&all);
@@ -90,7 +108,11 @@ pub fn check_invariants(text: &str, rules: &RuleSet) -> Result<(), String> {
     ];
     for f in fields {
         if f.len() > limit {
-            return Err(format!("field grew from {} to {} bytes", text.len(), f.len()));
+            return Err(format!(
+                "field grew from {} to {} bytes",
+                text.len(),
+                f.len()
+            ));
         }
     }
     Ok(())

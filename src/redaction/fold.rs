@@ -90,10 +90,10 @@ impl<'a> Folded<'a> {
                 let e = if end == 0 {
                     s
                 } else {
-                    let last = map
-                        .get(end - 1)
-                        .copied()
-                        .unwrap_or(self.original_len as u32) as usize;
+                    let last =
+                        map.get(end - 1)
+                            .copied()
+                            .unwrap_or(self.original_len as u32) as usize;
                     let mut e = end;
                     while e < map.len() && map[e] as usize == last {
                         e += 1;

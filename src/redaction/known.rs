@@ -114,11 +114,12 @@ impl Builder<'_> {
         let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
         let min = if category == Category::Location { 5 } else { 4 };
         if digits.len() >= min {
-            let digits = if category == Category::Phone && digits.len() == 11 && digits.starts_with('1') {
-                digits[1..].to_owned()
-            } else {
-                digits
-            };
+            let digits =
+                if category == Category::Phone && digits.len() == 11 && digits.starts_with('1') {
+                    digits[1..].to_owned()
+                } else {
+                    digits
+                };
             self.digit_surfaces.push(digits.clone());
             self.digit_pats.push(category);
             let stripped = digits.trim_start_matches('0');
@@ -143,7 +144,10 @@ impl Builder<'_> {
             .filter(|p| {
                 let k = fold_key(p);
                 !rules.context.titles.contains(&k)
-                    && !matches!(k.as_str(), "jr" | "sr" | "ii" | "iii" | "iv" | "md" | "rn" | "phd")
+                    && !matches!(
+                        k.as_str(),
+                        "jr" | "sr" | "ii" | "iii" | "iv" | "md" | "rn" | "phd"
+                    )
             })
             .collect();
         let mut words: Vec<String> = Vec::new();
@@ -208,13 +212,18 @@ pub(crate) fn role_token(role: &str, rules: &RuleSet) -> String {
     if let Some(t) = rules.roles.get(&key) {
         return t.clone();
     }
-    if key.split(|c: char| !c.is_alphanumeric()).any(|w| rules.context.relatives.contains(w))
+    if key
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| rules.context.relatives.contains(w))
         || rules.context.relatives.contains(&key)
     {
         return "FAMILY".to_owned();
     }
     let mut out = String::new();
-    for w in key.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for w in key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push('-');
         }
@@ -329,9 +338,12 @@ impl Known {
                     break;
                 };
                 let (s, e) = (m.start(), m.end());
-                let left_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || !hay[s].is_ascii_alphanumeric();
-                let right_ok =
-                    e >= hay.len() || !hay[e].is_ascii_alphanumeric() || !hay[e - 1].is_ascii_alphanumeric();
+                let left_ok = s == 0
+                    || !hay[s - 1].is_ascii_alphanumeric()
+                    || !hay[s].is_ascii_alphanumeric();
+                let right_ok = e >= hay.len()
+                    || !hay[e].is_ascii_alphanumeric()
+                    || !hay[e - 1].is_ascii_alphanumeric();
                 let pat = self.pats.get(m.pattern().as_usize());
                 // Values (e-mail, IDs) are removed even when glued to other text.
                 let glued_ok = pat.is_some_and(|p| p.category != Category::Name && e - s >= 6);
@@ -407,7 +419,10 @@ pub(crate) fn digit_runs(text: &str) -> Vec<(usize, usize)> {
             end = end.max(j);
             let mut k = j;
             let mut seps = 0;
-            while k < b.len() && seps < 3 && matches!(b[k], b' ' | b'\t' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') {
+            while k < b.len()
+                && seps < 3
+                && matches!(b[k], b' ' | b'\t' | b'-' | b'.' | b'/' | b'(' | b')' | b'+')
+            {
                 k += 1;
                 seps += 1;
             }
@@ -476,7 +491,12 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
     // The core: the name without its trailing generic words ("St. Rita's" of
     // "St. Rita's Medical Center").
     let mut end = words.len();
-    while end > 0 && rules.context.facility_generic.contains(&fold_key(words[end - 1])) {
+    while end > 0
+        && rules
+            .context
+            .facility_generic
+            .contains(&fold_key(words[end - 1]))
+    {
         end -= 1;
     }
     let core = &words[..end];
@@ -491,7 +511,10 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
             for variant in saint_variants(&joined) {
                 b.add(&variant, Category::Facility, None);
             }
-            if let Some(stem) = joined.strip_suffix("'s").or_else(|| joined.strip_suffix("’s")) {
+            if let Some(stem) = joined
+                .strip_suffix("'s")
+                .or_else(|| joined.strip_suffix("’s"))
+            {
                 b.add(stem, Category::Facility, None);
                 for variant in saint_variants(stem) {
                     b.add(&variant, Category::Facility, None);
@@ -512,7 +535,11 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
     }
     // "Mercy General" of "Mercy General Hospital": the name without its last word.
     if words.len() >= 3 {
-        b.add(&words[..words.len() - 1].join(" "), Category::Facility, None);
+        b.add(
+            &words[..words.len() - 1].join(" "),
+            Category::Facility,
+            None,
+        );
     }
 }
 

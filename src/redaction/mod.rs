@@ -62,7 +62,10 @@ fn free_text_fields(case: &SubmittedCase) -> Vec<(String, &str)> {
     }
     out.push(("lessons_learned".into(), &case.lessons_learned));
     for (i, a) in case.improvement_actions.iter().enumerate() {
-        out.push((format!("improvement_actions[{i}].description"), &a.description));
+        out.push((
+            format!("improvement_actions[{i}].description"),
+            &a.description,
+        ));
     }
     for (i, p) in case.people.iter().enumerate() {
         out.push((format!("roles[{i}]"), &p.role));

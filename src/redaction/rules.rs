@@ -153,12 +153,24 @@ struct RuleSpec {
 
 /// The files compiled into the binary, by path relative to `redaction-rules/`.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("ruleset.toml", include_str!("../../redaction-rules/ruleset.toml")),
-    ("dates.toml", include_str!("../../redaction-rules/dates.toml")),
-    ("contact.toml", include_str!("../../redaction-rules/contact.toml")),
+    (
+        "ruleset.toml",
+        include_str!("../../redaction-rules/ruleset.toml"),
+    ),
+    (
+        "dates.toml",
+        include_str!("../../redaction-rules/dates.toml"),
+    ),
+    (
+        "contact.toml",
+        include_str!("../../redaction-rules/contact.toml"),
+    ),
     ("ids.toml", include_str!("../../redaction-rules/ids.toml")),
     ("ages.toml", include_str!("../../redaction-rules/ages.toml")),
-    ("places.toml", include_str!("../../redaction-rules/places.toml")),
+    (
+        "places.toml",
+        include_str!("../../redaction-rules/places.toml"),
+    ),
     (
         "names/census-first.txt",
         include_str!("../../redaction-rules/names/census-first.txt"),
@@ -200,13 +212,16 @@ const EMBEDDED: &[(&str, &str)] = &[
 impl RuleSet {
     /// The rule set compiled into the binary (`redaction-rules/` at build time).
     pub fn embedded() -> Self {
-        Self::from_source(&|name: &str| {
-            EMBEDDED
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, text)| (*text).to_owned())
-                .ok_or_else(|| "not among the embedded rule files".to_owned())
-        }, "redaction-rules")
+        Self::from_source(
+            &|name: &str| {
+                EMBEDDED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, text)| (*text).to_owned())
+                    .ok_or_else(|| "not among the embedded rule files".to_owned())
+            },
+            "redaction-rules",
+        )
         // A unit test (`embedded_rules_compile`) loads these very files, so this cannot fire.
         .expect("the embedded rule set compiles")
     }
@@ -252,9 +267,8 @@ impl RuleSet {
                 rules.push(compile_rule(spec, &shown(file))?);
             }
         }
-        let prefilter = RegexSet::new(rules.iter().map(|r| r.regex.as_str())).map_err(|e| {
-            file_err("ruleset.toml", format!("rule patterns do not combine: {e}"))
-        })?;
+        let prefilter = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
+            .map_err(|e| file_err("ruleset.toml", format!("rule patterns do not combine: {e}")))?;
 
         let list = |names: &[String]| -> Result<Vec<String>, RuleError> {
             let mut out = Vec::new();
@@ -297,13 +311,19 @@ impl RuleSet {
         for line in list(&main.lists.clinical_phrases)? {
             clinical_phrases.insert(phrase_key(&line));
         }
-        let cities: HashSet<String> = list(&main.lists.cities)?.iter().map(|l| phrase_key(l)).collect();
+        let cities: HashSet<String> = list(&main.lists.cities)?
+            .iter()
+            .map(|l| phrase_key(l))
+            .collect();
         let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
         for line in list(&main.lists.nicknames)? {
             let mut it = line.split_whitespace().map(fold_key);
             let Some(formal) = it.next() else { continue };
             for nick in it {
-                nicknames.entry(formal.clone()).or_default().push(nick.clone());
+                nicknames
+                    .entry(formal.clone())
+                    .or_default()
+                    .push(nick.clone());
                 nicknames.entry(nick).or_default().push(formal.clone());
             }
         }
@@ -403,7 +423,9 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
             .capture_names()
             .any(|n| matches!(n, Some("month") | Some("mon")))
     {
-        return Err(err("a date rule needs a group named \"month\" or \"mon\"".into()));
+        return Err(err(
+            "a date rule needs a group named \"month\" or \"mon\"".into()
+        ));
     }
     let needs_captures = group != 0 || matches!(action, Action::Date | Action::Age);
     Ok(Rule {

@@ -69,7 +69,12 @@ mod tests {
 
     #[test]
     fn higher_priority_wins_then_longer() {
-        let kept = resolve(vec![span(0, 10, 30), span(2, 4, 100), span(5, 12, 30), span(20, 22, 10)]);
+        let kept = resolve(vec![
+            span(0, 10, 30),
+            span(2, 4, 100),
+            span(5, 12, 30),
+            span(20, 22, 10),
+        ]);
         let ranges: Vec<(usize, usize)> = kept.iter().map(|s| (s.start, s.end)).collect();
         assert_eq!(ranges, vec![(2, 4), (5, 12), (20, 22)]);
     }

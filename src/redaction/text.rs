@@ -71,8 +71,14 @@ fn tokenize(text: &str) -> Vec<Token> {
         fold_into(word, &mut key);
         let cap = c.is_uppercase();
         let upper = word.chars().all(|c| !c.is_lowercase());
-        let digit_adjacent = text[..start].chars().next_back().is_some_and(|c| c.is_ascii_digit())
-            || text[end..].chars().next().is_some_and(|c| c.is_ascii_digit());
+        let digit_adjacent = text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit())
+            || text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit());
         out.push(Token {
             start,
             end,
@@ -319,7 +325,10 @@ fn age_value(s: &str) -> Option<u32> {
         _ => {}
     }
     let mut total = 0;
-    for w in s.split(|c: char| c == ' ' || c == '-').filter(|w| !w.is_empty()) {
+    for w in s
+        .split(|c: char| c == ' ' || c == '-')
+        .filter(|w| !w.is_empty())
+    {
         total += match w {
             "a" | "and" => 0,
             "one" => 1,
@@ -351,7 +360,11 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
     if letters == 0 {
         // Fractions and pressures (170/100) are not identifiers unless long.
-        return if s.contains('/') { digits >= 9 } else { digits >= 6 };
+        return if s.contains('/') {
+            digits >= 9
+        } else {
+            digits >= 6
+        };
     }
     if digits < 3 || letters + digits < 5 {
         return false;
@@ -361,7 +374,10 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
         return false;
     }
     for chunk in key.split(['-', '/']) {
-        if chunk.len() >= 3 && chunk.bytes().all(|b| b.is_ascii_alphabetic()) && rules.common.contains(chunk) {
+        if chunk.len() >= 3
+            && chunk.bytes().all(|b| b.is_ascii_alphabetic())
+            && rules.common.contains(chunk)
+        {
             return false;
         }
     }
@@ -390,9 +406,32 @@ fn trim_facility(text: &str, s: usize, e: usize, rules: &RuleSet) -> Option<usiz
         let key = super::fold::fold_key(word);
         if matches!(
             key.as_str(),
-            "the" | "at" | "to" | "from" | "in" | "of" | "a" | "an" | "and" | "our" | "their" | "this"
-                | "that" | "with" | "by" | "for" | "on" | "was" | "is" | "his" | "her" | "its"
-        ) || (rules.common.contains(&key) && !rules.context.facility_generic.contains(&key) && start == s && word_is_sentence_start(text, start))
+            "the"
+                | "at"
+                | "to"
+                | "from"
+                | "in"
+                | "of"
+                | "a"
+                | "an"
+                | "and"
+                | "our"
+                | "their"
+                | "this"
+                | "that"
+                | "with"
+                | "by"
+                | "for"
+                | "on"
+                | "was"
+                | "is"
+                | "his"
+                | "her"
+                | "its"
+        ) || (rules.common.contains(&key)
+            && !rules.context.facility_generic.contains(&key)
+            && start == s
+            && word_is_sentence_start(text, start))
         {
             start += word_end;
             start += text[start..e].len() - text[start..e].trim_start().len();
@@ -402,9 +441,12 @@ fn trim_facility(text: &str, s: usize, e: usize, rules: &RuleSet) -> Option<usiz
     }
     let rest = &text[start..e];
     // Nothing but generic words left ("Medical Center"): not a named facility.
-    let named = rest
-        .split_whitespace()
-        .any(|w| !rules.context.facility_generic.contains(&super::fold::fold_key(w)));
+    let named = rest.split_whitespace().any(|w| {
+        !rules
+            .context
+            .facility_generic
+            .contains(&super::fold::fold_key(w))
+    });
     if !named {
         return None;
     }
@@ -434,7 +476,8 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             || rules.context.relatives.contains(&t.key)
     };
     // A plausible name word: capitalised, no common word, not clinical.
-    let cap_unknown = |t: &Token| t.cap && !common(t) && !clinical(t) && !ctxword(t) && t.key.len() >= 2;
+    let cap_unknown =
+        |t: &Token| t.cap && !common(t) && !clinical(t) && !ctxword(t) && t.key.len() >= 2;
     let name_word = |t: &Token| dict(t) && !common(t) && !clinical(t) && !ctxword(t);
 
     for i in 0..n {
@@ -444,7 +487,9 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         }
         let prev = if i > 0 { Some(&toks[i - 1]) } else { None };
         let sep = prev.map(|p| between(text, p, t)).unwrap_or("");
-        let close = sep.len() <= 3 && !sep.contains('\n') && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
+        let close = sep.len() <= 3
+            && !sep.contains('\n')
+            && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
         let mut hit = false;
         if let (Some(p), true) = (prev, close) {
             if rules.context.titles.contains(&p.key) && !sep.contains(',') {
@@ -472,7 +517,10 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
             if let (Some(p), true) = (prev, close) {
                 if rules.context.cues.contains(&p.key)
-                    || matches!(p.key.as_str(), "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked")
+                    || matches!(
+                        p.key.as_str(),
+                        "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked"
+                    )
                 {
                     hit = true;
                 }
@@ -516,7 +564,10 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         let mut j = i + 1;
         while j < n && j <= i + 2 {
             let s = between(text, &toks[j - 1], &toks[j]);
-            if !protected[j] && (s == " " || s == "-") && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j]))) {
+            if !protected[j]
+                && (s == " " || s == "-")
+                && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j])))
+            {
                 is_name[j] = true;
                 family[j] = family[j] || family[i];
                 j += 1;
@@ -527,7 +578,12 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         if i > 0 && !is_name[i - 1] {
             let p = &toks[i - 1];
             let s = between(text, p, &toks[i]);
-            if !protected[i - 1] && (s == " " || s == "-") && cap_unknown(p) && !p.sentence_start && !p.upper {
+            if !protected[i - 1]
+                && (s == " " || s == "-")
+                && cap_unknown(p)
+                && !p.sentence_start
+                && !p.upper
+            {
                 is_name[i - 1] = true;
             }
         }
@@ -569,7 +625,10 @@ pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec
     let rules = ctx.rules;
     for t in tokenize(text) {
         if let Some(&p) = ctx.people.by_key.get(&t.key) {
-            if (t.cap || !rules.common.contains(&t.key)) && !rules.clinical.contains(&t.key) && t.key.len() >= 2 {
+            if (t.cap || !rules.common.contains(&t.key))
+                && !rules.clinical.contains(&t.key)
+                && t.key.len() >= 2
+            {
                 out.push(Span {
                     start: t.start,
                     end: t.end,
@@ -584,7 +643,13 @@ pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec
 
 /// US and world city names: a multi-word name written with capitals anywhere; a one-word
 /// name after a place cue (`in Fresno`) or before a state (`Salem, OR`).
-fn detect_places(text: &str, toks: &[Token], protected: &[bool], rules: &RuleSet, out: &mut Vec<Span>) {
+fn detect_places(
+    text: &str,
+    toks: &[Token],
+    protected: &[bool],
+    rules: &RuleSet,
+    out: &mut Vec<Span>,
+) {
     if rules.cities.is_empty() {
         return;
     }
@@ -620,18 +685,19 @@ fn detect_places(text: &str, toks: &[Token], protected: &[bool], rules: &RuleSet
         let cued = i > 0
             && rules.context.place_cues.contains(&toks[i - 1].key)
             && between(text, &toks[i - 1], &toks[i]) == " ";
-        let before_state = text[toks[j].end..]
-            .strip_prefix(", ")
-            .is_some_and(|rest| {
-                let b = rest.as_bytes();
-                b.len() >= 2
-                    && b[0].is_ascii_uppercase()
-                    && b[1].is_ascii_uppercase()
-                    && (b.len() == 2 || !b[2].is_ascii_alphanumeric())
-            });
+        let before_state = text[toks[j].end..].strip_prefix(", ").is_some_and(|rest| {
+            let b = rest.as_bytes();
+            b.len() >= 2
+                && b[0].is_ascii_uppercase()
+                && b[1].is_ascii_uppercase()
+                && (b.len() == 2 || !b[2].is_ascii_alphanumeric())
+        });
         let t = &toks[i];
         let plain = !rules.common.contains(&t.key) && !rules.clinical.contains(&t.key);
-        if (!single && !t.sentence_start) || (!single && (cued || before_state)) || (single && (before_state || (cued && plain))) {
+        if (!single && !t.sentence_start)
+            || (!single && (cued || before_state))
+            || (single && (before_state || (cued && plain)))
+        {
             out.push(Span {
                 start: toks[i].start,
                 end: toks[j].end,
@@ -750,7 +816,11 @@ pub(crate) fn render_spans(
     let mut pos = 0;
     let mut last: Option<(String, usize)> = None; // placeholder, output length after it
     for s in kept {
-        if s.start < pos || s.end > text.len() || !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end) {
+        if s.start < pos
+            || s.end > text.len()
+            || !text.is_char_boundary(s.start)
+            || !text.is_char_boundary(s.end)
+        {
             continue;
         }
         let repl: String = match &s.repl {
@@ -808,7 +878,12 @@ pub(crate) fn rescan_known(
 }
 
 /// Flags for a curator: capitalised words of the redacted `out` found in no list.
-pub(crate) fn flag_unknown_words(out: &str, rules: &RuleSet, field: &str, flags: &mut Vec<crate::case::RedactionFlag>) {
+pub(crate) fn flag_unknown_words(
+    out: &str,
+    rules: &RuleSet,
+    field: &str,
+    flags: &mut Vec<crate::case::RedactionFlag>,
+) {
     let mut n = 0;
     let mut depth = 0usize;
     let mut last_end = 0;
@@ -822,7 +897,12 @@ pub(crate) fn flag_unknown_words(out: &str, rules: &RuleSet, field: &str, flags:
             }
         }
         last_end = t.start;
-        if depth > 0 || !t.cap || t.sentence_start || (t.upper && t.key.len() <= 5) || t.key.len() < 2 {
+        if depth > 0
+            || !t.cap
+            || t.sentence_start
+            || (t.upper && t.key.len() <= 5)
+            || t.key.len() < 2
+        {
             continue;
         }
         if rules.common.contains(&t.key)
