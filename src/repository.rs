@@ -43,12 +43,7 @@ impl Repository {
     pub fn open(settings: &Settings) -> Result<Self, OpenError> {
         let store = Store::open(&settings.database_url).map_err(|e| OpenError(e.to_string()))?;
         let rules = match &settings.rules_dir {
-            Some(dir) => {
-                return Err(OpenError(format!(
-                    "rules_dir {}: loading rules from a directory is not available in this build",
-                    dir.display()
-                )))
-            }
+            Some(dir) => RuleSet::load(dir).map_err(|e| OpenError(format!("rules_dir: {e}")))?,
             None => RuleSet::embedded(),
         };
         let recipients = load_recipients(settings)?;

@@ -19,12 +19,7 @@ const CLI_ACTOR: &str = "cli";
 /// `safetable redact`: stdin → stdout, exit 1 if any line failed.
 pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {
     let rules = match rules {
-        Some(dir) => {
-            return Err(CliError(format!(
-                "--rules {}: loading rules from a directory is not available in this build",
-                dir.display()
-            )))
-        }
+        Some(dir) => RuleSet::load(dir).map_err(|e| CliError(format!("--rules: {e}")))?,
         None => RuleSet::embedded(),
     };
     let stdin = std::io::stdin();

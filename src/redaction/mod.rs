@@ -10,24 +10,20 @@ use crate::case::{
     SharedPatient, SharedResolution, SharedReview, SharedView, SubmittedCase, Timeline,
 };
 
-/// A compiled rule set.
-pub struct RuleSet {
-    version: String,
-}
+mod category;
+mod check;
+mod fold;
+mod known;
+mod rules;
+mod span;
+mod text;
 
-impl RuleSet {
-    /// The rule set compiled into the binary.
-    pub fn embedded() -> Self {
-        RuleSet {
-            version: "0".into(),
-        }
-    }
+pub use category::Category;
+pub use check::{check_invariants, fuzz_one, probe_case};
+pub use rules::{RuleError, RuleSet};
 
-    /// The version recorded in every shared view.
-    pub fn version(&self) -> &str {
-        &self.version
-    }
-}
+use known::{Known, People};
+use text::CaseContext;
 
 /// What the pipeline reports to a curator: counts per category and flags; never a value.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -43,17 +39,77 @@ pub struct Redacted {
     pub report: RedactionReport,
 }
 
+/// The free-text fields of a case, by their path in the shared view.
+fn free_text_fields(case: &SubmittedCase) -> Vec<(String, &str)> {
+    let mut out: Vec<(String, &str)> = Vec::new();
+    if let Some(s) = &case.event.service {
+        out.push(("event.service".into(), s));
+    }
+    out.push(("event.summary".into(), &case.event.summary));
+    if let Some(c) = &case.communication {
+        if let Some(r) = &c.disclosed_by_role {
+            out.push(("communication.disclosed_by_role".into(), r));
+        }
+        if let Some(n) = &c.notes {
+            out.push(("communication.notes".into(), n));
+        }
+    }
+    if let Some(f) = case.review.as_ref().and_then(|r| r.findings.as_deref()) {
+        out.push(("review.findings".into(), f));
+    }
+    if let Some(n) = case.resolution.as_ref().and_then(|r| r.notes.as_deref()) {
+        out.push(("resolution.notes".into(), n));
+    }
+    out.push(("lessons_learned".into(), &case.lessons_learned));
+    for (i, a) in case.improvement_actions.iter().enumerate() {
+        out.push((
+            format!("improvement_actions[{i}].description"),
+            &a.description,
+        ));
+    }
+    for (i, p) in case.people.iter().enumerate() {
+        out.push((format!("roles[{i}]"), &p.role));
+    }
+    out
+}
+
 /// Runs the pipeline on one case.
 pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
     let occurred = case.event.occurred_on;
     let day = |d: chrono::NaiveDate| (d - occurred).num_days();
-    let text = |s: &str| s.to_owned();
     let age = case.patient.age_years.map(u32::from).or_else(|| {
         case.patient
             .birth_date
             .and_then(|b| occurred.years_since(b))
     });
-    let counts = BTreeMap::new();
+
+    let mut people = People::default();
+    let known = Known::build(case, rules, &mut people);
+    let mut ctx = CaseContext {
+        rules,
+        known,
+        people,
+        occurred,
+        birth: case.patient.birth_date,
+    };
+    // Detect in every field first, so that a name found in one field is known in all.
+    let fields = free_text_fields(case);
+    let mut detected = Vec::with_capacity(fields.len());
+    for (_, t) in &fields {
+        detected.push(text::detect(t, &mut ctx));
+    }
+    let mut counts = BTreeMap::new();
+    let mut flags = Vec::new();
+    let mut redacted: BTreeMap<String, String> = BTreeMap::new();
+    for ((path, t), mut spans) in fields.iter().zip(detected) {
+        text::detect_remembered(t, &ctx, &mut spans);
+        let out = text::render_spans(t, spans, &ctx.people, &mut counts);
+        let out = text::rescan_known(out, &ctx, &mut counts);
+        text::flag_unknown_words(&out, rules, path, &mut flags);
+        redacted.insert(path.clone(), out);
+    }
+    let mut take = |path: &str| redacted.remove(path).unwrap_or_default();
+
     let view = SharedView {
         id: None,
         event: SharedEvent {
@@ -61,8 +117,8 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
             category: case.event.category,
             harm: case.event.harm,
             setting: case.event.setting,
-            service: case.event.service.as_deref().map(text),
-            summary: text(&case.event.summary),
+            service: case.event.service.as_ref().map(|_| take("event.service")),
+            summary: take("event.summary"),
         },
         patient: SharedPatient {
             age_band: age.map(AgeBand::from_years),
@@ -83,34 +139,40 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
             closed_day: day(case.closed_on),
         },
         communication: case.communication.as_ref().map(|c| SharedCommunication {
-            disclosed_by_role: c.disclosed_by_role.clone(),
+            disclosed_by_role: c
+                .disclosed_by_role
+                .as_ref()
+                .map(|_| take("communication.disclosed_by_role")),
             apology: c.apology,
-            notes: c.notes.as_deref().map(text),
+            notes: c.notes.as_ref().map(|_| take("communication.notes")),
         }),
         review: case.review.as_ref().map(|r| SharedReview {
             method: r.method,
             standard_of_care_met: r.standard_of_care_met,
             contributing_factors: r.contributing_factors.clone(),
-            findings: r.findings.as_deref().map(text),
+            findings: r.findings.as_ref().map(|_| take("review.findings")),
         }),
         resolution: case.resolution.as_ref().map(|r| SharedResolution {
             loop_closed_with_family: r.loop_closed_with_family,
             compensation: r.compensation,
             clinician_support_offered: r.clinician_support_offered,
-            notes: r.notes.as_deref().map(text),
+            notes: r.notes.as_ref().map(|_| take("resolution.notes")),
         }),
-        lessons_learned: text(&case.lessons_learned),
+        lessons_learned: take("lessons_learned"),
         improvement_actions: case
             .improvement_actions
             .iter()
-            .map(|a| SharedAction {
-                description: text(&a.description),
+            .enumerate()
+            .map(|(i, a)| SharedAction {
+                description: take(&format!("improvement_actions[{i}].description")),
                 strength: a.strength,
                 status: a.status,
                 due_day: a.due_on.map(day),
             })
             .collect(),
-        roles: case.people.iter().map(|p| p.role.clone()).collect(),
+        roles: (0..case.people.len())
+            .map(|i| take(&format!("roles[{i}]")))
+            .collect(),
         redaction: RedactionSummary {
             rule_set_version: rules.version().to_owned(),
             counts: counts.clone(),
@@ -122,7 +184,7 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
         report: RedactionReport {
             rule_set_version: rules.version().to_owned(),
             counts,
-            flags: Vec::new(),
+            flags,
         },
     }
 }

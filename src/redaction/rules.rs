@@ -1,0 +1,517 @@
+//! The rule set: TOML pattern files and word lists under `redaction-rules/`, compiled once.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+use super::category::Category;
+use super::fold::fold_key;
+
+/// A rule file that could not be loaded: names the file, the rule (if any) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file, relative to the rule directory's parent (e.g. `redaction-rules/dates.toml`).
+    pub file: String,
+    /// The rule's name, when the error is in one rule.
+    pub rule: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some(rule) => write!(f, "{}: rule \"{}\": {}", self.file, rule, self.reason),
+            None => write!(f, "{}: {}", self.file, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// What a rule does with its match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Replace with the category's placeholder.
+    Redact,
+    /// Parse as a date and replace with `[DAY ±n]` or `[DATE]`.
+    Date,
+    /// Parse the `age` group; replace with `90+` when over 89, else keep.
+    Age,
+    /// Keep unless the match is shaped like an identifier.
+    IdShape,
+    /// A facility name: leading function words are trimmed.
+    Facility,
+}
+
+/// One compiled pattern rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub name: String,
+    pub category: Category,
+    pub action: Action,
+    pub priority: u8,
+    pub regex: Regex,
+    /// Index of the capture group to replace (0 = whole match).
+    pub group: usize,
+    /// Whether captures are needed (named groups read or a group replaced).
+    pub needs_captures: bool,
+}
+
+/// Words that introduce or follow names.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    pub titles: HashSet<String>,
+    pub roles: HashSet<String>,
+    pub relatives: HashSet<String>,
+    pub cues: HashSet<String>,
+    pub post_roles: HashSet<String>,
+    pub place_cues: HashSet<String>,
+    pub eponym_heads: HashSet<String>,
+    pub facility_generic: HashSet<String>,
+}
+
+/// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
+#[derive(Debug)]
+pub struct RuleSet {
+    version: String,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) prefilter: RegexSet,
+    pub(crate) first_names: HashSet<String>,
+    pub(crate) last_names: HashSet<String>,
+    /// Formal given name → nicknames, and nickname → formal names.
+    pub(crate) nicknames: HashMap<String, Vec<String>>,
+    pub(crate) common: HashSet<String>,
+    pub(crate) clinical: HashSet<String>,
+    /// Multi-word clinical phrases, folded, words joined by one space.
+    pub(crate) clinical_phrases: HashSet<String>,
+    /// Place names (cities), folded phrases.
+    pub(crate) cities: HashSet<String>,
+    pub(crate) context: Context,
+    pub(crate) roles: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesetFile {
+    version: String,
+    rule_files: Vec<String>,
+    lists: ListsSpec,
+    context: ContextSpec,
+    #[serde(default)]
+    roles: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListsSpec {
+    first_names: Vec<String>,
+    last_names: Vec<String>,
+    nicknames: Vec<String>,
+    common_words: Vec<String>,
+    clinical: Vec<String>,
+    clinical_phrases: Vec<String>,
+    cities: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextSpec {
+    titles: Vec<String>,
+    roles: Vec<String>,
+    relatives: Vec<String>,
+    cues: Vec<String>,
+    post_roles: Vec<String>,
+    place_cues: Vec<String>,
+    eponym_heads: Vec<String>,
+    facility_generic: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    name: String,
+    category: String,
+    pattern: String,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    priority: Option<u8>,
+}
+
+/// The files compiled into the binary, by path relative to `redaction-rules/`.
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "ruleset.toml",
+        include_str!("../../redaction-rules/ruleset.toml"),
+    ),
+    (
+        "dates.toml",
+        include_str!("../../redaction-rules/dates.toml"),
+    ),
+    (
+        "contact.toml",
+        include_str!("../../redaction-rules/contact.toml"),
+    ),
+    ("ids.toml", include_str!("../../redaction-rules/ids.toml")),
+    ("ages.toml", include_str!("../../redaction-rules/ages.toml")),
+    (
+        "places.toml",
+        include_str!("../../redaction-rules/places.toml"),
+    ),
+    (
+        "names/census-first.txt",
+        include_str!("../../redaction-rules/names/census-first.txt"),
+    ),
+    (
+        "names/census-last.txt",
+        include_str!("../../redaction-rules/names/census-last.txt"),
+    ),
+    (
+        "names/world-first.txt",
+        include_str!("../../redaction-rules/names/world-first.txt"),
+    ),
+    (
+        "names/world-last.txt",
+        include_str!("../../redaction-rules/names/world-last.txt"),
+    ),
+    (
+        "names/nicknames.txt",
+        include_str!("../../redaction-rules/names/nicknames.txt"),
+    ),
+    (
+        "words/common-en.txt",
+        include_str!("../../redaction-rules/words/common-en.txt"),
+    ),
+    (
+        "words/clinical.txt",
+        include_str!("../../redaction-rules/words/clinical.txt"),
+    ),
+    (
+        "places/cities.txt",
+        include_str!("../../redaction-rules/places/cities.txt"),
+    ),
+    (
+        "words/clinical-phrases.txt",
+        include_str!("../../redaction-rules/words/clinical-phrases.txt"),
+    ),
+];
+
+impl RuleSet {
+    /// The rule set compiled into the binary (`redaction-rules/` at build time).
+    pub fn embedded() -> Self {
+        Self::from_source(
+            &|name: &str| {
+                EMBEDDED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, text)| (*text).to_owned())
+                    .ok_or_else(|| "not among the embedded rule files".to_owned())
+            },
+            "redaction-rules",
+        )
+        // A unit test (`embedded_rules_compile`) loads these very files, so this cannot fire.
+        .expect("the embedded rule set compiles")
+    }
+
+    /// Loads and compiles the rule set in `dir` (a copy of `redaction-rules/`).
+    pub fn load(dir: &Path) -> Result<Self, RuleError> {
+        let shown = dir.display().to_string();
+        let base: PathBuf = dir.to_path_buf();
+        Self::from_source(
+            &move |name: &str| std::fs::read_to_string(base.join(name)).map_err(|e| e.to_string()),
+            &shown,
+        )
+    }
+
+    /// The version recorded in every shared view.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn from_source(
+        read: &dyn Fn(&str) -> Result<String, String>,
+        shown_dir: &str,
+    ) -> Result<Self, RuleError> {
+        let shown = |name: &str| format!("{}/{}", shown_dir.trim_end_matches('/'), name);
+        let file_err = |name: &str, reason: String| RuleError {
+            file: shown(name),
+            rule: None,
+            reason,
+        };
+        let main_text = read("ruleset.toml").map_err(|e| file_err("ruleset.toml", e))?;
+        let main: RulesetFile =
+            toml::from_str(&main_text).map_err(|e| file_err("ruleset.toml", e.to_string()))?;
+        if main.version.trim().is_empty() {
+            return Err(file_err("ruleset.toml", "version is empty".into()));
+        }
+
+        let mut rules = Vec::new();
+        for file in &main.rule_files {
+            let text = read(file).map_err(|e| file_err(file, e))?;
+            let parsed: PatternFile =
+                toml::from_str(&text).map_err(|e| file_err(file, e.to_string()))?;
+            for spec in parsed.rule {
+                rules.push(compile_rule(spec, &shown(file))?);
+            }
+        }
+        let prefilter = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
+            .map_err(|e| file_err("ruleset.toml", format!("rule patterns do not combine: {e}")))?;
+
+        let list = |names: &[String]| -> Result<Vec<String>, RuleError> {
+            let mut out = Vec::new();
+            for name in names {
+                let text = read(name).map_err(|e| file_err(name, e))?;
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    out.push(line.to_owned());
+                }
+            }
+            Ok(out)
+        };
+        let words = |names: &[String]| -> Result<HashSet<String>, RuleError> {
+            Ok(list(names)?
+                .iter()
+                .flat_map(|l| l.split_whitespace())
+                .map(fold_key)
+                .filter(|w| !w.is_empty())
+                .collect())
+        };
+
+        let first_names = words(&main.lists.first_names)?;
+        let last_names = words(&main.lists.last_names)?;
+        let common = words(&main.lists.common_words)?;
+        // Clinical words: every word of the list is an entry; a hyphenated entry is also a
+        // phrase of its parts.
+        let mut clinical = HashSet::new();
+        let mut clinical_phrases = HashSet::new();
+        for line in list(&main.lists.clinical)? {
+            for w in line.split_whitespace() {
+                clinical.insert(fold_key(w));
+                if w.contains('-') {
+                    clinical_phrases.insert(phrase_key(w));
+                }
+            }
+        }
+        for line in list(&main.lists.clinical_phrases)? {
+            clinical_phrases.insert(phrase_key(&line));
+        }
+        let cities: HashSet<String> = list(&main.lists.cities)?
+            .iter()
+            .map(|l| phrase_key(l))
+            .collect();
+        let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
+        for line in list(&main.lists.nicknames)? {
+            let mut it = line.split_whitespace().map(fold_key);
+            let Some(formal) = it.next() else { continue };
+            for nick in it {
+                nicknames
+                    .entry(formal.clone())
+                    .or_default()
+                    .push(nick.clone());
+                nicknames.entry(nick).or_default().push(formal.clone());
+            }
+        }
+        let set = |v: &[String]| v.iter().map(|s| fold_key(s)).collect::<HashSet<_>>();
+        let context = Context {
+            titles: set(&main.context.titles),
+            roles: set(&main.context.roles),
+            relatives: set(&main.context.relatives),
+            cues: set(&main.context.cues),
+            post_roles: set(&main.context.post_roles),
+            place_cues: set(&main.context.place_cues),
+            eponym_heads: set(&main.context.eponym_heads),
+            facility_generic: set(&main.context.facility_generic),
+        };
+        let roles = main
+            .roles
+            .iter()
+            .map(|(k, v)| (fold_key(k), v.clone()))
+            .collect();
+        Ok(RuleSet {
+            version: main.version,
+            rules,
+            prefilter,
+            first_names,
+            last_names,
+            nicknames,
+            common,
+            clinical,
+            clinical_phrases,
+            cities,
+            context,
+            roles,
+        })
+    }
+
+    /// The names of the pattern rules, in the order they are applied.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.name.as_str())
+    }
+
+    /// Whether a folded word is a given name or surname in the dictionaries.
+    pub(crate) fn is_dict_name(&self, key: &str) -> bool {
+        self.first_names.contains(key) || self.last_names.contains(key)
+    }
+}
+
+/// Folded words of a phrase joined by single spaces; hyphens and possessives split words.
+pub(crate) fn phrase_key(s: &str) -> String {
+    let mut out = String::new();
+    for w in fold_key(s).split(|c: char| c.is_whitespace() || c == '-') {
+        let w = w.trim_end_matches("'s").trim_end_matches('\'');
+        if w.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
+    let err = |reason: String| RuleError {
+        file: file.to_owned(),
+        rule: Some(spec.name.clone()),
+        reason,
+    };
+    let category: Category = spec
+        .category
+        .parse()
+        .map_err(|()| err(format!("unknown category {:?}", spec.category)))?;
+    let action = match spec.action.as_deref() {
+        None | Some("redact") => Action::Redact,
+        Some("date") => Action::Date,
+        Some("age") => Action::Age,
+        Some("id_shape") => Action::IdShape,
+        Some("facility") => Action::Facility,
+        Some(other) => return Err(err(format!("unknown action {other:?}"))),
+    };
+    let regex = regex::RegexBuilder::new(&spec.pattern)
+        .size_limit(1 << 24)
+        .build()
+        .map_err(|e| err(format!("regex parse error: {e}")))?;
+    let group = match &spec.group {
+        None => 0,
+        Some(g) => regex
+            .capture_names()
+            .position(|n| n == Some(g.as_str()))
+            .ok_or_else(|| err(format!("group {g:?} is not in the pattern")))?,
+    };
+    if action == Action::Age && !regex.capture_names().any(|n| n == Some("age")) {
+        return Err(err("an age rule needs a group named \"age\"".into()));
+    }
+    if action == Action::Date
+        && !regex
+            .capture_names()
+            .any(|n| matches!(n, Some("month") | Some("mon")))
+    {
+        return Err(err(
+            "a date rule needs a group named \"month\" or \"mon\"".into()
+        ));
+    }
+    let needs_captures = group != 0 || matches!(action, Action::Date | Action::Age);
+    Ok(Rule {
+        name: spec.name,
+        category,
+        action,
+        priority: spec.priority.unwrap_or(50),
+        regex,
+        group,
+        needs_captures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_rules_compile() {
+        let rules = RuleSet::embedded();
+        assert!(!rules.version().is_empty());
+        assert!(rules.rules.len() > 10);
+        assert!(rules.first_names.contains("maria"));
+        assert!(rules.last_names.contains("smith"));
+        assert!(rules.clinical.contains("lasix"));
+        assert!(rules.common.contains("the"));
+    }
+
+    #[test]
+    fn rule_set_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<RuleSet>();
+    }
+
+    #[test]
+    fn load_from_directory_matches_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("redaction-rules");
+        let loaded = RuleSet::load(&dir).expect("the shipped rules load");
+        assert_eq!(loaded.version(), RuleSet::embedded().version());
+        assert_eq!(loaded.rules.len(), RuleSet::embedded().rules.len());
+    }
+
+    #[test]
+    fn broken_regex_names_file_and_rule() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("redaction-rules");
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&src, dir.path());
+        std::fs::write(
+            dir.path().join("dates.toml"),
+            "[[rule]]\nname = \"us_numeric\"\ncategory = \"DATE\"\naction = \"date\"\npattern = '(?P<month>\\d+'\n",
+        )
+        .expect("write");
+        let err = RuleSet::load(dir.path()).expect_err("a broken regex fails");
+        let msg = err.to_string();
+        assert!(msg.contains("dates.toml"), "{msg}");
+        assert!(msg.contains("rule \"us_numeric\""), "{msg}");
+        assert!(msg.contains("regex parse error"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_category_and_missing_file_are_errors() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("redaction-rules");
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&src, dir.path());
+        std::fs::write(
+            dir.path().join("ids.toml"),
+            "[[rule]]\nname = \"x\"\ncategory = \"NOPE\"\npattern = 'a'\n",
+        )
+        .expect("write");
+        let err = RuleSet::load(dir.path()).expect_err("unknown category");
+        assert!(err.to_string().contains("unknown category"));
+        std::fs::remove_file(dir.path().join("ids.toml")).expect("rm");
+        let err = RuleSet::load(dir.path()).expect_err("missing file");
+        assert!(err.to_string().contains("ids.toml"));
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).expect("copy");
+            }
+        }
+    }
+}

@@ -1,0 +1,962 @@
+//! Detection in one free-text field: pattern rules, dictionaries and context; rendering.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::category::Category;
+use super::fold::{fold_into, Folded};
+use super::known::{Known, People};
+use super::rules::{Action, Rule, RuleSet};
+use super::span::{resolve, Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
+
+/// Most flags reported per field.
+const MAX_FLAGS_PER_FIELD: usize = 50;
+
+/// What one case's detection needs.
+pub(crate) struct CaseContext<'a> {
+    pub rules: &'a RuleSet,
+    pub known: Known,
+    pub people: People,
+    pub occurred: NaiveDate,
+    pub birth: Option<NaiveDate>,
+}
+
+/// A word of the text.
+#[derive(Debug, Clone)]
+struct Token {
+    start: usize,
+    end: usize,
+    key: String,
+    cap: bool,
+    upper: bool,
+    sentence_start: bool,
+    /// A digit touches the word (`SpO2`, `5N`): a code, not a name.
+    digit_adjacent: bool,
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut iter = text.char_indices().peekable();
+    let mut sentence_start = true;
+    while let Some((i, c)) = iter.next() {
+        if !c.is_alphabetic() {
+            if matches!(c, '.' | '!' | '?' | '\n' | ':' | ';' | '•' | '—' | '–') {
+                sentence_start = true;
+            } else if !c.is_whitespace() && !matches!(c, '"' | '(' | '\'' | '*' | '-' | '“') {
+                sentence_start = false;
+            }
+            continue;
+        }
+        let start = i;
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = iter.peek() {
+            if d.is_alphabetic() {
+                end = j + d.len_utf8();
+                iter.next();
+            } else if d == '\'' || d == '\u{2019}' {
+                // An inner apostrophe (O'Brien), not a possessive 's.
+                let after = &text[j + d.len_utf8()..];
+                let rest: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+                if !rest.is_empty() && !(rest == "s" || rest == "S") {
+                    iter.next();
+                    end = j + d.len_utf8();
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        let word = &text[start..end];
+        let mut key = String::with_capacity(word.len());
+        fold_into(word, &mut key);
+        let cap = c.is_uppercase();
+        let upper = word.chars().all(|c| !c.is_lowercase());
+        let digit_adjacent = text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit())
+            || text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit());
+        out.push(Token {
+            start,
+            end,
+            key,
+            cap,
+            upper,
+            sentence_start,
+            digit_adjacent,
+        });
+        sentence_start = false;
+    }
+    out
+}
+
+/// The separator between two tokens.
+fn between<'t>(text: &'t str, a: &Token, b: &Token) -> &'t str {
+    text.get(a.end..b.start).unwrap_or("")
+}
+
+/// Runs every detector on `text`, returning candidate spans (unresolved).
+pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let folded = Folded::new(text);
+    ctx.known.find(text, &folded, &mut spans);
+    extend_known_names(text, &mut spans, ctx.rules);
+    apply_rules(text, ctx, &mut spans);
+    detect_names(text, ctx, &mut spans);
+    spans
+}
+
+/// Title before a known name (`Dr. Vazquez`), an initial (`I. Tran`, `Ian T.`).
+fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
+    for s in spans.iter_mut() {
+        if s.category != Category::Name {
+            continue;
+        }
+        // Left: "Dr. ", "Mrs ", "J. "
+        let before = &text[..s.start];
+        let trimmed = before.trim_end_matches(' ');
+        if trimmed.len() < before.len() {
+            let t2 = trimmed.trim_end_matches('.');
+            let word_start = t2
+                .rfind(|c: char| !c.is_alphabetic())
+                .map(|i| i + t2[i..].chars().next().map_or(1, char::len_utf8))
+                .unwrap_or(0);
+            let word = &t2[word_start..];
+            let key = super::fold::fold_key(word);
+            let free_before = t2[..word_start]
+                .chars()
+                .next_back()
+                .map_or(true, |c| c.is_whitespace() || c == '(');
+            let is_initial = word.chars().count() == 1
+                && word.chars().all(char::is_uppercase)
+                && t2.len() < trimmed.len()
+                && free_before;
+            if !word.is_empty() && (rules.context.titles.contains(&key) || is_initial) {
+                s.start = word_start;
+            }
+        }
+        // Right: " T." initial after a first name.
+        let after = &text[s.end..];
+        let bytes = after.as_bytes();
+        if bytes.len() >= 3
+            && bytes[0] == b' '
+            && bytes[1].is_ascii_uppercase()
+            && bytes[2] == b'.'
+            && (bytes.len() == 3 || !bytes[3].is_ascii_alphabetic())
+        {
+            s.end += 3;
+        }
+    }
+}
+
+fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+    let rules = ctx.rules;
+    for idx in rules.prefilter.matches(text).iter() {
+        let Some(rule) = rules.rules.get(idx) else {
+            continue;
+        };
+        if rule.needs_captures {
+            for caps in rule.regex.captures_iter(text) {
+                let Some(m) = caps.get(rule.group) else {
+                    continue;
+                };
+                if !digit_bounded(text, m.start(), m.end()) {
+                    continue;
+                }
+                let repl = match rule.action {
+                    Action::Date => match date_repl(&caps, text, ctx) {
+                        Some(r) => r,
+                        None => continue,
+                    },
+                    Action::Age => match caps.name("age").and_then(|a| age_value(a.as_str())) {
+                        Some(age) if age >= 90 => Repl::Text("[90+]".into()),
+                        _ => continue,
+                    },
+                    _ => Repl::Category,
+                };
+                out.push(span_of(rule, m.start(), m.end(), repl));
+            }
+        } else {
+            for m in rule.regex.find_iter(text) {
+                let (mut s, e) = (m.start(), m.end());
+                if !digit_bounded(text, s, e) {
+                    continue;
+                }
+                match rule.action {
+                    Action::IdShape if !id_shaped(m.as_str(), rules) => continue,
+                    Action::Facility => match trim_facility(text, s, e, rules) {
+                        Some(ns) => s = ns,
+                        None => continue,
+                    },
+                    _ => {}
+                }
+                out.push(span_of(rule, s, e, Repl::Category));
+            }
+        }
+    }
+}
+
+fn span_of(rule: &Rule, start: usize, end: usize, repl: Repl) -> Span {
+    Span {
+        start,
+        end,
+        category: rule.category,
+        priority: rule.priority,
+        repl,
+    }
+}
+
+/// A numeric match must not be a piece of a longer number (`1/2/3/4`, `12345`).
+fn digit_bounded(text: &str, s: usize, e: usize) -> bool {
+    let b = text.as_bytes();
+    let is_d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let sep = |i: usize| b.get(i).is_some_and(|c| matches!(c, b'/' | b'.' | b'-'));
+    if is_d(s) && s > 0 && (is_d(s - 1) || (sep(s - 1) && s >= 2 && is_d(s - 2))) {
+        return false;
+    }
+    if e > 0 && is_d(e - 1) && (is_d(e) || (sep(e) && is_d(e + 1))) {
+        return false;
+    }
+    true
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    let k = name.to_ascii_lowercase();
+    let k = k.trim_end_matches('.');
+    let m = match k.get(..3)? {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> Option<Repl> {
+    let _ = text;
+    let num = |n: &str| caps.name(n).and_then(|m| m.as_str().parse::<u32>().ok());
+    let mut month = match caps.name("mon") {
+        Some(m) => {
+            // "may" in lower case is the verb.
+            if m.as_str() == "may" {
+                return None;
+            }
+            month_number(m.as_str())?
+        }
+        None => num("month")?,
+    };
+    let mut day = num("day");
+    if let Some(d) = day {
+        if month > 12 && d <= 12 && caps.name("mon").is_none() {
+            std::mem::swap(&mut month, day.as_mut()?);
+        }
+        if !(1..=31).contains(&day?) {
+            return None;
+        }
+    }
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let year = match num("year").or_else(|| num("yy2").filter(|y| *y >= 1000)) {
+        Some(y) => Some(y as i32),
+        None => num("yy").or_else(|| num("yy2")).map(|yy| {
+            let y = 2000 + yy as i32;
+            if y <= ctx.occurred.year() + 1 {
+                y
+            } else {
+                y - 100
+            }
+        }),
+    };
+    let Some(day) = day else {
+        return Some(Repl::Text("[DATE]".into()));
+    };
+    let date = match year {
+        Some(y) => NaiveDate::from_ymd_opt(y, month, day),
+        None => {
+            let y0 = ctx.occurred.year();
+            [y0 - 1, y0, y0 + 1]
+                .iter()
+                .filter_map(|&y| NaiveDate::from_ymd_opt(y, month, day))
+                .min_by_key(|d| (*d - ctx.occurred).num_days().abs())
+        }
+    };
+    let Some(date) = date else {
+        return Some(Repl::Text("[DATE]".into()));
+    };
+    // A birth date, or any date long before the event, would give away an age in days.
+    let n = (date - ctx.occurred).num_days();
+    if Some(date) == ctx.birth || n < -730 {
+        return Some(Repl::Text("[DATE]".into()));
+    }
+    Some(Repl::Text(day_placeholder(n)))
+}
+
+/// `[DAY 0]`, `[DAY +3]`, `[DAY -1]`.
+pub(crate) fn day_placeholder(n: i64) -> String {
+    match n {
+        0 => "[DAY 0]".to_owned(),
+        n if n > 0 => format!("[DAY +{n}]"),
+        n => format!("[DAY {n}]"),
+    }
+}
+
+/// The number an age phrase stands for: digits or English words.
+fn age_value(s: &str) -> Option<u32> {
+    let s = s.trim().to_ascii_lowercase();
+    if let Ok(n) = s.parse::<u32>() {
+        return (n <= 130).then_some(n);
+    }
+    match s.as_str() {
+        "nineties" | "90s" | "90's" | "nonagenarian" => return Some(90),
+        "hundreds" | "centenarian" | "supercentenarian" => return Some(100),
+        _ => {}
+    }
+    let mut total = 0;
+    for w in s
+        .split(|c: char| c == ' ' || c == '-')
+        .filter(|w| !w.is_empty())
+    {
+        total += match w {
+            "a" | "and" => 0,
+            "one" => 1,
+            "two" => 2,
+            "three" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "seven" => 7,
+            "eight" => 8,
+            "nine" => 9,
+            "ten" => 10,
+            "eleven" => 11,
+            "twelve" => 12,
+            "ninety" => 90,
+            "hundred" => {
+                total = total.max(1) * 100;
+                0
+            }
+            _ => return None,
+        };
+    }
+    Some(total)
+}
+
+/// Letters and digits mixed, or a long digit run; not a dose, unit or clinical term.
+fn id_shaped(s: &str, rules: &RuleSet) -> bool {
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
+    if letters == 0 {
+        // Fractions and pressures (170/100) are not identifiers unless long.
+        return if s.contains('/') {
+            digits >= 9
+        } else {
+            digits >= 6
+        };
+    }
+    if digits < 3 || letters + digits < 5 {
+        return false;
+    }
+    let key = super::fold::fold_key(s);
+    if rules.clinical.contains(&key) {
+        return false;
+    }
+    for chunk in key.split(['-', '/']) {
+        if chunk.len() >= 3
+            && chunk.bytes().all(|b| b.is_ascii_alphabetic())
+            && rules.common.contains(chunk)
+        {
+            return false;
+        }
+    }
+    // A number with a unit suffix: 1200mL, 72hrs.
+    let first_alpha = s.bytes().position(|b| b.is_ascii_alphabetic()).unwrap_or(0);
+    if s.contains(|c: char| c == '-' || c == '/') {
+        return true;
+    }
+    let (num, suffix) = s.split_at(first_alpha);
+    if !num.is_empty()
+        && num.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && suffix.len() <= 5
+        && suffix.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return false;
+    }
+    true
+}
+
+fn trim_facility(text: &str, s: usize, e: usize, rules: &RuleSet) -> Option<usize> {
+    let mut start = s;
+    loop {
+        let rest = &text[start..e];
+        let word_end = rest.find(char::is_whitespace)?;
+        let word = &rest[..word_end];
+        let key = super::fold::fold_key(word);
+        if matches!(
+            key.as_str(),
+            "the"
+                | "at"
+                | "to"
+                | "from"
+                | "in"
+                | "of"
+                | "a"
+                | "an"
+                | "and"
+                | "our"
+                | "their"
+                | "this"
+                | "that"
+                | "with"
+                | "by"
+                | "for"
+                | "on"
+                | "was"
+                | "is"
+                | "his"
+                | "her"
+                | "its"
+        ) || (rules.common.contains(&key)
+            && !rules.context.facility_generic.contains(&key)
+            && start == s
+            && word_is_sentence_start(text, start))
+        {
+            start += word_end;
+            start += text[start..e].len() - text[start..e].trim_start().len();
+            continue;
+        }
+        break;
+    }
+    let rest = &text[start..e];
+    // Nothing but generic words left ("Medical Center"): not a named facility.
+    let named = rest.split_whitespace().any(|w| {
+        !rules
+            .context
+            .facility_generic
+            .contains(&super::fold::fold_key(w))
+    });
+    if !named {
+        return None;
+    }
+    Some(start)
+}
+
+fn word_is_sentence_start(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    before.is_empty() || before.ends_with(['.', '!', '?', ':', '\n'])
+}
+
+/// Names from dictionaries and context.
+fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
+    let rules = ctx.rules;
+    let toks = tokenize(text);
+    let n = toks.len();
+    let mut is_name = vec![false; n];
+    let mut family = vec![false; n];
+    let protected = protected_by_phrases(text, &toks, rules);
+    detect_places(text, &toks, &protected, rules, out);
+    let common = |t: &Token| rules.common.contains(&t.key);
+    let clinical = |t: &Token| rules.clinical.contains(&t.key);
+    let dict = |t: &Token| rules.is_dict_name(&t.key);
+    let ctxword = |t: &Token| {
+        rules.context.titles.contains(&t.key)
+            || rules.context.roles.contains(&t.key)
+            || rules.context.relatives.contains(&t.key)
+    };
+    // A plausible name word: capitalised, no common word, not clinical.
+    let cap_unknown =
+        |t: &Token| t.cap && !common(t) && !clinical(t) && !ctxword(t) && t.key.len() >= 2;
+    let name_word = |t: &Token| dict(t) && !common(t) && !clinical(t) && !ctxword(t);
+
+    for i in 0..n {
+        let t = &toks[i];
+        if t.key.len() < 2 || t.digit_adjacent || protected[i] {
+            continue;
+        }
+        let prev = if i > 0 { Some(&toks[i - 1]) } else { None };
+        let sep = prev.map(|p| between(text, p, t)).unwrap_or("");
+        let close = sep.len() <= 3
+            && !sep.contains('\n')
+            && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
+        let mut hit = false;
+        if let (Some(p), true) = (prev, close) {
+            if rules.context.titles.contains(&p.key) && !sep.contains(',') {
+                // Title: the next word is a name even if it is a drug or a common word.
+                hit = t.cap || !common(t);
+            } else if rules.context.relatives.contains(&p.key) {
+                if cap_unknown(t) || name_word(t) {
+                    hit = true;
+                    family[i] = true;
+                }
+            } else if rules.context.roles.contains(&p.key) && !sep.contains('.') {
+                hit = (cap_unknown(t) && (p.upper || !t.sentence_start)) || name_word(t);
+                if p.key.len() <= 3 && !p.upper {
+                    // "do", "pa" in lower case are words, not roles.
+                    hit = false;
+                }
+            } else if rules.context.cues.contains(&p.key) && !sep.contains('.') {
+                hit = cap_unknown(t) && !t.upper;
+            }
+        }
+        if !hit && t.cap && !(t.upper && t.key.len() <= 5) && name_word(t) {
+            hit = true;
+        }
+        // A lower-case given name right after a cue or preposition ("reviewed by bobby").
+        if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+            if let (Some(p), true) = (prev, close) {
+                if rules.context.cues.contains(&p.key)
+                    || matches!(
+                        p.key.as_str(),
+                        "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked"
+                    )
+                {
+                    hit = true;
+                }
+            }
+        }
+        // Lower-case first name followed by a lower-case surname.
+        if !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+            if let Some(nx) = toks.get(i + 1) {
+                if !nx.cap
+                    && between(text, t, nx) == " "
+                    && rules.last_names.contains(&nx.key)
+                    && !common(nx)
+                    && !clinical(nx)
+                {
+                    hit = true;
+                    is_name[i + 1] = true;
+                }
+            }
+        }
+        // "X, RN" / "X (charge nurse)"
+        if !hit && cap_unknown(t) && !t.sentence_start {
+            if let Some(nx) = toks.get(i + 1) {
+                let s2 = between(text, t, nx);
+                if (s2 == ", " || s2 == " (" || s2 == " - " || s2 == ", the ")
+                    && rules.context.post_roles.contains(&nx.key)
+                    && (nx.upper || nx.key.len() > 3)
+                {
+                    hit = true;
+                }
+            }
+        }
+        if hit {
+            is_name[i] = true;
+        }
+    }
+    // Extend: neighbours of a name that look like names; initials.
+    for i in 0..n {
+        if !is_name[i] {
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && j <= i + 2 {
+            let s = between(text, &toks[j - 1], &toks[j]);
+            if !protected[j]
+                && (s == " " || s == "-")
+                && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j])))
+            {
+                is_name[j] = true;
+                family[j] = family[j] || family[i];
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if i > 0 && !is_name[i - 1] {
+            let p = &toks[i - 1];
+            let s = between(text, p, &toks[i]);
+            if !protected[i - 1]
+                && (s == " " || s == "-")
+                && cap_unknown(p)
+                && !p.sentence_start
+                && !p.upper
+            {
+                is_name[i - 1] = true;
+            }
+        }
+    }
+    // Group consecutive name tokens into spans; one person per group.
+    let mut i = 0;
+    while i < n {
+        if !is_name[i] {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < n
+            && is_name[j + 1]
+            && match between(text, &toks[j], &toks[j + 1]) {
+                " " | "-" => true,
+                ". " => toks[j].end - toks[j].start == 1,
+                _ => false,
+            }
+        {
+            j += 1;
+        }
+        let start = absorb_initials(text, toks[i].start);
+        let fam = (i..=j).any(|k| family[k]);
+        let person = person_for(&toks[i..=j], fam, &mut ctx.people);
+        out.push(Span {
+            start,
+            end: toks[j].end,
+            category: Category::Name,
+            priority: PRIORITY_NAME,
+            repl: Repl::Person(person),
+        });
+        i = j + 1;
+    }
+}
+
+/// Words known as names of this case (from any field), wherever they are written.
+pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+    let rules = ctx.rules;
+    for t in tokenize(text) {
+        if let Some(&p) = ctx.people.by_key.get(&t.key) {
+            if (t.cap || !rules.common.contains(&t.key))
+                && !rules.clinical.contains(&t.key)
+                && t.key.len() >= 2
+            {
+                out.push(Span {
+                    start: t.start,
+                    end: t.end,
+                    category: Category::Name,
+                    priority: PRIORITY_NAME - 1,
+                    repl: Repl::Person(p),
+                });
+            }
+        }
+    }
+}
+
+/// US and world city names: a multi-word name written with capitals anywhere; a one-word
+/// name after a place cue (`in Fresno`) or before a state (`Salem, OR`).
+fn detect_places(
+    text: &str,
+    toks: &[Token],
+    protected: &[bool],
+    rules: &RuleSet,
+    out: &mut Vec<Span>,
+) {
+    if rules.cities.is_empty() {
+        return;
+    }
+    let mut key = String::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if !toks[i].cap || protected[i] {
+            i += 1;
+            continue;
+        }
+        let mut best: Option<usize> = None;
+        key.clear();
+        key.push_str(&toks[i].key);
+        if rules.cities.contains(&key) {
+            best = Some(i);
+        }
+        for j in i + 1..toks.len().min(i + 4) {
+            let sep = between(text, &toks[j - 1], &toks[j]);
+            if !(sep == " " || sep == "-" || sep == ". ") || !toks[j].cap {
+                break;
+            }
+            key.push(' ');
+            key.push_str(&toks[j].key);
+            if rules.cities.contains(&key) {
+                best = Some(j);
+            }
+        }
+        let Some(j) = best else {
+            i += 1;
+            continue;
+        };
+        let single = j == i;
+        let cued = i > 0
+            && rules.context.place_cues.contains(&toks[i - 1].key)
+            && between(text, &toks[i - 1], &toks[i]) == " ";
+        let before_state = text[toks[j].end..].strip_prefix(", ").is_some_and(|rest| {
+            let b = rest.as_bytes();
+            b.len() >= 2
+                && b[0].is_ascii_uppercase()
+                && b[1].is_ascii_uppercase()
+                && (b.len() == 2 || !b[2].is_ascii_alphanumeric())
+        });
+        let t = &toks[i];
+        let plain = !rules.common.contains(&t.key) && !rules.clinical.contains(&t.key);
+        if (!single && !t.sentence_start)
+            || (!single && (cued || before_state))
+            || (single && (before_state || (cued && plain)))
+        {
+            out.push(Span {
+                start: toks[i].start,
+                end: toks[j].end,
+                category: Category::Location,
+                priority: PRIORITY_NAME + 1,
+                repl: Repl::Category,
+            });
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Tokens inside a clinical phrase (`Stevens-Johnson`, `Bair Hugger`).
+fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) -> Vec<bool> {
+    let mut out = vec![false; toks.len()];
+    if rules.clinical_phrases.is_empty() {
+        return out;
+    }
+    // An eponym: a capitalised word (or a hyphenated pair) before a head noun.
+    for j in 1..toks.len() {
+        if !rules.context.eponym_heads.contains(&toks[j].key) {
+            continue;
+        }
+        let mut i = j;
+        while i > 0 && i + 3 > j {
+            let sep = between(text, &toks[i - 1], &toks[i]);
+            let ok = if i == j {
+                matches!(sep, " " | "'s " | "\u{2019}s " | "' " | "-")
+            } else {
+                sep == "-" || sep == " "
+            };
+            if !ok || !toks[i - 1].cap {
+                break;
+            }
+            let before = if i >= 2 { Some(&toks[i - 2]) } else { None };
+            if before.is_some_and(|b| rules.context.titles.contains(&b.key)) {
+                break;
+            }
+            out[i - 1] = true;
+            i -= 1;
+            if sep == " " && i < j {
+                break;
+            }
+        }
+    }
+    let mut key = String::new();
+    for i in 0..toks.len() {
+        key.clear();
+        key.push_str(&toks[i].key);
+        for j in i + 1..toks.len().min(i + 6) {
+            let sep = between(text, &toks[j - 1], &toks[j]);
+            if !matches!(sep, " " | "-" | "'s " | "\u{2019}s " | "' ") {
+                break;
+            }
+            key.push(' ');
+            key.push_str(&toks[j].key);
+            if rules.clinical_phrases.contains(&key) {
+                for flag in &mut out[i..=j] {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Moves `start` left over initials written before a name: `J. `, `P.K. `, `P. K. `.
+fn absorb_initials(text: &str, mut start: usize) -> usize {
+    let b = text.as_bytes();
+    for _ in 0..3 {
+        let mut k = start;
+        while k > 0 && b[k - 1] == b' ' {
+            k -= 1;
+        }
+        // "X." right before (k points after the dot)
+        if k >= 2 && b[k - 1] == b'.' && b[k - 2].is_ascii_uppercase() {
+            let letter = k - 2;
+            let free = letter == 0 || matches!(b[letter - 1], b' ' | b'(' | b'.' | b'\n' | b',');
+            if free && start - k <= 1 {
+                start = letter;
+                continue;
+            }
+        }
+        break;
+    }
+    start
+}
+
+fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
+    for t in toks.iter().rev() {
+        if let Some(&p) = people.by_key.get(&t.key) {
+            for u in toks {
+                people.by_key.entry(u.key.clone()).or_insert(p);
+            }
+            return p;
+        }
+    }
+    let p = people.add(if family { "FAMILY" } else { "PERSON" });
+    for u in toks {
+        people.by_key.entry(u.key.clone()).or_insert(p);
+    }
+    p
+}
+
+/// Redacts `text`: resolves the spans and renders placeholders, counting per category.
+pub(crate) fn render_spans(
+    text: &str,
+    spans: Vec<Span>,
+    people: &People,
+    counts: &mut std::collections::BTreeMap<String, u32>,
+) -> String {
+    let kept = resolve(spans);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut pos = 0;
+    let mut last: Option<(String, usize)> = None; // placeholder, output length after it
+    for s in kept {
+        if s.start < pos
+            || s.end > text.len()
+            || !text.is_char_boundary(s.start)
+            || !text.is_char_boundary(s.end)
+        {
+            continue;
+        }
+        let repl: String = match &s.repl {
+            Repl::Category => s.category.placeholder().to_owned(),
+            Repl::Person(p) => people
+                .placeholders
+                .get(*p)
+                .cloned()
+                .unwrap_or_else(|| "[PERSON]".to_owned()),
+            Repl::Text(t) => t.clone(),
+        };
+        let gap = &text[pos..s.start];
+        // Merge "[RN-A] [RN-A]" (first and last name found apart) into one placeholder.
+        if let Some((prev, len)) = &last {
+            if *prev == repl
+                && *len == out.len()
+                && s.category != Category::AgeOver89
+                && !gap.is_empty()
+                && gap.chars().all(|c| c == ' ' || c == '-')
+                && repl.starts_with('[')
+            {
+                pos = s.end;
+                continue;
+            }
+        }
+        out.push_str(gap);
+        out.push_str(&repl);
+        *counts.entry(s.category.as_str().to_owned()).or_insert(0) += 1;
+        last = Some((repl, out.len()));
+        pos = s.end;
+        let _ = PRIORITY_KNOWN;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Removing one identifier can expose another glued to it (`KatrinaRN7663794` →
+/// `Katrina[ID]`): the output is scanned for known identifiers again until none is left.
+pub(crate) fn rescan_known(
+    mut out: String,
+    ctx: &CaseContext<'_>,
+    counts: &mut std::collections::BTreeMap<String, u32>,
+) -> String {
+    for _ in 0..4 {
+        let mut spans = Vec::new();
+        let folded = Folded::new(&out);
+        ctx.known.find(&out, &folded, &mut spans);
+        drop(folded);
+        if spans.is_empty() {
+            break;
+        }
+        out = render_spans(&out, spans, &ctx.people, counts);
+    }
+    out
+}
+
+/// Flags for a curator: capitalised words of the redacted `out` found in no list.
+pub(crate) fn flag_unknown_words(
+    out: &str,
+    rules: &RuleSet,
+    field: &str,
+    flags: &mut Vec<crate::case::RedactionFlag>,
+) {
+    let mut n = 0;
+    let mut depth = 0usize;
+    let mut last_end = 0;
+    for t in tokenize(out) {
+        // Skip placeholders: count brackets between tokens.
+        for c in out[last_end..t.start].chars() {
+            match c {
+                '[' => depth += 1,
+                ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        last_end = t.start;
+        if depth > 0
+            || !t.cap
+            || t.sentence_start
+            || (t.upper && t.key.len() <= 5)
+            || t.key.len() < 2
+        {
+            continue;
+        }
+        if rules.common.contains(&t.key)
+            || rules.clinical.contains(&t.key)
+            || rules.context.roles.contains(&t.key)
+            || rules.context.facility_generic.contains(&t.key)
+        {
+            continue;
+        }
+        if n >= MAX_FLAGS_PER_FIELD {
+            break;
+        }
+        flags.push(crate::case::RedactionFlag {
+            field: field.to_owned(),
+            start: t.start,
+            end: t.end,
+            reason: "capitalized-unknown-word".to_owned(),
+        });
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_in_words() {
+        assert_eq!(age_value("ninety-one"), Some(91));
+        assert_eq!(age_value("one hundred and two"), Some(102));
+        assert_eq!(age_value("92"), Some(92));
+        assert_eq!(age_value("nineties"), Some(90));
+        assert_eq!(age_value("eighty"), None);
+    }
+
+    #[test]
+    fn id_shape_keeps_doses_and_scores() {
+        let r = RuleSet::embedded();
+        assert!(id_shaped("MD024382", &r));
+        assert!(id_shaped("3HG4-DG4-CB26", &r));
+        assert!(id_shaped("538733395", &r));
+        assert!(!id_shaped("1200mL", &r));
+        assert!(!id_shaped("24-hour", &r));
+        assert!(!id_shaped("CURB-65", &r));
+        assert!(!id_shaped("G2P1", &r));
+        assert!(!id_shaped("12345", &r));
+    }
+
+    #[test]
+    fn tokens_keep_inner_apostrophes() {
+        let t = tokenize("O'Brien's chart. Then");
+        assert_eq!(t[0].key, "o'brien");
+        assert!(t[0].sentence_start);
+        assert!(t[2].sentence_start);
+        assert!(!t[1].sentence_start);
+    }
+}

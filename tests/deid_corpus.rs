@@ -1,0 +1,208 @@
+//! The dev corpus through the library pipeline, scored by the shared scorer.
+//!
+//! The shared dir is `$SAFETABLE_SHARED_DIR` or `$CARGO_MANIFEST_DIR/../shared`. Without it
+//! (or without python3) the test fails when `CI` is set and is skipped loudly otherwise.
+//! `SAFETABLE_DEID_OUT=path` keeps the redacted output for inspection;
+//! `SAFETABLE_DEID_CASES` and `SAFETABLE_DEID_GOLD` score another corpus.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::Command;
+
+use safetable::case::{parse_case, SubmittedCase};
+use safetable::redaction::{redact, RuleSet};
+
+const MAX_LEAK_RATE: f64 = 0.002;
+const MIN_RETENTION: f64 = 0.98;
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("SAFETABLE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("deid corpus test cannot run in CI: {why}");
+    }
+    eprintln!("\n*** SKIPPED: deid_corpus: {why} ***\n");
+}
+
+/// Structured identifiers of a case that must never survive, whatever the phrasing.
+fn structured_identifiers(case: &SubmittedCase) -> Vec<String> {
+    let mut out = Vec::new();
+    let p = &case.patient;
+    let mut push = |s: Option<&String>| {
+        if let Some(s) = s {
+            if !s.trim().is_empty() {
+                out.push(s.trim().to_owned());
+            }
+        }
+    };
+    push(p.name.as_ref());
+    push(p.mrn.as_ref());
+    push(p.phone.as_ref());
+    push(p.email.as_ref());
+    push(p.insurance_id.as_ref());
+    if let Some(a) = &p.address {
+        push(a.street.as_ref());
+        push(a.city.as_ref());
+        push(a.zip.as_ref());
+    }
+    for person in &case.people {
+        push(Some(&person.name));
+        push(person.license_number.as_ref());
+        push(person.email.as_ref());
+        push(person.phone.as_ref());
+    }
+    if let Some(f) = &case.facility {
+        push(f.name.as_ref());
+        push(f.unit.as_ref());
+        push(f.city.as_ref());
+    }
+    push(Some(&case.external_ref));
+    // Every word of every name (first name, surname).
+    let mut words = Vec::new();
+    for name in p.name.iter().chain(case.people.iter().map(|x| &x.name)) {
+        for w in name.split_whitespace() {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if w.chars().count() >= 2 {
+                words.push(w.to_owned());
+            }
+        }
+    }
+    out.extend(words);
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn bounded_find(hay: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let s = from + i;
+        let e = s + needle.len();
+        let left = !needle.starts_with(is_word) || !hay[..s].ends_with(is_word);
+        let right = !needle.ends_with(is_word) || !hay[e..].starts_with(is_word);
+        if left && right {
+            return true;
+        }
+        from = s + needle.chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+fn strings(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn dev_corpus_meets_the_acceptance_bar() {
+    let shared = shared_dir();
+    // Another corpus in the same format can be scored with SAFETABLE_DEID_CASES/_GOLD.
+    let cases_path = std::env::var_os("SAFETABLE_DEID_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-cases.jsonl"));
+    let gold_path = std::env::var_os("SAFETABLE_DEID_GOLD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
+    let scorer = shared.join("tools/deid_eval.py");
+    if !cases_path.exists() || !gold_path.exists() || !scorer.exists() {
+        return skip_or_fail(&format!(
+            "shared corpus not found under {}",
+            shared.display()
+        ));
+    }
+    if Command::new("python3").arg("--version").output().is_err() {
+        return skip_or_fail("python3 is not available");
+    }
+
+    let rules = RuleSet::embedded();
+    let input = std::io::BufReader::new(std::fs::File::open(&cases_path).expect("open cases"));
+    let out_file = tempfile::NamedTempFile::new().expect("temp file");
+    let mut writer = std::io::BufWriter::new(out_file.reopen().expect("reopen"));
+    let mut structured_leaks = Vec::new();
+    let mut n = 0;
+    for (i, line) in input.lines().enumerate() {
+        let line = line.expect("read line");
+        if line.trim().is_empty() {
+            continue;
+        }
+        n += 1;
+        let case = parse_case(line.as_bytes()).expect("dev case parses");
+        let view = redact(&case, &rules).view;
+        let value = serde_json::to_value(&view).expect("view serializes");
+        serde_json::to_writer(&mut writer, &value).expect("write");
+        writer.write_all(b"\n").expect("write");
+        let mut text = String::new();
+        strings(&value, &mut text);
+        for ident in structured_identifiers(&case) {
+            if bounded_find(&text, &ident) {
+                // Only the category and the case number: never the value itself.
+                structured_leaks.push(i + 1);
+            }
+        }
+    }
+    writer.flush().expect("flush");
+    drop(writer);
+    if let Some(keep) = std::env::var_os("SAFETABLE_DEID_OUT") {
+        std::fs::copy(out_file.path(), keep).expect("copy output");
+    }
+
+    let run = Command::new("python3")
+        .arg(&scorer)
+        .arg("--gold")
+        .arg(&gold_path)
+        .arg("--redacted")
+        .arg(out_file.path())
+        .arg("--json")
+        .output()
+        .expect("run scorer");
+    assert!(
+        run.status.success(),
+        "scorer failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let last = stdout.lines().last().expect("scorer prints a summary line");
+    let mut leak_rate = None;
+    let mut retention = None;
+    let mut cases = None;
+    for kv in last.split_whitespace() {
+        match kv.split_once('=') {
+            Some(("leak_rate", v)) => leak_rate = v.parse::<f64>().ok(),
+            Some(("retention", v)) => retention = v.parse::<f64>().ok(),
+            Some(("cases", v)) => cases = v.parse::<usize>().ok(),
+            _ => {}
+        }
+    }
+    let (leak_rate, retention, cases) = (
+        leak_rate.expect("leak_rate in summary"),
+        retention.expect("retention in summary"),
+        cases.expect("cases in summary"),
+    );
+    eprintln!("deid_corpus: leak_rate={leak_rate} retention={retention} cases={cases}");
+    assert_eq!(cases, n, "the scorer saw every case");
+    assert!(
+        leak_rate <= MAX_LEAK_RATE,
+        "leak_rate {leak_rate} > {MAX_LEAK_RATE}"
+    );
+    assert!(
+        retention >= MIN_RETENTION,
+        "retention {retention} < {MIN_RETENTION}"
+    );
+    assert!(
+        structured_leaks.is_empty(),
+        "structured-field identifiers leaked in cases {structured_leaks:?}"
+    );
+}

@@ -1,0 +1,557 @@
+//! One regression test per phenomenon the redaction pipeline must handle.
+
+use safetable::case::parse_case;
+use safetable::redaction::{redact, redact_stream, RuleSet};
+use serde_json::json;
+
+fn rules() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(RuleSet::embedded)
+}
+
+/// A minimal valid case with the given patient name, people and summary.
+fn case_json(patient: &str, people: serde_json::Value, summary: &str) -> serde_json::Value {
+    json!({
+        "schema_version": "1",
+        "external_ref": "CRP-21-0042",
+        "closed_on": "2025-05-30",
+        "event": {
+            "occurred_on": "2025-03-14",
+            "category": "fall",
+            "harm": "moderate",
+            "setting": "inpatient",
+            "summary": summary
+        },
+        "patient": {
+            "name": patient,
+            "mrn": "00482913",
+            "birth_date": "1931-07-02",
+            "sex": "female",
+            "address": {"street": "424 Taylor Spurs Suite 707", "city": "Lake Brendaport", "state": "VA", "zip": "37160"},
+            "phone": "(515) 410-7044",
+            "email": "eharding@gmail.com",
+            "insurance_id": "3HG4-DG4-CB26"
+        },
+        "people": people,
+        "facility": {"name": "St. Rita's Medical Center", "unit": "4 West", "city": "Matthewfurt", "state": "VA"},
+        "lessons_learned": "Teach-back at discharge."
+    })
+}
+
+fn run(case: serde_json::Value) -> String {
+    let bytes = serde_json::to_vec(&case).expect("json");
+    let case = parse_case(&bytes).expect("valid test case");
+    redact(&case, rules()).view.event.summary
+}
+
+fn summary(text: &str) -> String {
+    run(case_json(
+        "Elaine Harding",
+        json!([
+            {"name": "Katrina Summers", "role": "RN"},
+            {"name": "Tanner Vazquez", "role": "attending physician", "license_number": "MD024382"},
+            {"name": "Dominique Kaufman", "role": "niece", "phone": "816-276-4019"}
+        ]),
+        text,
+    ))
+}
+
+fn assert_gone(out: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(!out.contains(n), "{n:?} survived in {out:?}");
+    }
+}
+
+fn assert_kept(out: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(out.contains(n), "{n:?} was lost in {out:?}");
+    }
+}
+
+// ---------------------------------------------------------------- structured names
+
+#[test]
+fn full_first_and_last_names_become_role_placeholders() {
+    let out = summary("Katrina Summers paged Tanner Vazquez; Katrina stayed. Vazquez came.");
+    assert_gone(&out, &["Katrina", "Summers", "Tanner", "Vazquez"]);
+    assert_kept(&out, &["[RN-A]", "[PHYSICIAN-A]"]);
+}
+
+#[test]
+fn lower_case_known_names_are_redacted() {
+    let out = summary("katrina summers called elaine at home.");
+    assert_gone(&out, &["katrina", "summers", "elaine"]);
+}
+
+#[test]
+fn possessives_and_titles_are_redacted() {
+    let out = summary("Ms. Harding's daughter called Dr. Vazquez and Dr Vazquez's office.");
+    assert_gone(&out, &["Harding", "Vazquez", "Dr.", "Ms."]);
+    assert_kept(&out, &["[PATIENT]'s", "[PHYSICIAN-A]"]);
+}
+
+#[test]
+fn hyphenated_and_multi_part_names() {
+    let out = run(case_json(
+        "María-José de la Cruz Núñez",
+        json!([]),
+        "Maria-Jose Nunez fell; María-José said Núñez family was present. Cruz too.",
+    ));
+    assert_gone(
+        &out,
+        &["Maria", "Jose", "Nunez", "María", "José", "Núñez", "Cruz"],
+    );
+}
+
+#[test]
+fn diacritics_and_their_ascii_folds() {
+    let out = run(case_json(
+        "Dương Văn Thành",
+        json!([]),
+        "Duong was found by staff; Dương's son arrived. Mr. Thanh was confused.",
+    ));
+    assert_gone(&out, &["Duong", "Dương", "Thanh"]);
+}
+
+#[test]
+fn initials_of_known_people() {
+    let out = summary("Signed K. Summers; Katrina S. checked; noted by K.S. at 03:10.");
+    assert_gone(&out, &["Summers", "Katrina", "K.S.", "K. "]);
+    assert_kept(&out, &["03:10"]);
+}
+
+#[test]
+fn known_identifier_beats_clinical_vocabulary() {
+    let out = run(case_json(
+        "Ruth Morse",
+        json!([]),
+        "Ms. Morse scored 45 on the Morse Fall Scale; Lasix was held.",
+    ));
+    assert_gone(&out, &["Morse"]);
+    assert_kept(&out, &["Lasix", "Fall Scale"]);
+}
+
+#[test]
+fn nickname_of_a_known_person() {
+    let out = run(case_json(
+        "William Okafor",
+        json!([]),
+        "Bill Okafor said Billy had not slept.",
+    ));
+    assert_gone(&out, &["Bill", "Okafor"]);
+}
+
+// ---------------------------------------------------------------- unknown names
+
+#[test]
+fn relatives_named_only_in_text_are_family() {
+    let out = summary("Her daughter Maria arrived; her son, Kwame, called later.");
+    assert_gone(&out, &["Maria", "Kwame"]);
+    assert_kept(&out, &["[FAMILY-"]);
+}
+
+#[test]
+fn names_from_many_cultures_not_in_people() {
+    let out = summary(
+        "Later Priya Raghunathan, Oluwaseun Adeyemi, Nguyen Thi Lan, Mohammed Al-Rashid and Aleksandr Ivanov reviewed it.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "Priya",
+            "Raghunathan",
+            "Oluwaseun",
+            "Adeyemi",
+            "Nguyen",
+            "Ivanov",
+            "Aleksandr",
+            "Mohammed",
+        ],
+    );
+}
+
+#[test]
+fn role_word_and_cue_before_a_name() {
+    let out = summary("RN Tran gave the dose; nurse Kim paged; the pharmacist named Okonjo verified; per Dr Lindqvist.");
+    assert_gone(&out, &["Tran", "Kim", "Okonjo", "Lindqvist"]);
+}
+
+#[test]
+fn signatures_and_role_after_name() {
+    let out = summary("Reviewed. — J. Smith, RN. Ana Whitcombe (charge nurse) agreed.");
+    assert_gone(&out, &["Smith", "Whitcombe"]);
+}
+
+#[test]
+fn lower_case_unknown_full_name() {
+    let out = summary("spoke to maria gonzalez about the plan.");
+    assert_gone(&out, &["maria", "gonzalez"]);
+}
+
+// ---------------------------------------------------------------- dates and times
+
+#[test]
+fn every_date_format_becomes_a_relative_day() {
+    let out = summary(
+        "A 2025-03-14; B 3/14/2025; C 3/14/25; D March 14th, 2025; E 14-Mar-2025; F Mar 14; G 14 March; \
+         H the 14th of March; I Friday, March 14; J on 3/14; K 03.14.2025; L Mar. 15, 2025",
+    );
+    assert_gone(
+        &out,
+        &[
+            "2025-03-14",
+            "3/14",
+            "March 14",
+            "14-Mar",
+            "Mar 14",
+            "14 March",
+            "14th of March",
+            "03.14",
+            "Mar. 15",
+        ],
+    );
+    assert!(out.matches("[DAY 0]").count() >= 10, "{out}");
+    assert_kept(&out, &["[DAY +1]"]);
+}
+
+#[test]
+fn day_offsets_have_signs() {
+    let out = summary("Admitted 3/11/2025, fell 3/14/2025, discharged 3/17/2025.");
+    assert_kept(&out, &["[DAY -3]", "[DAY 0]", "[DAY +3]"]);
+}
+
+#[test]
+fn birth_date_is_not_a_day_offset() {
+    let out = summary("DOB 7/2/1931.");
+    assert_gone(&out, &["7/2/1931", "7/2"]);
+    assert_kept(&out, &["[DATE]"]);
+}
+
+#[test]
+fn times_of_day_are_kept() {
+    let out = summary("Found at 03:10, again at 3:10 pm and at 0310; paged at 12:09.");
+    assert_kept(&out, &["03:10", "3:10 pm", "0310", "12:09"]);
+}
+
+#[test]
+fn month_and_year_without_day() {
+    let out = summary("A similar fall happened in March 2024.");
+    assert_gone(&out, &["March 2024"]);
+    assert_kept(&out, &["[DATE]"]);
+}
+
+// ---------------------------------------------------------------- contact and numbers
+
+#[test]
+fn phone_formats_and_extensions() {
+    let out = summary(
+        "Call (555) 123-4567, 555.123.4568, 555-123-4569 x204, +1 (555) 123-4570, +44 20 7946 0958, pager 4-5123, 5551234571.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "123-4567",
+            "123.4568",
+            "123-4569",
+            "4570",
+            "7946",
+            "5123",
+            "5551234571",
+        ],
+    );
+}
+
+#[test]
+fn known_phone_in_any_formatting() {
+    let out =
+        summary("Niece at 816 276 4019 or 816.276.4019 or (816)2764019; patient 515-410-7044.");
+    assert_gone(&out, &["816", "4019", "410-7044"]);
+}
+
+#[test]
+fn email_url_and_ip() {
+    let out = summary(
+        "Mail k.summers@rita.org or EHARDING@GMAIL.COM; see https://portal.rita.org/p/1234 and www.rita.org; host 10.23.4.5 and fe80::1ff:fe23:4567:890a.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "summers@",
+            "EHARDING",
+            "portal.rita.org",
+            "www.rita",
+            "10.23.4.5",
+            "fe80",
+        ],
+    );
+    assert_kept(&out, &["[EMAIL]", "[URL]", "[IP]"]);
+}
+
+#[test]
+fn record_numbers_with_cue_words_and_shapes() {
+    let out = summary(
+        "MRN 482913; acct 538733395; member ID XJH123456789; policy #A99-8812; lic. RN7663794; S/N AP123456; badge 44721; SSN 123-45-6789.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "482913",
+            "538733395",
+            "XJH123456789",
+            "A99-8812",
+            "RN7663794",
+            "AP123456",
+            "44721",
+            "123-45-6789",
+        ],
+    );
+}
+
+#[test]
+fn known_ids_with_different_separators() {
+    let out =
+        summary("Insurance 3HG4DG4CB26, chart 0048-2913, ref CRP 21 0042, license MD-024382.");
+    assert_gone(&out, &["3HG4DG4CB26", "0048-2913", "024382"]);
+}
+
+#[test]
+fn clinical_numbers_are_kept() {
+    let out = summary(
+        "Gave Lasix 40 mg IV and 2 units PRBC; INR 5.2; BP 90/60; HR 132; SpO2 84%; K 6.8 mEq/L; 1200 mL; pain 7/10; G2P1; CURB-65 of 3; a 24-hour hold.",
+    );
+    assert_kept(
+        &out,
+        &[
+            "40 mg",
+            "2 units",
+            "INR 5.2",
+            "BP 90/60",
+            "HR 132",
+            "SpO2 84%",
+            "6.8 mEq/L",
+            "1200 mL",
+            "7/10",
+            "G2P1",
+            "CURB-65",
+            "24-hour",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- places
+
+#[test]
+fn addresses_and_zip_codes() {
+    let out = summary("She lives at 424 Taylor Spurs Suite 707, Lake Brendaport, VA 37160; formerly 12 Elm Street, Springfield, IL 62704-1234.");
+    assert_gone(
+        &out,
+        &["Taylor Spurs", "Brendaport", "37160", "Elm Street", "62704"],
+    );
+}
+
+#[test]
+fn facility_names_and_distinctive_words() {
+    let out = summary(
+        "Transferred from St. Rita's Medical Center to Mercy General Hospital; St. Rita's staff and Riverside Clinic agreed. The Medical Center policy applies.",
+    );
+    assert_gone(&out, &["Rita", "Mercy", "Riverside"]);
+    assert_kept(&out, &["[FACILITY]", "Medical Center policy"]);
+}
+
+#[test]
+fn unit_names_but_not_unit_types() {
+    let out = summary(
+        "Moved from 4 West to 5N, then Pavilion B and Tower 3; the ICU, PACU and MICU were full.",
+    );
+    assert_gone(&out, &["4 West", "5N", "Pavilion B", "Tower 3"]);
+    assert_kept(&out, &["ICU", "PACU", "MICU", "[UNIT]"]);
+}
+
+// ---------------------------------------------------------------- ages
+
+#[test]
+fn ages_over_89_in_digits_and_words() {
+    let out = summary(
+        "A 92 y/o woman, aged 94, a 94-year-old, a ninety-one-year-old, in her nineties, 101 years old; her husband is 85 years old.",
+    );
+    assert_gone(&out, &["92", "94", "ninety-one", "nineties", "101"]);
+    assert_kept(&out, &["[90+]", "85 years old"]);
+}
+
+// ---------------------------------------------------------------- vocabulary
+
+#[test]
+fn clinical_eponyms_and_brands_are_kept() {
+    let text = "Foley, Pyxis, Apgar, Braden, Morse Fall Scale, Glasgow Coma Scale, Whipple, Swan-Ganz, Bair Hugger, Epic, Cerner, \
+                Alaris, Omnicell, Lasix, Coumadin, Heparin, Narcan, Ativan, Haldol, Dilaudid, Zosyn, Vanc, Levophed, SBAR, TeamSTEPPS, \
+                RCA, Joint Commission, Medicare, Parkinson, Alzheimer, Down syndrome, Trendelenburg, Kussmaul, Babinski, Hickman, \
+                Port-a-Cath, Mallampati, Wells, CURB-65 and Stevens-Johnson were discussed.";
+    let out = summary(text);
+    for word in [
+        "Foley",
+        "Pyxis",
+        "Apgar",
+        "Braden",
+        "Morse Fall Scale",
+        "Glasgow",
+        "Whipple",
+        "Swan-Ganz",
+        "Bair Hugger",
+        "Epic",
+        "Cerner",
+        "Alaris",
+        "Omnicell",
+        "Lasix",
+        "Coumadin",
+        "Heparin",
+        "Narcan",
+        "Ativan",
+        "Haldol",
+        "Dilaudid",
+        "Zosyn",
+        "Vanc",
+        "Levophed",
+        "SBAR",
+        "TeamSTEPPS",
+        "RCA",
+        "Joint Commission",
+        "Medicare",
+        "Parkinson",
+        "Alzheimer",
+        "Down syndrome",
+        "Trendelenburg",
+        "Kussmaul",
+        "Babinski",
+        "Hickman",
+        "Port-a-Cath",
+        "Mallampati",
+        "Wells",
+        "CURB-65",
+        "Stevens-Johnson",
+    ] {
+        assert_kept(&out, &[word]);
+    }
+}
+
+#[test]
+fn role_words_and_common_capitalised_words_are_kept() {
+    let out = summary("The charge nurse and the House Supervisor met. After the Rapid Response, Pharmacy reviewed it.");
+    assert_kept(
+        &out,
+        &[
+            "charge nurse",
+            "House Supervisor",
+            "After the Rapid Response",
+            "Pharmacy",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- report and stream
+
+#[test]
+fn report_counts_categories_and_version() {
+    let case = serde_json::to_vec(&case_json(
+        "Elaine Harding",
+        json!([]),
+        "Elaine Harding fell on 3/14/2025; call 555-123-4567.",
+    ))
+    .expect("json");
+    let case = parse_case(&case).expect("case");
+    let r = redact(&case, rules());
+    assert_eq!(r.report.rule_set_version, rules().version());
+    assert_eq!(r.view.redaction.rule_set_version, rules().version());
+    assert_eq!(r.report.counts.get("NAME"), Some(&1));
+    assert_eq!(r.report.counts.get("DATE"), Some(&1));
+    assert_eq!(r.report.counts.get("PHONE"), Some(&1));
+}
+
+#[test]
+fn flags_point_at_unknown_capitalised_words_in_the_output() {
+    let case = serde_json::to_vec(&case_json(
+        "Elaine Harding",
+        json!([]),
+        "Elaine fell near the Zorblatt machine.",
+    ))
+    .expect("json");
+    let case = parse_case(&case).expect("case");
+    let r = redact(&case, rules());
+    let flag = r
+        .report
+        .flags
+        .iter()
+        .find(|f| f.field == "event.summary")
+        .expect("a flag");
+    assert_eq!(&r.view.event.summary[flag.start..flag.end], "Zorblatt");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let c = case_json(
+        "Elaine Harding",
+        json!([{"name": "Katrina Summers", "role": "RN"}]),
+        "Katrina Summers and Maria Lopez met Dr. Osei on 3/14.",
+    );
+    let a = serde_json::to_string(&{
+        let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
+        redact(&case, rules()).view
+    })
+    .expect("ser");
+    for _ in 0..3 {
+        let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
+        assert_eq!(
+            serde_json::to_string(&redact(&case, rules()).view).expect("ser"),
+            a
+        );
+    }
+}
+
+#[test]
+fn structured_fields_never_reach_the_view() {
+    let c = case_json(
+        "Elaine Harding",
+        json!([{"name": "Katrina Summers", "role": "RN", "email": "ks@x.org"}]),
+        "Nothing here.",
+    );
+    let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
+    let view = serde_json::to_string(&redact(&case, rules()).view).expect("ser");
+    assert_gone(
+        &view,
+        &[
+            "Elaine",
+            "Harding",
+            "Katrina",
+            "00482913",
+            "1931",
+            "Taylor",
+            "Brendaport",
+            "37160",
+            "515",
+            "eharding",
+            "3HG4",
+            "Rita",
+            "4 West",
+            "Matthewfurt",
+            "CRP-21-0042",
+            "ks@x.org",
+            "2025-03-14",
+        ],
+    );
+    assert_kept(&view, &["\"RN\""]);
+}
+
+#[test]
+fn stream_keeps_line_order_and_reports_bad_lines_without_content() {
+    let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell."))
+        .expect("json");
+    let input = format!("{good}\n{{\"schema_version\": \"1\", \"secret\": \"Elaine Harding\"}}\nnot json at all Harding\n{good}\n");
+    let mut out = Vec::new();
+    let outcome = redact_stream(input.as_bytes(), &mut out, rules()).expect("stream");
+    assert_eq!(outcome.lines, 4);
+    assert_eq!(outcome.errors, 2);
+    let text = String::from_utf8(out).expect("utf8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].contains("\"error\"") && lines[2].contains("\"error\""));
+    assert!(!text.contains("Harding") && !text.contains("Elaine"));
+}
