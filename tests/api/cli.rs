@@ -465,17 +465,70 @@ fn import_reports_rejects_and_is_idempotent(db: Db) {
     cli.ok(&["audit", "verify"]);
 }
 
-/// One tampering with a copy of the database, and the entry `audit verify` must name.
-fn tamper(copy: &Path, sql: &str) {
-    let mut conn = diesel::SqliteConnection::establish(copy.to_str().unwrap()).unwrap();
-    diesel::connection::SimpleConnection::batch_execute(&mut conn, sql).unwrap();
+/// A PostgreSQL copy of a database (`CREATE DATABASE … TEMPLATE …`), dropped at the end.
+struct PgCopy {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgCopy {
+    fn of(url: &str, suffix: usize) -> PgCopy {
+        let admin = std::env::var("SAFETABLE_TEST_POSTGRES_URL").unwrap();
+        let (base, source) = url.rsplit_once('/').unwrap();
+        let name = format!("{source}_copy{suffix}");
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        // The template must have no other sessions; the last command's may still be
+        // closing.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {source}"))
+                .execute(&mut conn)
+            {
+                Ok(_) => break,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    assert!(e.to_string().contains("being accessed"), "{e}");
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("copy the database: {e}"),
+            }
+        }
+        PgCopy {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        }
+    }
+}
+
+impl Drop for PgCopy {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// Runs SQL directly on a database, behind the application's back.
+fn tamper(database_url: &str, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    match database_url.strip_prefix("sqlite://") {
+        Some(path) => diesel::SqliteConnection::establish(path)
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap(),
+        None => diesel::PgConnection::establish(database_url)
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap(),
+    }
 }
 
 fn audit_verify_names_the_first_broken_entry(db: Db) {
-    if db == Db::Postgres {
-        // The tampering is done on file copies; the chain code is the same on both.
-        return;
-    }
     let Some(cli) = Cli::new(db) else {
         return;
     };
@@ -553,19 +606,37 @@ fn audit_verify_names_the_first_broken_entry(db: Db) {
             6,
         ),
     ];
-    for (what, sql, seq) in cases {
+    for (i, (what, sql, seq)) in cases.iter().enumerate() {
+        // Each tampering on a fresh copy: `backup` for SQLite, a template for PostgreSQL.
         let copy_dir = tempfile::tempdir().unwrap();
-        let copy = copy_dir.path().join("safetable.db");
-        cli.ok(&["backup", copy.to_str().unwrap()]);
+        let (copy_url, _pg_copy) = match db {
+            Db::Sqlite => {
+                let copy = copy_dir.path().join("safetable.db");
+                cli.ok(&["backup", copy.to_str().unwrap()]);
+                (format!("sqlite://{}", copy.display()), None)
+            }
+            Db::Postgres => {
+                let copy = PgCopy::of(&cli.database_url, i);
+                (copy.url.clone(), Some(copy))
+            }
+        };
+        let verify = || {
+            run(
+                copy_dir.path(),
+                Some(&copy_url),
+                cli.cwd.path(),
+                &["audit", "verify"],
+            )
+        };
         // The untouched copy verifies.
-        let out = run(copy_dir.path(), None, cli.cwd.path(), &["audit", "verify"]);
+        let out = verify();
         assert!(
             out.status.success(),
             "{what}: untouched copy: {}",
             text(&out.stdout)
         );
-        tamper(&copy, sql);
-        let out = run(copy_dir.path(), None, cli.cwd.path(), &["audit", "verify"]);
+        tamper(&copy_url, sql);
+        let out = verify();
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{what}: not detected: {stdout}");
         assert!(
