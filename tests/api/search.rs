@@ -228,7 +228,7 @@ const PUBLISHED: &[Spec] = &[
         method: "other",
         standard_of_care: "undetermined",
         summary: "An alarm on the pump sounded repeatedly and was ignored; the line had a kink.",
-        findings: "Alarm fatigue on a busy ward.",
+        findings: "Alarm fatigue — a naïve café-style routine — on a busy ward.",
         lessons: "Escalate repeated alarms to the charge nurse using a structured handoff.",
         action_text: "Alarm escalation rules in the nurse call system.",
     },
@@ -568,6 +568,19 @@ fn query_language_synonyms_phrases_not_and_fields(db: Db) {
                 "kinked",
             ],
         ),
+        // Synonyms inside NOT, parentheses and OR; case does not matter.
+        ("alarm NOT rrt", &["pump", "kinked"]),
+        ("alarm NOT \"rapid response team\"", &["pump", "kinked"]),
+        ("(lasix) OR (warfarin)", &["furosemide", "coumadin"]),
+        ("RRT", &["fall", "sepsis"]),
+        ("Rapid Response Team", &["fall", "sepsis"]),
+        ("rapid response", &["fall", "sepsis"]),
+        // A phrase within a field.
+        ("lessons:\"charge nurse\"", &["kinked"]),
+        ("summary:\"charge nurse\"", &[]),
+        // Accents are folded.
+        ("naive", &["kinked"]),
+        ("cafe", &["kinked"]),
         // Stemming: singular finds plural.
         ("pocket", &["coumadin"]),
         ("nonexistentword", &[]),
@@ -634,6 +647,27 @@ fn snippets_escape_case_text(db: Db) {
         assert!(all.contains("&amp;"), "q={q}: & not escaped: {hit}");
         assert!(all.contains("&lt;b&gt;"), "q={q}: <b> not escaped: {hit}");
         assert!(all.contains("<mark>"), "q={q}: no match marked: {hit}");
+    }
+    // Marks land on the right characters after multi-byte text.
+    for (q, want) in [
+        ("naive", "<mark>naïve</mark>"),
+        ("routine", "<mark>routine</mark>"),
+        ("fatigue", "<mark>fatigue</mark>"),
+    ] {
+        let results = search(&app, &corpus, &format!("q={q}"));
+        assert_eq!(hit_ids(&results), corpus.ids(&["kinked"]), "q={q}");
+        let findings = results["hits"][0]["highlights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["field"] == "findings")
+            .unwrap_or_else(|| panic!("q={q}: no findings highlight: {results}"))["html"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(findings.contains(want), "q={q}: {findings}");
+        assert!(findings.contains("café-style"), "q={q}: {findings}");
+        assert_only_marks(&findings, q);
     }
     // The summary of a hit found only by another field is escaped too.
     let results = search(&app, &corpus, "q=lessons:daily");
