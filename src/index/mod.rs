@@ -64,6 +64,7 @@ pub enum SearchError {
 }
 
 /// A change to apply to the index.
+#[allow(clippy::large_enum_variant)] // short-lived, built one batch at a time
 pub enum IndexChange {
     /// Add the view, replacing any document with the same id.
     Upsert(SharedView),
@@ -442,7 +443,7 @@ impl SearchIndex {
                          notes, lessons, actions, service"
                     ))
                 })?;
-                Some(parsed)
+                Some(guard_exclusions(parsed))
             }
             None => None,
         };
@@ -616,6 +617,110 @@ impl SearchIndex {
     }
 }
 
+/// Wraps every excluded (`NOT`) clause of a parsed query in [`ForwardOnly`], recursively.
+///
+/// tantivy 0.27's exclusion asks an excluded docset whether it holds a document that may
+/// lie behind its position; a phrase scorer asserts against that (tantivy issue #2811),
+/// so `alarm NOT "rapid response team"` panicked in builds with debug assertions
+/// (a 500 here). Release builds answer correctly, and so does the guard.
+fn guard_exclusions(query: Box<dyn Query>) -> Box<dyn Query> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let clauses = boolean
+        .clauses()
+        .iter()
+        .map(|(occur, sub)| {
+            let sub = guard_exclusions(sub.box_clone());
+            let sub: Box<dyn Query> = if *occur == Occur::MustNot {
+                Box::new(ForwardOnly(sub))
+            } else {
+                sub
+            };
+            (*occur, sub)
+        })
+        .collect();
+    Box::new(BooleanQuery::with_minimum_required_clauses(
+        clauses,
+        boolean.get_minimum_number_should_match(),
+    ))
+}
+
+/// A query whose scorers never seek backwards (see [`guard_exclusions`]).
+#[derive(Debug)]
+struct ForwardOnly(Box<dyn Query>);
+
+impl Clone for ForwardOnly {
+    fn clone(&self) -> Self {
+        ForwardOnly(self.0.box_clone())
+    }
+}
+
+impl Query for ForwardOnly {
+    fn weight(
+        &self,
+        enable_scoring: tantivy::query::EnableScoring<'_>,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        Ok(Box::new(ForwardOnlyWeight(self.0.weight(enable_scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct ForwardOnlyWeight(Box<dyn tantivy::query::Weight>);
+
+impl tantivy::query::Weight for ForwardOnlyWeight {
+    fn scorer(
+        &self,
+        reader: &tantivy::SegmentReader,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
+        Ok(Box::new(ForwardOnlyScorer(self.0.scorer(reader, boost)?)))
+    }
+
+    fn explain(
+        &self,
+        reader: &tantivy::SegmentReader,
+        doc: tantivy::DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+/// Answers a seek to a document at or behind its position with its position, and leaves
+/// `seek_danger` to the default implementation, which only ever seeks forwards.
+struct ForwardOnlyScorer(Box<dyn tantivy::query::Scorer>);
+
+impl tantivy::DocSet for ForwardOnlyScorer {
+    fn advance(&mut self) -> tantivy::DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
+        let doc = self.0.doc();
+        if target <= doc {
+            return doc;
+        }
+        self.0.seek(target)
+    }
+
+    fn doc(&self) -> tantivy::DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+}
+
+impl tantivy::query::Scorer for ForwardOnlyScorer {
+    fn score(&mut self) -> tantivy::Score {
+        self.0.score()
+    }
+}
+
 /// `fragment` escaped, with each highlighted range in `<mark>`.
 fn mark(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
     let mut out = String::with_capacity(fragment.len() + 32);
@@ -662,12 +767,40 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn marks_escape_everything_outside_and_inside() {
         assert_eq!(
             mark("a <b> heparin & c", &[(6..13)]),
             "a &lt;b&gt; <mark>heparin</mark> &amp; c"
         );
         assert_eq!(mark("<x>", &[(0..99)]), "&lt;x&gt;");
+    }
+
+    #[test]
+    fn an_excluded_phrase_is_asked_about_documents_behind_it() {
+        let mut builder = Schema::builder();
+        let text = builder.add_text_field("text", tantivy::schema::TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for body in ["alarm rapid response team", "alarm", "alarm", "alarm"] {
+            writer.add_document(tantivy::doc!(text => body)).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let parser = QueryParser::for_index(&index, vec![text]);
+        let query = parser
+            .parse_query("alarm NOT \"rapid response team\"")
+            .unwrap();
+        // Unguarded, this panics in tantivy's phrase scorer (debug assertions).
+        let count = searcher.search(&guard_exclusions(query), &Count).unwrap();
+        assert_eq!(count, 3);
+        let query = parser
+            .parse_query("alarm NOT (team OR \"response team\")")
+            .unwrap();
+        assert_eq!(
+            searcher.search(&guard_exclusions(query), &Count).unwrap(),
+            3
+        );
     }
 
     #[test]

@@ -575,6 +575,10 @@ fn query_language_synonyms_phrases_not_and_fields(db: Db) {
         ("RRT", &["fall", "sepsis"]),
         ("Rapid Response Team", &["fall", "sepsis"]),
         ("rapid response", &["fall", "sepsis"]),
+        // A field applied to a group; a synonym inside it stays in the field.
+        ("lessons:(alarms OR handoff)", &["fall", "pump", "kinked"]),
+        ("lessons:(lasix OR handoff)", &["kinked"]),
+        ("summary:(\"pump alarm\" OR fracture)", &["pump", "fall"]),
         // A phrase within a field.
         ("lessons:\"charge nurse\"", &["kinked"]),
         ("summary:\"charge nurse\"", &[]),
@@ -918,6 +922,47 @@ fn search_needs_a_searching_role_and_bad_queries_are_400(db: Db) {
         assert_eq!(body["error"], "bad_query", "/search?{params}: {body}");
         let message = body["message"].as_str().unwrap_or("");
         assert!(!message.is_empty(), "/search?{params}: no message: {body}");
+    }
+    // Odd but answerable input: never a failure inside.
+    let long = "heparin ".repeat(130);
+    for q in [
+        "the",
+        "-heparin",
+        "NOT heparin",
+        "summary:the",
+        "[RN-A]",
+        "rca\u{b2}",
+        "l&d",
+        "lessons:rrt",
+        "lessons:\"rapid response team\"",
+        "a AND (b OR (c AND (d",
+        "heparin\u{0}",
+        "\u{1F600} heparin",
+        "heparin^2",
+        "summary:heparin^3 OR lessons:pump",
+        "\\",
+        "'",
+        ":",
+        "+",
+        "-",
+        "\"\"\"",
+        "heparin:",
+        "findings:[a TO z]",
+        "year:2024",
+        "id:abc",
+        long.as_str(),
+    ] {
+        let (status, body) = app.call(
+            "GET",
+            &format!("/search?q={}", enc(q)),
+            Some("member"),
+            None,
+        );
+        match status {
+            200 => assert!(body["hits"].is_array(), "q={q:?}: {body}"),
+            400 => assert_eq!(body["error"], "bad_query", "q={q:?}: {body}"),
+            _ => panic!("q={q:?}: {status} {body}"),
+        }
     }
     // The ones the brief names are refused, not guessed at.
     for params in [
