@@ -656,6 +656,13 @@ struct Ciphertext {
 
 /// The stored ciphertext of a case, read from the table directly.
 fn ciphertext(database_url: &str, id: &str) -> Vec<u8> {
+    let rows = ciphertexts(database_url, id);
+    assert_eq!(rows.len(), 1, "one sealed original for {id}");
+    rows.into_iter().next().unwrap()
+}
+
+/// Every stored ciphertext row of a case.
+fn ciphertexts(database_url: &str, id: &str) -> Vec<Vec<u8>> {
     let rows: Vec<Ciphertext> = if let Some(path) = database_url.strip_prefix("sqlite://") {
         let mut conn = diesel::SqliteConnection::establish(path).unwrap();
         diesel::sql_query("SELECT ciphertext FROM sealed_originals WHERE case_id = ?")
@@ -669,8 +676,7 @@ fn ciphertext(database_url: &str, id: &str) -> Vec<u8> {
             .load(&mut conn)
             .unwrap()
     };
-    assert_eq!(rows.len(), 1, "one sealed original for {id}");
-    rows.into_iter().next().unwrap().ciphertext
+    rows.into_iter().map(|r| r.ciphertext).collect()
 }
 
 /// Whether the `age` command is here; outside CI its absence skips the test loudly.
@@ -858,6 +864,36 @@ fn original_decrypt_prints_the_original_and_is_audited(db: Db) {
         );
     }
     assert_eq!(decrypts().len(), 1, "a refused decryption was recorded");
+
+    // Withdrawal destroys the ciphertext: break-glass has nothing left to open.
+    let (status, _) = app.call("DELETE", &format!("/cases/{id}"), Some("contributor"), None);
+    assert_eq!(status, 204);
+    assert!(
+        ciphertexts(&app.settings.database_url, &id).is_empty(),
+        "the ciphertext of a withdrawn case is still stored"
+    );
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &[
+            "original",
+            "decrypt",
+            &id,
+            "--identity",
+            identity,
+            "--reason",
+            reason,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("no sealed original"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(decrypts().len(), 1);
 }
 
 fn backup_and_restore_lose_nothing(db: Db) {
