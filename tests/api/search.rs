@@ -900,6 +900,7 @@ fn search_needs_a_searching_role_and_bad_queries_are_400(db: Db) {
         "limit=-1",
         "offset=-1",
         "offset=x",
+        "offset=10001",
         "colour=red",
         "q=a&q=b",
         "sort=score",
@@ -980,6 +981,7 @@ fn search_needs_a_searching_role_and_bad_queries_are_400(db: Db) {
     for path in [
         format!("/cases/{id}/similar?limit=0"),
         format!("/cases/{id}/similar?limit=51"),
+        format!("/cases/{id}/similar?limit=many"),
     ] {
         let (status, body) = app.call("GET", &path, Some("member"), None);
         assert_eq!(status, 400, "{path}: {body}");
