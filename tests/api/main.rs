@@ -6,4 +6,7 @@ mod helpers;
 mod authz;
 mod bad_input;
 mod canary;
+mod cli;
+mod cluster;
+mod search;
 mod workflow;
