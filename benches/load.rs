@@ -29,10 +29,18 @@ struct Q {
 }
 
 const fn q(ours: &'static str, fts: &'static str) -> Q {
-    Q { ours, fts, filters: &[] }
+    Q {
+        ours,
+        fts,
+        filters: &[],
+    }
 }
 
-const fn qf(ours: &'static str, fts: &'static str, filters: &'static [(FacetKind, &'static str)]) -> Q {
+const fn qf(
+    ours: &'static str,
+    fts: &'static str,
+    filters: &'static [(FacetKind, &'static str)],
+) -> Q {
     Q { ours, fts, filters }
 }
 
@@ -45,7 +53,10 @@ const QUERIES: &[Q] = &[
     q("smart pump", "smart pump"),
     q("\"smart pump\"", "\"smart pump\""),
     q("barcode scanning", "barcode scanning"),
-    q("\"independent double check\"", "\"independent double check\""),
+    q(
+        "\"independent double check\"",
+        "\"independent double check\"",
+    ),
     q("rapid response team", "rapid response team"),
     q("sepsis alert", "sepsis alert"),
     q("early warning score", "early warning score"),
@@ -77,11 +88,23 @@ const QUERIES: &[Q] = &[
     qf("fall", "fall", &[(Setting, "inpatient")]),
     qf("alarm", "alarm", &[(Harm, "severe")]),
     qf("barcode", "barcode", &[(Strength, "stronger")]),
-    qf("pump", "pump", &[(Category, "medication"), (Harm, "moderate")]),
-    qf("rounding", "rounding", &[(Category, "fall"), (Strength, "stronger")]),
+    qf(
+        "pump",
+        "pump",
+        &[(Category, "medication"), (Harm, "moderate")],
+    ),
+    qf(
+        "rounding",
+        "rounding",
+        &[(Category, "fall"), (Strength, "stronger")],
+    ),
     qf("sepsis", "sepsis", &[(Category, "infection")]),
     qf("monitoring", "monitoring", &[(Setting, "emergency")]),
-    qf("checklist", "checklist", &[(Category, "surgery-anesthesia")]),
+    qf(
+        "checklist",
+        "checklist",
+        &[(Category, "surgery-anesthesia")],
+    ),
     qf("escalation", "escalation", &[(Harm, "death")]),
 ];
 
@@ -122,7 +145,9 @@ fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<D
         let handles: Vec<_> = (0..clients)
             .map(|c| {
                 s.spawn(move || {
-                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+                    let agent = ureq::AgentBuilder::new()
+                        .timeout(Duration::from_secs(30))
+                        .build();
                     let mut out = Vec::new();
                     for r in 0..rounds {
                         for i in 0..QUERIES.len() {
@@ -145,7 +170,10 @@ fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<D
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let secs = started.elapsed().as_secs_f64();
     let mut sorted = latencies;
@@ -175,17 +203,22 @@ fn search(args: &[String]) {
 
     // In-process: our index against FTS5 on the same published cases.
     let settings = Settings::load(Path::new(data_dir), None).expect("settings");
-    let bench_index = std::env::temp_dir().join(format!("safetable-bench-index-{}", std::process::id()));
+    let bench_index =
+        std::env::temp_dir().join(format!("safetable-bench-index-{}", std::process::id()));
     // A copy of the index, so the running server's writer lock is not disturbed.
     copy_dir(&settings.index_dir, &bench_index);
     let index = SearchIndex::open(&bench_index, &IndexSettings::embedded()).expect("index");
     let store = Store::open(&settings.database_url).expect("store");
-    let fts_path = std::env::temp_dir().join(format!("safetable-bench-fts-{}.db", std::process::id()));
+    let fts_path =
+        std::env::temp_dir().join(format!("safetable-bench-fts-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&fts_path);
     let mut fts = SqliteConnection::establish(&fts_path.to_string_lossy()).expect("fts db");
     let t = Instant::now();
     let n = build_fts(&store, &mut fts);
-    println!("fts5 baseline: loaded {n} published cases in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "fts5 baseline: loaded {n} published cases in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
@@ -284,7 +317,9 @@ fn build_fts(store: &Store, fts: &mut SqliteConnection) -> usize {
         Ok(())
     })
     .expect("load fts");
-    diesel::sql_query("CREATE INDEX meta_cat ON meta(category, harm, setting)").execute(fts).expect("index");
+    diesel::sql_query("CREATE INDEX meta_cat ON meta(category, harm, setting)")
+        .execute(fts)
+        .expect("index");
     n
 }
 
@@ -327,7 +362,9 @@ fn fts_query(conn: &mut SqliteConnection, q: &Q) {
         .bind::<diesel::sql_types::Text, _>(q.fts)
         .load(conn)
         .expect("fts query");
-    let count = format!("SELECT count(*) AS n FROM fts JOIN meta m ON m.id = fts.rowid WHERE fts MATCH ?{filter}");
+    let count = format!(
+        "SELECT count(*) AS n FROM fts JOIN meta m ON m.id = fts.rowid WHERE fts MATCH ?{filter}"
+    );
     let total: Vec<CountRow> = diesel::sql_query(count)
         .bind::<diesel::sql_types::Text, _>(q.fts)
         .load(conn)
@@ -350,7 +387,9 @@ fn post(args: &[String]) {
                 let next = next.clone();
                 let lines = &lines;
                 s.spawn(move || {
-                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+                    let agent = ureq::AgentBuilder::new()
+                        .timeout(Duration::from_secs(60))
+                        .build();
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -371,7 +410,10 @@ fn post(args: &[String]) {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let secs = started.elapsed().as_secs_f64();
     latencies.sort();
@@ -386,7 +428,10 @@ fn post(args: &[String]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.split_first() {
         Some((mode, rest)) if mode == "post" => post(rest),
         Some((mode, rest)) if mode == "search" => search(rest),
