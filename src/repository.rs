@@ -107,6 +107,30 @@ impl Repository {
     }
 }
 
+impl Repository {
+    /// Stores several prepared cases in one transaction, in order (bulk import).
+    pub fn store_prepared_batch(
+        &self,
+        batch: &[&Prepared],
+        actor: &str,
+        publish: bool,
+    ) -> Result<Vec<SubmitOutcome>, AppError> {
+        let news: Vec<NewCase<'_>> = batch
+            .iter()
+            .map(|p| NewCase {
+                org: p.org,
+                ref_digest: &p.digest,
+                view: &p.view,
+                report_json: &p.report_json,
+                sealed: &p.sealed,
+                actor,
+                publish,
+            })
+            .collect();
+        Ok(self.store.submit_batch(&news)?)
+    }
+}
+
 /// The custodian recipients: from the configuration, else from `recipients.txt` written
 /// by `init`. Refuses to start without any: an original must never be stored unsealed.
 pub fn load_recipients(settings: &Settings) -> Result<Recipients, OpenError> {

@@ -65,36 +65,76 @@ pub fn import(
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let workers = settings.workers.max(1);
     let actor = "cli";
-    loop {
-        let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK);
-        let mut bytes = 0u64;
-        while chunk.len() < CHUNK {
-            let mut line = Vec::new();
-            let n = reader.read_until(b'\n', &mut line)?;
-            if n == 0 {
-                break;
+    // Reading and preparing (validate, redact, seal: CPU-bound, on every core) run one
+    // chunk ahead of storing, which is one transaction per chunk.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<PreparedChunk>(1);
+    let repo_ref = &repo;
+    let org_id = org.id;
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        let producer = scope.spawn(move || -> std::io::Result<()> {
+            let mut line_no = 0u64;
+            loop {
+                let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK);
+                let mut bytes = 0u64;
+                let mut lines = 0u64;
+                while chunk.len() < CHUNK {
+                    let mut line = Vec::new();
+                    let n = reader.read_until(b'\n', &mut line)?;
+                    if n == 0 {
+                        break;
+                    }
+                    bytes += n as u64;
+                    line_no += 1;
+                    lines += 1;
+                    while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        line.pop();
+                    }
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    chunk.push((line_no, line));
+                }
+                if lines == 0 {
+                    return Ok(());
+                }
+                let prepared = prepare_parallel(repo_ref, org_id, &chunk, workers);
+                let line_nos = chunk.into_iter().map(|(n, _)| n).collect();
+                if tx
+                    .send(PreparedChunk {
+                        line_nos,
+                        prepared,
+                        bytes,
+                        lines,
+                    })
+                    .is_err()
+                {
+                    return Ok(());
+                }
             }
-            bytes += n as u64;
-            summary.lines += 1;
-            while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                line.pop();
-            }
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            chunk.push((summary.lines, line));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let prepared = prepare_parallel(&repo, org.id, &chunk, workers);
-        for ((line_no, _), result) in chunk.iter().zip(prepared) {
-            let result = result.and_then(|(reference, p)| {
-                repo.store_prepared(&p, actor, publish)
-                    .map(|o| (reference, o))
-            });
-            match result {
-                Ok((reference, outcome)) => {
+        });
+        let consumed = (|| -> Result<(), CliError> {
+            for chunk in &rx {
+                summary.lines += chunk.lines;
+                let mut accepted = Vec::new();
+                for (line_no, result) in chunk.line_nos.iter().zip(&chunk.prepared) {
+                    match result {
+                        Ok((reference, p)) => accepted.push((reference, p)),
+                        Err(AppError::Internal(detail)) => {
+                            return Err(CliError(format!(
+                                "line {line_no}: internal error: {detail}"
+                            )))
+                        }
+                        Err(e) => {
+                            summary.rejected += 1;
+                            bar.suspend(|| eprintln!("line {line_no}: rejected: {e}"));
+                        }
+                    }
+                }
+                let batch: Vec<&Prepared> = accepted.iter().map(|(_, p)| *p).collect();
+                let outcomes = repo_ref
+                    .store_prepared_batch(&batch, actor, publish)
+                    .map_err(|e| CliError(format!("storing failed: {e}")))?;
+                for ((reference, _), outcome) in accepted.iter().zip(outcomes) {
                     let (id, word) = match outcome {
                         SubmitOutcome::Created(id) => {
                             summary.created += 1;
@@ -115,19 +155,18 @@ pub fn import(
                         reference.replace(['\t', '\n'], " ")
                     )?;
                 }
-                Err(AppError::Internal(detail)) => {
-                    return Err(CliError(format!(
-                        "line {line_no}: internal error: {detail}"
-                    )))
-                }
-                Err(e) => {
-                    summary.rejected += 1;
-                    bar.suspend(|| eprintln!("line {line_no}: rejected: {e}"));
-                }
+                bar.inc(chunk.bytes);
             }
-        }
-        bar.inc(bytes);
-    }
+            Ok(())
+        })();
+        // Stop the producer early if storing failed, then report the first error.
+        drop(rx);
+        let produced = producer
+            .join()
+            .map_err(|_| CliError("the reading thread failed".into()))?;
+        consumed?;
+        produced.map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))
+    })?;
     ids.flush()?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
@@ -154,6 +193,14 @@ pub fn import(
 }
 
 type PrepResult = Result<(String, Prepared), AppError>;
+
+/// A chunk of lines, prepared, on its way to the store.
+struct PreparedChunk {
+    line_nos: Vec<u64>,
+    prepared: Vec<PrepResult>,
+    bytes: u64,
+    lines: u64,
+}
 
 /// Validates, redacts and seals a chunk on `workers` threads, keeping file order.
 fn prepare_parallel(

@@ -191,117 +191,136 @@ impl Store {
     /// `in_review`, audit entry. A returned case with the same number is replaced; any
     /// other existing case with that number is reported as a duplicate.
     pub fn submit_case(&self, new: NewCase<'_>) -> Result<SubmitOutcome, StoreError> {
-        let id = new
-            .view
-            .id
-            .clone()
-            .ok_or_else(|| StoreError::Corrupt("a stored shared view needs its id".into()))?;
-        let mut conn = self.conn()?;
-        conn.transaction(|c| {
-            lock(c)?;
-            let existing: Option<(String, String)> = cases::table
-                .filter(cases::org_id.eq(new.org.get()))
-                .filter(cases::ref_digest.eq(new.ref_digest.as_str()))
-                .select((cases::id, cases::status))
-                .first(c)
-                .optional()?;
-            let t = now();
-            if let Some((existing_id, st)) = existing {
-                let existing_id = case_id(existing_id)?;
-                if status(&st)? != CaseStatus::Returned {
-                    return Ok(SubmitOutcome::Duplicate(existing_id));
-                }
-                let mut view = new.view.clone();
-                view.id = Some(existing_id.clone());
-                diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
-                    .set((
-                        cases::status.eq(CaseStatus::InReview.as_str()),
-                        cases::rule_set_version.eq(&view.redaction.rule_set_version),
-                        cases::shared_view.eq(view_json(&view)?),
-                        cases::report.eq(new.report_json),
-                        cases::return_comment.eq(None::<String>),
-                        cases::updated_at.eq(t),
-                    ))
-                    .execute(c)?;
-                diesel::delete(
-                    manual_redactions::table
-                        .filter(manual_redactions::case_id.eq(existing_id.as_str())),
-                )
-                .execute(c)?;
-                diesel::update(
-                    sealed_originals::table
-                        .filter(sealed_originals::case_id.eq(existing_id.as_str())),
-                )
-                .set(sealed_originals::ciphertext.eq(new.sealed.as_bytes()))
-                .execute(c)?;
-                append_audit(
-                    c,
-                    &AuditEvent::new(
-                        new.actor,
-                        AuditAction::Replace,
-                        Some(existing_id.to_string()),
-                    ),
-                )?;
-                if new.publish {
-                    diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
-                        .set(cases::status.eq(CaseStatus::Published.as_str()))
-                        .execute(c)?;
-                    record_change(c, &existing_id, ChangeOp::Publish)?;
-                    append_audit(
-                        c,
-                        &AuditEvent::new(
-                            new.actor,
-                            AuditAction::Publish,
-                            Some(existing_id.to_string()),
-                        ),
-                    )?;
-                }
-                return Ok(SubmitOutcome::Replaced(existing_id));
-            }
-            let initial = if new.publish {
-                CaseStatus::Published
-            } else {
-                CaseStatus::InReview
-            };
-            diesel::insert_into(cases::table)
-                .values((
-                    cases::id.eq(id.as_str()),
-                    cases::org_id.eq(new.org.get()),
-                    cases::ref_digest.eq(new.ref_digest.as_str()),
-                    cases::status.eq(initial.as_str()),
-                    cases::rule_set_version.eq(&new.view.redaction.rule_set_version),
-                    cases::shared_view.eq(view_json(new.view)?),
-                    cases::report.eq(new.report_json),
-                    cases::created_at.eq(t),
-                    cases::updated_at.eq(t),
-                ))
-                .execute(c)?;
-            diesel::insert_into(sealed_originals::table)
-                .values((
-                    sealed_originals::case_id.eq(id.as_str()),
-                    sealed_originals::ciphertext.eq(new.sealed.as_bytes()),
-                ))
-                .execute(c)?;
-            append_audit(
-                c,
-                &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())),
-            )?;
-            if new.publish {
-                record_change(c, &id, ChangeOp::Publish)?;
-                append_audit(
-                    c,
-                    &AuditEvent::new(new.actor, AuditAction::Publish, Some(id.to_string())),
-                )?;
-            }
-            Ok(SubmitOutcome::Created(id.clone()))
-        })
-        .inspect(|outcome| {
-            if matches!(outcome, SubmitOutcome::Replaced(_)) {
-                self.scrub_wal();
-            }
-        })
+        let mut outcomes = self.submit_batch(std::slice::from_ref(&new))?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a submission without outcome".into()))
     }
 
+    /// Stores several submissions in one transaction (bulk import), in order: a later
+    /// one with the same `external_ref` as an earlier one is its duplicate. All or none.
+    pub fn submit_batch(&self, batch: &[NewCase<'_>]) -> Result<Vec<SubmitOutcome>, StoreError> {
+        let mut conn = self.conn()?;
+        let outcomes = conn.transaction(|c| {
+            lock(c)?;
+            batch
+                .iter()
+                .map(|new| submit_in(c, new))
+                .collect::<Result<Vec<_>, StoreError>>()
+        })?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, SubmitOutcome::Replaced(_)))
+        {
+            self.scrub_wal();
+        }
+        Ok(outcomes)
+    }
+}
+
+/// One submission inside a transaction that holds the write lock.
+fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOutcome, StoreError> {
+    let id = new
+        .view
+        .id
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("a stored shared view needs its id".into()))?;
+    let existing: Option<(String, String)> = cases::table
+        .filter(cases::org_id.eq(new.org.get()))
+        .filter(cases::ref_digest.eq(new.ref_digest.as_str()))
+        .select((cases::id, cases::status))
+        .first(c)
+        .optional()?;
+    let t = now();
+    if let Some((existing_id, st)) = existing {
+        let existing_id = case_id(existing_id)?;
+        if status(&st)? != CaseStatus::Returned {
+            return Ok(SubmitOutcome::Duplicate(existing_id));
+        }
+        let mut view = new.view.clone();
+        view.id = Some(existing_id.clone());
+        diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
+            .set((
+                cases::status.eq(CaseStatus::InReview.as_str()),
+                cases::rule_set_version.eq(&view.redaction.rule_set_version),
+                cases::shared_view.eq(view_json(&view)?),
+                cases::report.eq(new.report_json),
+                cases::return_comment.eq(None::<String>),
+                cases::updated_at.eq(t),
+            ))
+            .execute(c)?;
+        diesel::delete(
+            manual_redactions::table.filter(manual_redactions::case_id.eq(existing_id.as_str())),
+        )
+        .execute(c)?;
+        diesel::update(
+            sealed_originals::table.filter(sealed_originals::case_id.eq(existing_id.as_str())),
+        )
+        .set(sealed_originals::ciphertext.eq(new.sealed.as_bytes()))
+        .execute(c)?;
+        append_audit(
+            c,
+            &AuditEvent::new(
+                new.actor,
+                AuditAction::Replace,
+                Some(existing_id.to_string()),
+            ),
+        )?;
+        if new.publish {
+            diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
+                .set(cases::status.eq(CaseStatus::Published.as_str()))
+                .execute(c)?;
+            record_change(c, &existing_id, ChangeOp::Publish)?;
+            append_audit(
+                c,
+                &AuditEvent::new(
+                    new.actor,
+                    AuditAction::Publish,
+                    Some(existing_id.to_string()),
+                ),
+            )?;
+        }
+        return Ok(SubmitOutcome::Replaced(existing_id));
+    }
+    let initial = if new.publish {
+        CaseStatus::Published
+    } else {
+        CaseStatus::InReview
+    };
+    diesel::insert_into(cases::table)
+        .values((
+            cases::id.eq(id.as_str()),
+            cases::org_id.eq(new.org.get()),
+            cases::ref_digest.eq(new.ref_digest.as_str()),
+            cases::status.eq(initial.as_str()),
+            cases::rule_set_version.eq(&new.view.redaction.rule_set_version),
+            cases::shared_view.eq(view_json(new.view)?),
+            cases::report.eq(new.report_json),
+            cases::created_at.eq(t),
+            cases::updated_at.eq(t),
+        ))
+        .execute(c)?;
+    diesel::insert_into(sealed_originals::table)
+        .values((
+            sealed_originals::case_id.eq(id.as_str()),
+            sealed_originals::ciphertext.eq(new.sealed.as_bytes()),
+        ))
+        .execute(c)?;
+    append_audit(
+        c,
+        &AuditEvent::new(new.actor, AuditAction::Submit, Some(id.to_string())),
+    )?;
+    if new.publish {
+        record_change(c, &id, ChangeOp::Publish)?;
+        append_audit(
+            c,
+            &AuditEvent::new(new.actor, AuditAction::Publish, Some(id.to_string())),
+        )?;
+    }
+    Ok(SubmitOutcome::Created(id.clone()))
+}
+
+impl Store {
     /// A case that is not withdrawn.
     pub fn case(&self, id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
         let mut conn = self.conn()?;
