@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Deserialize;
 
 use super::category::Category;
@@ -59,6 +59,55 @@ pub(crate) struct Rule {
     pub group: usize,
     /// Whether captures are needed (named groups read or a group replaced).
     pub needs_captures: bool,
+    pub needs: Needs,
+}
+
+impl Rule {
+    /// Cheap necessary condition: every rule needs a digit, an `@`, a `:`, a `.` or a
+    /// capital letter somewhere in the text, as its `needs` byte class says.
+    pub(crate) fn applies_to(&self, text: &str) -> bool {
+        match self.needs {
+            Needs::Digit => text.bytes().any(|b| b.is_ascii_digit()),
+            Needs::Anything => true,
+        }
+    }
+}
+
+/// What a text must contain for a rule to match at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needs {
+    Digit,
+    Anything,
+}
+
+/// Rewrites Unicode-aware classes to their ASCII forms (`\b`, `\d`, `\s`), which keeps
+/// every rule on the fast DFA engines; identifiers are ASCII in practice.
+fn asciify(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = 0usize;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') if in_class == 0 => out.push_str("(?-u:\\b)"),
+                Some('d') => out.push_str(if in_class > 0 { "0-9" } else { "[0-9]" }),
+                Some('s') => out.push_str(if in_class > 0 { "\\t\\n\\r\\x0C " } else { "[\\t\\n\\r\\x0C ]" }),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+            continue;
+        }
+        if c == '[' {
+            in_class += 1;
+        } else if c == ']' && in_class > 0 {
+            in_class -= 1;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Words that introduce or follow names.
@@ -79,7 +128,6 @@ pub(crate) struct Context {
 pub struct RuleSet {
     version: String,
     pub(crate) rules: Vec<Rule>,
-    pub(crate) prefilter: RegexSet,
     pub(crate) first_names: HashSet<String>,
     pub(crate) last_names: HashSet<String>,
     /// Formal given name → nicknames, and nickname → formal names.
@@ -267,8 +315,6 @@ impl RuleSet {
                 rules.push(compile_rule(spec, &shown(file))?);
             }
         }
-        let prefilter = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
-            .map_err(|e| file_err("ruleset.toml", format!("rule patterns do not combine: {e}")))?;
 
         let list = |names: &[String]| -> Result<Vec<String>, RuleError> {
             let mut out = Vec::new();
@@ -346,7 +392,6 @@ impl RuleSet {
         Ok(RuleSet {
             version: main.version,
             rules,
-            prefilter,
             first_names,
             last_names,
             nicknames,
@@ -404,7 +449,8 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         Some("facility") => Action::Facility,
         Some(other) => return Err(err(format!("unknown action {other:?}"))),
     };
-    let regex = regex::RegexBuilder::new(&spec.pattern)
+    let pattern = asciify(&spec.pattern);
+    let regex = regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 24)
         .build()
         .map_err(|e| err(format!("regex parse error: {e}")))?;
@@ -428,6 +474,20 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         ));
     }
     let needs_captures = group != 0 || matches!(action, Action::Date | Action::Age);
+    // Rules of these categories cannot match without a digit (ages in words excepted).
+    let needs = match category {
+        Category::Date | Category::Phone | Category::Id | Category::Ip | Category::Address
+            if action != Action::Age =>
+        {
+            if spec.name.contains("word") || spec.name == "po_box" {
+                Needs::Anything
+            } else {
+                Needs::Digit
+            }
+        }
+        Category::Location => Needs::Digit,
+        _ => Needs::Anything,
+    };
     Ok(Rule {
         name: spec.name,
         category,
@@ -436,6 +496,7 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         regex,
         group,
         needs_captures,
+        needs,
     })
 }
 

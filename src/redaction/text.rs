@@ -159,10 +159,10 @@ fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
 
 fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     let rules = ctx.rules;
-    for idx in rules.prefilter.matches(text).iter() {
-        let Some(rule) = rules.rules.get(idx) else {
+    for rule in &rules.rules {
+        if !rule.applies_to(text) {
             continue;
-        };
+        }
         if rule.needs_captures {
             for caps in rule.regex.captures_iter(text) {
                 let Some(m) = caps.get(rule.group) else {
