@@ -67,7 +67,9 @@ fn main() {
         }
     };
     // SAFETABLE_BENCH_LIMIT=n: only the first n cases (quick comparisons).
-    let limit: Option<usize> = std::env::var("SAFETABLE_BENCH_LIMIT").ok().and_then(|v| v.parse().ok());
+    let limit: Option<usize> = std::env::var("SAFETABLE_BENCH_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let t = Instant::now();
     let mut cases = Vec::new();
     let mut bad = 0usize;

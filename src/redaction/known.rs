@@ -26,7 +26,7 @@ pub(crate) struct People {
     /// Placeholder per person; index 0 is the patient.
     pub placeholders: Vec<String>,
     /// Folded name word → person.
-    pub by_key: HashMap<String, usize>,
+    pub by_key: super::fold::WordMap<usize>,
     /// Letters handed out per role token.
     counters: HashMap<String, usize>,
 }
@@ -312,7 +312,9 @@ impl Known {
             if pats.is_empty() {
                 return None;
             }
+            // A contiguous NFA builds fast; a DFA per case would cost more than it saves.
             AhoCorasickBuilder::new()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .ascii_case_insensitive(true)
                 .match_kind(kind)
                 .build(pats)

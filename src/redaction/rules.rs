@@ -1,6 +1,6 @@
 //! The rule set: TOML pattern files and word lists under `redaction-rules/`, compiled once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::category::Category;
-use super::fold::fold_key;
+use super::fold::{fold_key, WordMap, WordSet};
 
 /// A rule file that could not be loaded: names the file, the rule (if any) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,11 @@ fn asciify(pattern: &str) -> String {
             match chars.next() {
                 Some('b') if in_class == 0 => out.push_str("(?-u:\\b)"),
                 Some('d') => out.push_str(if in_class > 0 { "0-9" } else { "[0-9]" }),
-                Some('s') => out.push_str(if in_class > 0 { "\\t\\n\\r\\x0C " } else { "[\\t\\n\\r\\x0C ]" }),
+                Some('s') => out.push_str(if in_class > 0 {
+                    "\\t\\n\\r\\x0C "
+                } else {
+                    "[\\t\\n\\r\\x0C ]"
+                }),
                 Some(other) => {
                     out.push('\\');
                     out.push(other);
@@ -113,14 +117,14 @@ fn asciify(pattern: &str) -> String {
 /// Words that introduce or follow names.
 #[derive(Debug, Default)]
 pub(crate) struct Context {
-    pub titles: HashSet<String>,
-    pub roles: HashSet<String>,
-    pub relatives: HashSet<String>,
-    pub cues: HashSet<String>,
-    pub post_roles: HashSet<String>,
-    pub place_cues: HashSet<String>,
-    pub eponym_heads: HashSet<String>,
-    pub facility_generic: HashSet<String>,
+    pub titles: WordSet,
+    pub roles: WordSet,
+    pub relatives: WordSet,
+    pub cues: WordSet,
+    pub post_roles: WordSet,
+    pub place_cues: WordSet,
+    pub eponym_heads: WordSet,
+    pub facility_generic: WordSet,
 }
 
 /// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
@@ -128,18 +132,18 @@ pub(crate) struct Context {
 pub struct RuleSet {
     version: String,
     pub(crate) rules: Vec<Rule>,
-    pub(crate) first_names: HashSet<String>,
-    pub(crate) last_names: HashSet<String>,
+    pub(crate) first_names: WordSet,
+    pub(crate) last_names: WordSet,
     /// Formal given name → nicknames, and nickname → formal names.
-    pub(crate) nicknames: HashMap<String, Vec<String>>,
-    pub(crate) common: HashSet<String>,
-    pub(crate) clinical: HashSet<String>,
+    pub(crate) nicknames: WordMap<Vec<String>>,
+    pub(crate) common: WordSet,
+    pub(crate) clinical: WordSet,
     /// Multi-word clinical phrases, folded, words joined by one space.
-    pub(crate) clinical_phrases: HashSet<String>,
+    pub(crate) clinical_phrases: WordSet,
     /// Place names (cities), folded phrases.
-    pub(crate) cities: HashSet<String>,
+    pub(crate) cities: WordSet,
     pub(crate) context: Context,
-    pub(crate) roles: HashMap<String, String>,
+    pub(crate) roles: WordMap<String>,
 }
 
 #[derive(Deserialize)]
@@ -330,7 +334,7 @@ impl RuleSet {
             }
             Ok(out)
         };
-        let words = |names: &[String]| -> Result<HashSet<String>, RuleError> {
+        let words = |names: &[String]| -> Result<WordSet, RuleError> {
             Ok(list(names)?
                 .iter()
                 .flat_map(|l| l.split_whitespace())
@@ -344,8 +348,8 @@ impl RuleSet {
         let common = words(&main.lists.common_words)?;
         // Clinical words: every word of the list is an entry; a hyphenated entry is also a
         // phrase of its parts.
-        let mut clinical = HashSet::new();
-        let mut clinical_phrases = HashSet::new();
+        let mut clinical = WordSet::default();
+        let mut clinical_phrases = WordSet::default();
         for line in list(&main.lists.clinical)? {
             for w in line.split_whitespace() {
                 clinical.insert(fold_key(w));
@@ -357,11 +361,11 @@ impl RuleSet {
         for line in list(&main.lists.clinical_phrases)? {
             clinical_phrases.insert(phrase_key(&line));
         }
-        let cities: HashSet<String> = list(&main.lists.cities)?
+        let cities: WordSet = list(&main.lists.cities)?
             .iter()
             .map(|l| phrase_key(l))
             .collect();
-        let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
+        let mut nicknames: WordMap<Vec<String>> = WordMap::default();
         for line in list(&main.lists.nicknames)? {
             let mut it = line.split_whitespace().map(fold_key);
             let Some(formal) = it.next() else { continue };
@@ -373,7 +377,7 @@ impl RuleSet {
                 nicknames.entry(nick).or_default().push(formal.clone());
             }
         }
-        let set = |v: &[String]| v.iter().map(|s| fold_key(s)).collect::<HashSet<_>>();
+        let set = |v: &[String]| v.iter().map(|s| fold_key(s)).collect::<WordSet>();
         let context = Context {
             titles: set(&main.context.titles),
             roles: set(&main.context.roles),

@@ -330,10 +330,7 @@ fn age_value(s: &str) -> Option<u32> {
         _ => {}
     }
     let mut total = 0;
-    for w in s
-        .split([' ', '-'])
-        .filter(|w| !w.is_empty())
-    {
+    for w in s.split([' ', '-']).filter(|w| !w.is_empty()) {
         total += match w {
             "a" | "and" => 0,
             "one" => 1,
