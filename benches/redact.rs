@@ -66,6 +66,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // SAFETABLE_BENCH_LIMIT=n: only the first n cases (quick comparisons).
+    let limit: Option<usize> = std::env::var("SAFETABLE_BENCH_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let t = Instant::now();
     let mut cases = Vec::new();
     let mut bad = 0usize;
@@ -73,6 +77,9 @@ fn main() {
         let Ok(line) = line else { break };
         if line.trim().is_empty() {
             continue;
+        }
+        if limit.is_some_and(|l| cases.len() >= l) {
+            break;
         }
         match parse_case(line.as_bytes()) {
             Ok(c) => cases.push(c),

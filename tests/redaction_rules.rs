@@ -555,3 +555,54 @@ fn stream_keeps_line_order_and_reports_bad_lines_without_content() {
     assert!(lines[1].contains("\"error\"") && lines[2].contains("\"error\""));
     assert!(!text.contains("Harding") && !text.contains("Elaine"));
 }
+
+// ---------------------------------------------------------------- later phenomena
+
+#[test]
+fn city_names_after_place_cues_and_multi_word_cities() {
+    let out = summary("She moved from Fresno to San Antonio and then lived near Salem, OR.");
+    assert_gone(&out, &["Fresno", "San Antonio", "Salem"]);
+    assert_kept(&out, &["[LOCATION]"]);
+}
+
+#[test]
+fn eponym_before_a_head_noun_is_kept_but_a_title_wins() {
+    let out = summary("The Katz index and the Blake drain were reviewed.");
+    assert_kept(&out, &["Katz index", "Blake drain"]);
+    // Once a person of the case is called Blake, every Blake goes.
+    let out = summary("The Blake drain was checked; Dr. Blake was paged.");
+    assert_gone(&out, &["Blake"]);
+}
+
+#[test]
+fn shouted_full_names() {
+    let out = summary("Per note: JOHN SMITH was at the bedside with the ICU team.");
+    assert_gone(&out, &["JOHN", "SMITH"]);
+    assert_kept(&out, &["ICU"]);
+}
+
+#[test]
+fn phone_extensions_and_cued_short_numbers() {
+    let out = summary("Reached at 555 1234 ext. 4521, pager x2041; call 911 if needed.");
+    assert_gone(&out, &["555 1234", "4521", "x2041"]);
+    assert_kept(&out, &["call 911"]);
+}
+
+#[test]
+fn dates_long_before_the_event_are_not_day_offsets() {
+    let out = summary("Prior surgery on 6/1/1998; admitted on 3/12/2025.");
+    assert_gone(&out, &["6/1/1998", "6/1"]);
+    assert_kept(&out, &["[DATE]", "[DAY -2]"]);
+}
+
+#[test]
+fn lower_case_given_name_after_a_preposition() {
+    let out = summary("The dose was reviewed by bobby before the handoff.");
+    assert_gone(&out, &["bobby"]);
+}
+
+#[test]
+fn initials_chain_before_a_surname() {
+    let out = summary("Cosigned P.K. Sharma, MD, and A. Rahman.");
+    assert_gone(&out, &["P.K.", "Sharma", "Rahman", "A. "]);
+}

@@ -43,13 +43,13 @@ def main():
     en = json.load(gzip.open(en_path))
     ranked = [w for w, _ in sorted(en.items(), key=lambda kv: (-kv[1], kv[0])) if w.isalpha() and w.isascii()]
     rank = {w: i for i, w in enumerate(ranked)}
-    # A frequent name that is not among the most frequent English words is treated as a
-    # name, not as a common word ("john", "maria"); "will", "hope", "bill" stay common.
+    # A frequent name that is not among the 5,000 most frequent English words is treated as a
+    # name, not as a common word ("john", "maria"); "will", "grace", "root", "bell" stay common.
     top_first = set(first_sorted[:1500])
     top_last = {n for n, _ in last[:3000]}
     common = []
     for w in ranked[:25000]:
-        if (w in top_first or w in top_last) and rank[w] > 1000:
+        if (w in top_first or w in top_last) and rank[w] > 5000:
             continue
         if len(w) < 2 and w not in ("a", "i"):
             continue

@@ -1,6 +1,36 @@
 //! ASCII folding: `Dương` and `duong` compare equal; offsets map back to the original.
 
 use std::borrow::Cow;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: dictionary keys are short words, for which it beats SipHash several times over;
+/// the keys come from the rule files, not from attackers choosing collisions.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A hash set of folded words.
+pub(crate) type WordSet = std::collections::HashSet<String, BuildHasherDefault<Fnv>>;
+/// A hash map keyed by folded words.
+pub(crate) type WordMap<V> = std::collections::HashMap<String, V, BuildHasherDefault<Fnv>>;
 
 /// The lower-cased ASCII fold of a word, the key of every dictionary.
 pub(crate) fn fold_key(s: &str) -> String {

@@ -26,7 +26,7 @@ pub(crate) struct People {
     /// Placeholder per person; index 0 is the patient.
     pub placeholders: Vec<String>,
     /// Folded name word → person.
-    pub by_key: HashMap<String, usize>,
+    pub by_key: super::fold::WordMap<usize>,
     /// Letters handed out per role token.
     counters: HashMap<String, usize>,
 }
@@ -312,7 +312,9 @@ impl Known {
             if pats.is_empty() {
                 return None;
             }
+            // A contiguous NFA builds fast; a DFA per case would cost more than it saves.
             AhoCorasickBuilder::new()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .ascii_case_insensitive(true)
                 .match_kind(kind)
                 .build(pats)
@@ -338,17 +340,18 @@ impl Known {
                     break;
                 };
                 let (s, e) = (m.start(), m.end());
-                let left_ok = s == 0
-                    || !hay[s - 1].is_ascii_alphanumeric()
-                    || !hay[s].is_ascii_alphanumeric();
-                let right_ok = e >= hay.len()
-                    || !hay[e].is_ascii_alphanumeric()
-                    || !hay[e - 1].is_ascii_alphanumeric();
                 let pat = self.pats.get(m.pattern().as_usize());
                 // Values (e-mail, IDs) are removed even when glued to other text.
                 let glued_ok = pat.is_some_and(|p| p.category != Category::Name && e - s >= 6);
-                let (left_ok, right_ok) = (left_ok || glued_ok, right_ok || glued_ok);
                 let (os, oe) = folded.original(s, e);
+                // Word boundaries are judged on the original characters (a folded
+                // character may turn into letters).
+                let alnum = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                let left_ok =
+                    !alnum(text[..os].chars().next_back()) || !alnum(text[os..].chars().next());
+                let right_ok =
+                    !alnum(text[oe..].chars().next()) || !alnum(text[..oe].chars().next_back());
+                let (left_ok, right_ok) = (left_ok || glued_ok, right_ok || glued_ok);
                 let capital_ok = pat.is_some_and(|p| {
                     !p.needs_capital || text[os..].chars().next().is_some_and(char::is_uppercase)
                 });

@@ -1,14 +1,14 @@
 //! The rule set: TOML pattern files and word lists under `redaction-rules/`, compiled once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Deserialize;
 
 use super::category::Category;
-use super::fold::fold_key;
+use super::fold::{fold_key, WordMap, WordSet};
 
 /// A rule file that could not be loaded: names the file, the rule (if any) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,19 +59,72 @@ pub(crate) struct Rule {
     pub group: usize,
     /// Whether captures are needed (named groups read or a group replaced).
     pub needs_captures: bool,
+    pub needs: Needs,
+}
+
+impl Rule {
+    /// Cheap necessary condition: every rule needs a digit, an `@`, a `:`, a `.` or a
+    /// capital letter somewhere in the text, as its `needs` byte class says.
+    pub(crate) fn applies_to(&self, text: &str) -> bool {
+        match self.needs {
+            Needs::Digit => text.bytes().any(|b| b.is_ascii_digit()),
+            Needs::Anything => true,
+        }
+    }
+}
+
+/// What a text must contain for a rule to match at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needs {
+    Digit,
+    Anything,
+}
+
+/// Rewrites Unicode-aware classes to their ASCII forms (`\b`, `\d`, `\s`), which keeps
+/// every rule on the fast DFA engines; identifiers are ASCII in practice.
+fn asciify(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = 0usize;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') if in_class == 0 => out.push_str("(?-u:\\b)"),
+                Some('d') => out.push_str(if in_class > 0 { "0-9" } else { "[0-9]" }),
+                Some('s') => out.push_str(if in_class > 0 {
+                    "\\t\\n\\r\\x0C "
+                } else {
+                    "[\\t\\n\\r\\x0C ]"
+                }),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+            continue;
+        }
+        if c == '[' {
+            in_class += 1;
+        } else if c == ']' && in_class > 0 {
+            in_class -= 1;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Words that introduce or follow names.
 #[derive(Debug, Default)]
 pub(crate) struct Context {
-    pub titles: HashSet<String>,
-    pub roles: HashSet<String>,
-    pub relatives: HashSet<String>,
-    pub cues: HashSet<String>,
-    pub post_roles: HashSet<String>,
-    pub place_cues: HashSet<String>,
-    pub eponym_heads: HashSet<String>,
-    pub facility_generic: HashSet<String>,
+    pub titles: WordSet,
+    pub roles: WordSet,
+    pub relatives: WordSet,
+    pub cues: WordSet,
+    pub post_roles: WordSet,
+    pub place_cues: WordSet,
+    pub eponym_heads: WordSet,
+    pub facility_generic: WordSet,
 }
 
 /// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
@@ -79,19 +132,18 @@ pub(crate) struct Context {
 pub struct RuleSet {
     version: String,
     pub(crate) rules: Vec<Rule>,
-    pub(crate) prefilter: RegexSet,
-    pub(crate) first_names: HashSet<String>,
-    pub(crate) last_names: HashSet<String>,
+    pub(crate) first_names: WordSet,
+    pub(crate) last_names: WordSet,
     /// Formal given name → nicknames, and nickname → formal names.
-    pub(crate) nicknames: HashMap<String, Vec<String>>,
-    pub(crate) common: HashSet<String>,
-    pub(crate) clinical: HashSet<String>,
+    pub(crate) nicknames: WordMap<Vec<String>>,
+    pub(crate) common: WordSet,
+    pub(crate) clinical: WordSet,
     /// Multi-word clinical phrases, folded, words joined by one space.
-    pub(crate) clinical_phrases: HashSet<String>,
+    pub(crate) clinical_phrases: WordSet,
     /// Place names (cities), folded phrases.
-    pub(crate) cities: HashSet<String>,
+    pub(crate) cities: WordSet,
     pub(crate) context: Context,
-    pub(crate) roles: HashMap<String, String>,
+    pub(crate) roles: WordMap<String>,
 }
 
 #[derive(Deserialize)]
@@ -267,8 +319,6 @@ impl RuleSet {
                 rules.push(compile_rule(spec, &shown(file))?);
             }
         }
-        let prefilter = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
-            .map_err(|e| file_err("ruleset.toml", format!("rule patterns do not combine: {e}")))?;
 
         let list = |names: &[String]| -> Result<Vec<String>, RuleError> {
             let mut out = Vec::new();
@@ -284,7 +334,7 @@ impl RuleSet {
             }
             Ok(out)
         };
-        let words = |names: &[String]| -> Result<HashSet<String>, RuleError> {
+        let words = |names: &[String]| -> Result<WordSet, RuleError> {
             Ok(list(names)?
                 .iter()
                 .flat_map(|l| l.split_whitespace())
@@ -298,8 +348,8 @@ impl RuleSet {
         let common = words(&main.lists.common_words)?;
         // Clinical words: every word of the list is an entry; a hyphenated entry is also a
         // phrase of its parts.
-        let mut clinical = HashSet::new();
-        let mut clinical_phrases = HashSet::new();
+        let mut clinical = WordSet::default();
+        let mut clinical_phrases = WordSet::default();
         for line in list(&main.lists.clinical)? {
             for w in line.split_whitespace() {
                 clinical.insert(fold_key(w));
@@ -311,11 +361,11 @@ impl RuleSet {
         for line in list(&main.lists.clinical_phrases)? {
             clinical_phrases.insert(phrase_key(&line));
         }
-        let cities: HashSet<String> = list(&main.lists.cities)?
+        let cities: WordSet = list(&main.lists.cities)?
             .iter()
             .map(|l| phrase_key(l))
             .collect();
-        let mut nicknames: HashMap<String, Vec<String>> = HashMap::new();
+        let mut nicknames: WordMap<Vec<String>> = WordMap::default();
         for line in list(&main.lists.nicknames)? {
             let mut it = line.split_whitespace().map(fold_key);
             let Some(formal) = it.next() else { continue };
@@ -327,7 +377,7 @@ impl RuleSet {
                 nicknames.entry(nick).or_default().push(formal.clone());
             }
         }
-        let set = |v: &[String]| v.iter().map(|s| fold_key(s)).collect::<HashSet<_>>();
+        let set = |v: &[String]| v.iter().map(|s| fold_key(s)).collect::<WordSet>();
         let context = Context {
             titles: set(&main.context.titles),
             roles: set(&main.context.roles),
@@ -346,7 +396,6 @@ impl RuleSet {
         Ok(RuleSet {
             version: main.version,
             rules,
-            prefilter,
             first_names,
             last_names,
             nicknames,
@@ -404,7 +453,8 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         Some("facility") => Action::Facility,
         Some(other) => return Err(err(format!("unknown action {other:?}"))),
     };
-    let regex = regex::RegexBuilder::new(&spec.pattern)
+    let pattern = asciify(&spec.pattern);
+    let regex = regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 24)
         .build()
         .map_err(|e| err(format!("regex parse error: {e}")))?;
@@ -428,6 +478,20 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         ));
     }
     let needs_captures = group != 0 || matches!(action, Action::Date | Action::Age);
+    // Rules of these categories cannot match without a digit (ages in words excepted).
+    let needs = match category {
+        Category::Date | Category::Phone | Category::Id | Category::Ip | Category::Address
+            if action != Action::Age =>
+        {
+            if spec.name.contains("word") || spec.name == "po_box" {
+                Needs::Anything
+            } else {
+                Needs::Digit
+            }
+        }
+        Category::Location => Needs::Digit,
+        _ => Needs::Anything,
+    };
     Ok(Rule {
         name: spec.name,
         category,
@@ -436,6 +500,7 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         regex,
         group,
         needs_captures,
+        needs,
     })
 }
 

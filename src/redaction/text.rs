@@ -56,10 +56,15 @@ fn tokenize(text: &str) -> Vec<Token> {
                 // An inner apostrophe (O'Brien), not a possessive 's.
                 let after = &text[j + d.len_utf8()..];
                 let rest: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
-                if !rest.is_empty() && !(rest == "s" || rest == "S") {
+                if !(rest.is_empty() || rest == "s" || rest == "S") {
                     iter.next();
                     end = j + d.len_utf8();
                 } else {
+                    if !rest.is_empty() {
+                        // A possessive 's is no word of its own.
+                        iter.next();
+                        iter.next();
+                    }
                     break;
                 }
             } else {
@@ -154,10 +159,10 @@ fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
 
 fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     let rules = ctx.rules;
-    for idx in rules.prefilter.matches(text).iter() {
-        let Some(rule) = rules.rules.get(idx) else {
+    for rule in &rules.rules {
+        if !rule.applies_to(text) {
             continue;
-        };
+        }
         if rule.needs_captures {
             for caps in rule.regex.captures_iter(text) {
                 let Some(m) = caps.get(rule.group) else {
@@ -325,10 +330,7 @@ fn age_value(s: &str) -> Option<u32> {
         _ => {}
     }
     let mut total = 0;
-    for w in s
-        .split(|c: char| c == ' ' || c == '-')
-        .filter(|w| !w.is_empty())
-    {
+    for w in s.split([' ', '-']).filter(|w| !w.is_empty()) {
         total += match w {
             "a" | "and" => 0,
             "one" => 1,
@@ -383,7 +385,7 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     }
     // A number with a unit suffix: 1200mL, 72hrs.
     let first_alpha = s.bytes().position(|b| b.is_ascii_alphabetic()).unwrap_or(0);
-    if s.contains(|c: char| c == '-' || c == '/') {
+    if s.contains(['-', '/']) {
         return true;
     }
     let (num, suffix) = s.split_at(first_alpha);
@@ -512,6 +514,16 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         }
         if !hit && t.cap && !(t.upper && t.key.len() <= 5) && name_word(t) {
             hit = true;
+        }
+        // Shouted names: two upper-case dictionary names in a row (`JOHN SMITH`).
+        if !hit && t.upper && t.key.len() >= 2 && name_word(t) {
+            if let Some(nx) = toks.get(i + 1) {
+                let s2 = between(text, t, nx);
+                if nx.upper && name_word(nx) && (s2 == " " || s2 == ", ") {
+                    hit = true;
+                    is_name[i + 1] = true;
+                }
+            }
         }
         // A lower-case given name right after a cue or preposition ("reviewed by bobby").
         if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
@@ -694,10 +706,12 @@ fn detect_places(
         });
         let t = &toks[i];
         let plain = !rules.common.contains(&t.key) && !rules.clinical.contains(&t.key);
-        if (!single && !t.sentence_start)
-            || (!single && (cued || before_state))
-            || (single && (before_state || (cued && plain)))
-        {
+        let accept = if single {
+            before_state || (cued && plain)
+        } else {
+            !t.sentence_start || cued || before_state
+        };
+        if accept {
             out.push(Span {
                 start: toks[i].start,
                 end: toks[j].end,
