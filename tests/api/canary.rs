@@ -78,7 +78,9 @@ fn planted_identifiers_never_reach_the_disk(db: Db) {
     let mut hits = Vec::new();
     for file in &files {
         // PostgreSQL may remove a WAL segment while we walk; what is gone holds nothing.
-        let Ok(bytes) = std::fs::read(file) else { continue };
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
         for m in matcher.find_iter(&bytes) {
             let (n, _) = &values[m.pattern().as_usize()];
             hits.push(format!(
