@@ -89,6 +89,7 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
     }
     bar.finish_and_clear();
     index.apply(&[], position)?;
+    index.optimize()?;
     store.audit(&crate::audit::AuditEvent::new(
         "cli",
         crate::audit::AuditAction::Reindex,

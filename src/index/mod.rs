@@ -391,6 +391,24 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one (after a rebuild): fewer segments, faster queries.
+    pub fn optimize(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of segments a search visits.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Empties the index and sets its position to 0.
     pub fn clear(&self) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
@@ -801,6 +819,48 @@ mod tests {
             searcher.search(&guard_exclusions(query), &Count).unwrap(),
             3
         );
+    }
+
+    fn view(summary: &str) -> SharedView {
+        serde_json::from_value(serde_json::json!({
+            "id": CaseId::random().to_string(),
+            "event": {"year": 2024, "category": "fall", "harm": "mild", "setting": "inpatient",
+                      "summary": summary},
+            "patient": {},
+            "timeline": {"closed_day": 30},
+            "lessons_learned": "Hourly rounding.",
+            "redaction": {"rule_set_version": "t", "counts": {}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn optimize_merges_segments_and_keeps_every_case() {
+        let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
+        for seq in 1..=4 {
+            let changes = vec![
+                IndexChange::Upsert(view("Found on the floor by the bed alarm.")),
+                IndexChange::Upsert(view("Heparin drip ran at ten times the rate.")),
+            ];
+            index.apply(&changes, seq).unwrap();
+        }
+        assert!(index.segment_count() > 1);
+        let before = index
+            .search(&SearchRequest::query("heparin"))
+            .unwrap()
+            .total;
+        index.optimize().unwrap();
+        assert_eq!(index.segment_count(), 1);
+        assert_eq!(index.doc_count(), 8);
+        assert_eq!(
+            index
+                .search(&SearchRequest::query("heparin"))
+                .unwrap()
+                .total,
+            before
+        );
+        assert_eq!(before, 4);
+        assert_eq!(index.last_applied_seq(), 4);
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl Default for SearchRequest {
         SearchRequest {
             query: None,
             filters: BTreeMap::new(),
-            limit: 20,
+            limit: 10,
             offset: 0,
         }
     }
