@@ -200,6 +200,7 @@ impl Store {
     /// Stores several submissions in one transaction (bulk import), in order: a later
     /// one with the same `external_ref` as an earlier one is its duplicate. All or none.
     pub fn submit_batch(&self, batch: &[NewCase<'_>]) -> Result<Vec<SubmitOutcome>, StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         let outcomes = conn.transaction(|c| {
             lock(c)?;
@@ -382,6 +383,7 @@ impl Store {
         comment: Option<&str>,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             lock(c)?;
@@ -418,6 +420,7 @@ impl Store {
         by: UserId,
         event: &AuditEvent,
     ) -> Result<usize, StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             lock(c)?;
@@ -456,6 +459,7 @@ impl Store {
     /// tombstone with no content), frees its number, removes it from the indexes through
     /// the change log, audited, in one transaction.
     pub fn withdraw(&self, id: &CaseId, event: &AuditEvent) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             lock(c)?;

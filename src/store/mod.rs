@@ -55,6 +55,11 @@ impl From<diesel::ConnectionError> for StoreError {
 pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
+    /// Serializes this process's write transactions. Every write appends to the audit
+    /// chain and so takes the database's write lock anyway; queueing here instead of in
+    /// SQLite's busy handler (which sleeps in steps of up to 100 ms) keeps latency flat
+    /// under concurrent requests.
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 /// Now, at the precision both engines keep (microseconds).
@@ -64,6 +69,15 @@ pub(crate) fn now() -> NaiveDateTime {
 }
 
 impl Store {
+    /// Held for the length of a write transaction (see [`Store::writer`]).
+    pub(crate) fn write_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A panic while holding it poisons nothing that matters: the transaction was
+        // rolled back by the database.
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Connects, runs the migrations and builds a pool.
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(url)?;
@@ -85,7 +99,11 @@ impl Store {
             Backend::Postgres => 16,
         };
         let pool = connection::pool(url.clone(), size)?;
-        Ok(Store { pool, url })
+        Ok(Store {
+            pool,
+            url,
+            writer: Default::default(),
+        })
     }
 
     /// The engine in use.
@@ -115,6 +133,7 @@ impl Store {
 
     /// Appends one audit entry in its own transaction.
     pub fn audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| append_audit(c, event))
     }

@@ -42,6 +42,7 @@ impl Store {
                 "an organization name has 1 to 200 characters".into(),
             ));
         }
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             diesel::insert_into(organizations::table)
@@ -99,6 +100,7 @@ impl Store {
         if !email.contains('@') || email.len() > 254 {
             return Err(StoreError::Config("not an e-mail address".into()));
         }
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             diesel::insert_into(users::table)
@@ -165,6 +167,7 @@ impl Store {
         hash: &TokenHash,
         actor: &str,
     ) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
             diesel::insert_into(api_tokens::table)
