@@ -161,6 +161,9 @@ pub fn generate_password() -> String {
         .collect()
 }
 
+/// A well-formed hash no password matches, to spend the same time on unknown accounts.
+pub const DUMMY_PASSWORD_HASH: &str = "pbkdf2-sha256$100000$8d3c0f1e2a4b5c6d7e8f9a0b1c2d3e4f$0000000000000000000000000000000000000000000000000000000000000000";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +197,3 @@ mod tests {
         assert_eq!(generate_password().len(), 20);
     }
 }
-
-/// A well-formed hash no password matches, to spend the same time on unknown accounts.
-pub const DUMMY_PASSWORD_HASH: &str = "pbkdf2-sha256$100000$8d3c0f1e2a4b5c6d7e8f9a0b1c2d3e4f$0000000000000000000000000000000000000000000000000000000000000000";

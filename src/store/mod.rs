@@ -50,6 +50,18 @@ impl From<diesel::ConnectionError> for StoreError {
     }
 }
 
+/// seq, at, actor, action, subject, detail, prev_hash, hash.
+type AuditRow = (
+    i64,
+    NaiveDateTime,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
 /// A handle to the store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -143,16 +155,7 @@ impl Store {
         use schema::{audit_head, audit_log};
         let mut conn = self.conn()?;
         conn.transaction(|c| {
-            let rows: Vec<(
-                i64,
-                NaiveDateTime,
-                String,
-                String,
-                Option<String>,
-                String,
-                String,
-                String,
-            )> = audit_log::table.order(audit_log::seq.asc()).load(c)?;
+            let rows: Vec<AuditRow> = audit_log::table.order(audit_log::seq.asc()).load(c)?;
             let head: (i64, String) = audit_head::table
                 .filter(audit_head::id.eq(1))
                 .select((audit_head::seq, audit_head::hash))
