@@ -6,6 +6,7 @@
 #
 #   benches/run.sh CASES_10K.jsonl EXTRA_CASES.jsonl CASES_100K.jsonl
 #
+# SKIP_INGEST=1 runs the search part alone.
 # The corpora come from ../shared/tools/gen_cases.py (see BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,7 @@ timed() { # prints wall seconds and peak RSS (kB) of a command
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024/1024)" GiB"}' /proc/meminfo), backend: ${pg_admin:-sqlite}"
 
+if [ -z "${SKIP_INGEST:-}" ]; then
 echo "== ingest"
 fresh_db "$work/ingest" safetable_bench_ingest
 n=$(grep -c . "$small")
@@ -67,6 +69,7 @@ awk -v n="$n" -v s="$secs" -v r="$rss" 'BEGIN {printf "import: %d cases in %.1f 
 start_server
 $load post "$url" "$(token contributor@bench.invalid)" "$extra" 8
 stop_server
+fi
 
 echo "== search"
 fresh_db "$work/search" safetable_bench_search

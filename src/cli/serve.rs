@@ -89,7 +89,10 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
     }
     bar.finish_and_clear();
     index.apply(&[], position)?;
-    index.optimize()?;
+    if let Err(e) = index.optimize() {
+        // Not fatal: every case is indexed; the index is only less compact.
+        tracing::warn!(error = %e, "could not merge the index into one segment");
+    }
     store.audit(&crate::audit::AuditEvent::new(
         "cli",
         crate::audit::AuditAction::Reindex,

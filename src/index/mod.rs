@@ -394,9 +394,22 @@ impl SearchIndex {
     /// Merges every segment into one (after a rebuild): fewer segments, faster queries.
     pub fn optimize(&self) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
+        // Background merges may retire segments between listing and merging: list again
+        // and retry; the index stays correct either way, only less compact.
+        let mut attempt = 0;
+        loop {
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() <= 1 {
+                break;
+            }
+            match writer.merge(&segments).wait() {
+                Ok(_) => break,
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempt < 20 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         writer.garbage_collect_files().wait()?;
         drop(writer);
