@@ -109,9 +109,109 @@ pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> Vec<Span> {
     let folded = Folded::new(text);
     ctx.known.find(text, &folded, &mut spans);
     extend_known_names(text, &mut spans, ctx.rules);
+    nicknames_after_known(text, ctx, &mut spans);
     apply_rules(text, ctx, &mut spans);
     detect_names(text, ctx, &mut spans);
     spans
+}
+
+/// A nickname written in quotes or parentheses right after a name (`Oluwaseun ("Seun")`,
+/// `William "Bill" Jones`, `Robert (Bobby)`): the byte range of the nickname word and the
+/// end of its closing mark.
+fn nickname_after(text: &str, end: usize, rules: &RuleSet) -> Option<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let mut k = end;
+    if b.get(k) != Some(&b' ') {
+        return None;
+    }
+    k += 1;
+    let quote_at = |k: usize| -> Option<usize> {
+        // The byte length of an opening/closing quote at k.
+        let rest = &text.get(k..)?;
+        for q in ["\"", "'", "\u{201c}", "\u{201d}", "\u{2018}", "\u{2019}"] {
+            if rest.starts_with(q) {
+                return Some(q.len());
+            }
+        }
+        None
+    };
+    let paren = b.get(k) == Some(&b'(');
+    if paren {
+        k += 1;
+    }
+    let quote = quote_at(k);
+    if let Some(q) = quote {
+        k += q;
+    }
+    if !paren && quote.is_none() {
+        return None;
+    }
+    let ws = k;
+    let first = text[ws..].chars().next()?;
+    if !first.is_uppercase() {
+        return None;
+    }
+    let mut we = ws;
+    for (i, c) in text[ws..].char_indices() {
+        if c.is_alphabetic() || ((c == '-' || c == '\'') && i > 0) {
+            we = ws + i + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    let word = text[ws..we].trim_end_matches(['-', '\'']);
+    let we = ws + word.len();
+    if word.chars().count() < 2 || word.chars().count() > 20 {
+        return None;
+    }
+    let mut c = we;
+    if quote.is_some() {
+        c += quote_at(c)?;
+    }
+    if paren {
+        if b.get(c) != Some(&b')') {
+            return None;
+        }
+        c += 1;
+    }
+    let key = super::fold::fold_key(word);
+    let upper = word.chars().all(|c| !c.is_lowercase());
+    if (upper && key.len() <= 5)
+        || rules.clinical.contains(&key)
+        || rules.context.titles.contains(&key)
+        || rules.context.roles.contains(&key)
+        || rules.context.relatives.contains(&key)
+        || rules.context.post_roles.contains(&key)
+        || rules.context.facility_generic.contains(&key)
+        || (rules.common.contains(&key) && !rules.first_names.contains(&key))
+    {
+        return None;
+    }
+    Some((ws, we, c))
+}
+
+/// Nicknames after names known from the structured fields: the same person, remembered
+/// for every field of the case.
+fn nicknames_after_known(text: &str, ctx: &mut CaseContext<'_>, spans: &mut Vec<Span>) {
+    let mut found = Vec::new();
+    for s in spans.iter() {
+        if let (Category::Name, Repl::Person(p)) = (s.category, &s.repl) {
+            if let Some((ws, we, _)) = nickname_after(text, s.end, ctx.rules) {
+                found.push((ws, we, *p));
+            }
+        }
+    }
+    for (ws, we, p) in found {
+        let key = super::fold::fold_key(&text[ws..we]);
+        ctx.people.by_key.insert(key, p);
+        spans.push(Span {
+            start: ws,
+            end: we,
+            category: Category::Name,
+            priority: PRIORITY_KNOWN,
+            repl: Repl::Person(p),
+        });
+    }
 }
 
 /// Title before a known name (`Dr. Vazquez`), an initial (`I. Tran`, `Ian T.`).
@@ -143,16 +243,45 @@ fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
                 s.start = word_start;
             }
         }
-        // Right: " T." initial after a first name.
-        let after = &text[s.end..];
-        let bytes = after.as_bytes();
-        if bytes.len() >= 3
-            && bytes[0] == b' '
-            && bytes[1].is_ascii_uppercase()
-            && bytes[2] == b'.'
-            && (bytes.len() == 3 || !bytes[3].is_ascii_alphabetic())
-        {
-            s.end += 3;
+        // Right: " T." or " T" initial after a first name.
+        s.end += trailing_initial(text, s.end);
+    }
+}
+
+/// The length of an initial written right after a name (`Priya R.`, `Tom K said`), or 0.
+/// Without a period, `I` and `A` are words and a letter before a number is a symbol (`K 4.1`).
+fn trailing_initial(text: &str, end: usize) -> usize {
+    let b = &text.as_bytes()[end..];
+    if b.len() < 2 || b[0] != b' ' || !b[1].is_ascii_uppercase() {
+        return 0;
+    }
+    match b.get(2) {
+        Some(b'.') => {
+            if b.get(3).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                0
+            } else {
+                3
+            }
+        }
+        None => {
+            if matches!(b[1], b'I' | b'A') {
+                0
+            } else {
+                2
+            }
+        }
+        Some(&c) => {
+            if matches!(b[1], b'I' | b'A') || !matches!(c, b' ' | b',' | b';' | b')' | b'\n') {
+                return 0;
+            }
+            let next = b[2..]
+                .iter()
+                .find(|c| !matches!(c, b' ' | b',' | b';' | b')'));
+            if next.is_some_and(|c| c.is_ascii_digit()) {
+                0
+            } else {
+                2
+            }
         }
     }
 }
@@ -262,7 +391,7 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         }
         None => num("month")?,
     };
-    let mut day = num("day");
+    let mut day = num("day").or_else(|| caps.name("dayw").and_then(|m| ordinal_value(m.as_str())));
     if let Some(d) = day {
         if month > 12 && d <= 12 && caps.name("mon").is_none() {
             std::mem::swap(&mut month, day.as_mut()?);
@@ -307,6 +436,41 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         return Some(Repl::Text("[DATE]".into()));
     }
     Some(Repl::Text(day_placeholder(n)))
+}
+
+/// A day of the month in words: `third` → 3, `twenty-first` → 21.
+fn ordinal_value(s: &str) -> Option<u32> {
+    let s = s.to_ascii_lowercase();
+    let mut total = 0;
+    for w in s.split([' ', '-', '\t', '\n']).filter(|w| !w.is_empty()) {
+        total += match w {
+            "twenty" => 20,
+            "thirty" => 30,
+            "first" => 1,
+            "second" => 2,
+            "third" => 3,
+            "fourth" => 4,
+            "fifth" => 5,
+            "sixth" => 6,
+            "seventh" => 7,
+            "eighth" => 8,
+            "ninth" => 9,
+            "tenth" => 10,
+            "eleventh" => 11,
+            "twelfth" => 12,
+            "thirteenth" => 13,
+            "fourteenth" => 14,
+            "fifteenth" => 15,
+            "sixteenth" => 16,
+            "seventeenth" => 17,
+            "eighteenth" => 18,
+            "nineteenth" => 19,
+            "twentieth" => 20,
+            "thirtieth" => 30,
+            _ => return None,
+        };
+    }
+    (1..=31).contains(&total).then_some(total)
 }
 
 /// `[DAY 0]`, `[DAY +3]`, `[DAY -1]`.
@@ -497,7 +661,9 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             if rules.context.titles.contains(&p.key) && !sep.contains(',') {
                 // Title: the next word is a name even if it is a drug or a common word.
                 hit = t.cap || !common(t);
-            } else if rules.context.relatives.contains(&p.key) {
+            } else if rules.context.relatives.contains(&p.key)
+                || (p.key == "law" && text[..p.start].to_ascii_lowercase().ends_with("-in-"))
+            {
                 if cap_unknown(t) || name_word(t) {
                     hit = true;
                     family[i] = true;
@@ -600,7 +766,71 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
     }
-    // Group consecutive name tokens into spans; one person per group.
+    // Name particles: `van der Berg`, `de la Cruz`, `bin Rashid`, after a name or alone.
+    let mut k = 0;
+    while k < n {
+        if !is_particle(&toks[k].key) || is_name[k] || protected[k] {
+            k += 1;
+            continue;
+        }
+        let mut m = k + 1;
+        while m < n
+            && m < k + 3
+            && is_particle(&toks[m].key)
+            && between(text, &toks[m - 1], &toks[m]) == " "
+        {
+            m += 1;
+        }
+        let Some(last) = toks.get(m) else { break };
+        let sep_ok = matches!(between(text, &toks[m - 1], last), " " | "-");
+        let after_name = k > 0 && is_name[k - 1] && between(text, &toks[k - 1], &toks[k]) == " ";
+        // A clinical head (`Berg`) only after a name or two particles (`von Willebrand` stays).
+        let head_ok = last.cap
+            && (!clinical(last) || after_name || m - k >= 2)
+            && !protected[m]
+            && !last.digit_adjacent
+            && !ctxword(last)
+            && last.key.len() >= 2;
+        let known_head = is_name[m] || (clinical(last) && (after_name || m - k >= 2));
+        let strong = !toks[k].cap
+            && matches!(
+                toks[k].key.as_str(),
+                "van"
+                    | "von"
+                    | "bin"
+                    | "ibn"
+                    | "bint"
+                    | "de"
+                    | "da"
+                    | "di"
+                    | "del"
+                    | "della"
+                    | "dos"
+                    | "das"
+                    | "du"
+                    | "ter"
+                    | "ten"
+            );
+        let accept = sep_ok
+            && head_ok
+            && (after_name
+                || (m - k >= 2 && (cap_unknown(last) || name_word(last) || known_head))
+                || (strong && (cap_unknown(last) || name_word(last) || is_name[m])));
+        if accept {
+            let fam = after_name && family[k - 1];
+            for f in k..=m {
+                is_name[f] = true;
+                family[f] = family[f] || fam;
+            }
+            k = m + 1;
+        } else {
+            k += 1;
+        }
+    }
+    // Group consecutive name tokens into spans; one person per group. A nickname in
+    // quotes or parentheses right after a group is the same person (`Robert (Bobby)
+    // Smith`), and so is the group right after it.
+    let mut carry: Option<(usize, usize)> = None; // (token index, person)
     let mut i = 0;
     while i < n {
         if !is_name[i] {
@@ -620,16 +850,71 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         }
         let start = absorb_initials(text, toks[i].start);
         let fam = (i..=j).any(|k| family[k]);
-        let person = person_for(&toks[i..=j], fam, &mut ctx.people);
+        let person = match carry.take() {
+            Some((at, p)) if at == i => {
+                for u in &toks[i..=j] {
+                    ctx.people.by_key.entry(u.key.clone()).or_insert(p);
+                }
+                p
+            }
+            _ => person_for(&toks[i..=j], fam, &mut ctx.people),
+        };
+        let end = toks[j].end + trailing_initial(text, toks[j].end);
         out.push(Span {
             start,
-            end: toks[j].end,
+            end,
             category: Category::Name,
             priority: PRIORITY_NAME,
             repl: Repl::Person(person),
         });
         i = j + 1;
+        if let Some((ws, we, close)) = nickname_after(text, end, rules) {
+            if let Some(k) = (i..n).find(|&k| toks[k].start == ws) {
+                ctx.people.by_key.insert(toks[k].key.clone(), person);
+                out.push(Span {
+                    start: ws,
+                    end: we,
+                    category: Category::Name,
+                    priority: PRIORITY_NAME + 5,
+                    repl: Repl::Person(person),
+                });
+                i = k + 1;
+                while i < n && toks[i].start < close {
+                    i += 1;
+                }
+                if i < n && is_name[i] && text.get(close..toks[i].start) == Some(" ") {
+                    carry = Some((i, person));
+                }
+            }
+        }
     }
+}
+
+/// Lower-case particles of family names (`van der`, `de la`, `bin`).
+fn is_particle(key: &str) -> bool {
+    matches!(
+        key,
+        "van"
+            | "von"
+            | "der"
+            | "den"
+            | "de"
+            | "la"
+            | "le"
+            | "du"
+            | "da"
+            | "di"
+            | "del"
+            | "della"
+            | "dos"
+            | "das"
+            | "bin"
+            | "bint"
+            | "ibn"
+            | "ter"
+            | "ten"
+            | "y"
+    )
 }
 
 /// Words known as names of this case (from any field), wherever they are written.
