@@ -20,3 +20,26 @@ fn probe() {
     let case = parse_case(&serde_json::to_vec(&case).unwrap()).unwrap();
     println!("OUT: {}", redact(&case, &rules).view.event.summary);
 }
+
+/// Redacts the JSONL file `PROBE_CASES` to `PROBE_OUT`, one shared view per line (for
+/// comparing two versions of the pipeline).
+#[test]
+#[ignore]
+fn probe_file() {
+    use std::io::{BufRead, Write};
+    let (Some(input), Some(output)) = (
+        std::env::var_os("PROBE_CASES"),
+        std::env::var_os("PROBE_OUT"),
+    ) else {
+        return;
+    };
+    let rules = RuleSet::embedded();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(output).unwrap());
+    for line in std::io::BufReader::new(std::fs::File::open(input).unwrap()).lines() {
+        let line = line.unwrap();
+        if let Ok(case) = parse_case(line.as_bytes()) {
+            serde_json::to_writer(&mut out, &redact(&case, &rules).view).unwrap();
+        }
+        out.write_all(b"\n").unwrap();
+    }
+}

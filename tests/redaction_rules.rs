@@ -767,3 +767,15 @@ fn clinical_words_survive_the_adversarial_rules() {
     let out = adversarial(text);
     assert_eq!(out, text);
 }
+
+#[test]
+fn a_surname_that_is_a_word_of_a_placeholder_does_not_rewrite_the_placeholder() {
+    // Physician "Duane Day"; an identifier glued to text forces a rescan of the output.
+    let out = run(case_json(
+        "Elaine Harding",
+        json!([{"name": "Duane Day", "role": "attending physician", "license_number": "MD024382"}]),
+        "Seen by Dr. Day on 3/15/2025 (licenceMD024382) and again on March 16.",
+    ));
+    assert_kept(&out, &["[DAY +1]", "[DAY +2]", "[PHYSICIAN-A]"]);
+    assert_gone(&out, &["Duane", "MD024382", "[[", "Day "]);
+}

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use super::category::Category;
 use super::fold::{fold_into, Folded};
 use super::known::{Known, People};
-use super::rules::{Action, Rule, RuleSet};
+use super::rules::{lex, Action, Rule, RuleSet};
 use super::span::{resolve, Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
 
 /// Most flags reported per field.
@@ -22,7 +22,7 @@ pub(crate) struct CaseContext<'a> {
 
 /// A word of the text.
 #[derive(Debug, Clone)]
-struct Token {
+pub(crate) struct Token {
     start: usize,
     end: usize,
     key: String,
@@ -31,9 +31,17 @@ struct Token {
     sentence_start: bool,
     /// A digit touches the word (`SpO2`, `5N`): a code, not a name.
     digit_adjacent: bool,
+    /// The lists holding the word (`lex::*` bits).
+    flags: u16,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+impl Token {
+    fn has(&self, bits: u16) -> bool {
+        self.flags & bits != 0
+    }
+}
+
+fn tokenize(text: &str, rules: &RuleSet) -> Vec<Token> {
     let mut out = Vec::new();
     let mut iter = text.char_indices().peekable();
     let mut sentence_start = true;
@@ -84,7 +92,9 @@ fn tokenize(text: &str) -> Vec<Token> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
+        let flags = rules.lexicon.get(&key).copied().unwrap_or(0);
         out.push(Token {
+            flags,
             start,
             end,
             key,
@@ -104,15 +114,15 @@ fn between<'t>(text: &'t str, a: &Token, b: &Token) -> &'t str {
 }
 
 /// Runs every detector on `text`, returning candidate spans (unresolved).
-pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> Vec<Span> {
+pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> (Vec<Span>, Vec<Token>) {
     let mut spans = Vec::new();
     let folded = Folded::new(text);
     ctx.known.find(text, &folded, &mut spans);
     extend_known_names(text, &mut spans, ctx.rules);
     nicknames_after_known(text, ctx, &mut spans);
     apply_rules(text, ctx, &mut spans);
-    detect_names(text, ctx, &mut spans);
-    spans
+    let toks = detect_names(text, ctx, &mut spans);
+    (spans, toks)
 }
 
 /// A nickname written in quotes or parentheses right after a name (`Oluwaseun ("Seun")`,
@@ -288,8 +298,13 @@ fn trailing_initial(text: &str, end: usize) -> usize {
 
 fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     let rules = ctx.rules;
-    for rule in &rules.rules {
-        if !rule.applies_to(text) {
+    let hits = rules.prefilter.as_ref().map(|set| set.matches(text));
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        if let Some(h) = &hits {
+            if !h.matched(ri) {
+                continue;
+            }
+        } else if !rule.applies_to(text) {
             continue;
         }
         if rule.needs_captures {
@@ -625,22 +640,18 @@ fn word_is_sentence_start(text: &str, at: usize) -> bool {
 }
 
 /// Names from dictionaries and context.
-fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
+fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> Vec<Token> {
     let rules = ctx.rules;
-    let toks = tokenize(text);
+    let toks = tokenize(text, rules);
     let n = toks.len();
     let mut is_name = vec![false; n];
     let mut family = vec![false; n];
     let protected = protected_by_phrases(text, &toks, rules);
     detect_places(text, &toks, &protected, rules, out);
-    let common = |t: &Token| rules.common.contains(&t.key);
-    let clinical = |t: &Token| rules.clinical.contains(&t.key);
-    let dict = |t: &Token| rules.is_dict_name(&t.key);
-    let ctxword = |t: &Token| {
-        rules.context.titles.contains(&t.key)
-            || rules.context.roles.contains(&t.key)
-            || rules.context.relatives.contains(&t.key)
-    };
+    let common = |t: &Token| t.has(lex::COMMON);
+    let clinical = |t: &Token| t.has(lex::CLINICAL);
+    let dict = |t: &Token| t.has(lex::FIRST | lex::LAST);
+    let ctxword = |t: &Token| t.has(lex::TITLE | lex::ROLE | lex::RELATIVE);
     // A plausible name word: capitalised, no common word, not clinical.
     let cap_unknown =
         |t: &Token| t.cap && !common(t) && !clinical(t) && !ctxword(t) && t.key.len() >= 2;
@@ -658,23 +669,23 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
         let mut hit = false;
         if let (Some(p), true) = (prev, close) {
-            if rules.context.titles.contains(&p.key) && !sep.contains(',') {
+            if p.has(lex::TITLE) && !sep.contains(',') {
                 // Title: the next word is a name even if it is a drug or a common word.
                 hit = t.cap || !common(t);
-            } else if rules.context.relatives.contains(&p.key)
+            } else if p.has(lex::RELATIVE)
                 || (p.key == "law" && text[..p.start].to_ascii_lowercase().ends_with("-in-"))
             {
                 if cap_unknown(t) || name_word(t) {
                     hit = true;
                     family[i] = true;
                 }
-            } else if rules.context.roles.contains(&p.key) && !sep.contains('.') {
+            } else if p.has(lex::ROLE) && !sep.contains('.') {
                 hit = (cap_unknown(t) && (p.upper || !t.sentence_start)) || name_word(t);
                 if p.key.len() <= 3 && !p.upper {
                     // "do", "pa" in lower case are words, not roles.
                     hit = false;
                 }
-            } else if rules.context.cues.contains(&p.key) && !sep.contains('.') {
+            } else if p.has(lex::CUE) && !sep.contains('.') {
                 hit = cap_unknown(t) && !t.upper;
             }
         }
@@ -692,9 +703,9 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
         // A lower-case given name right after a cue or preposition ("reviewed by bobby").
-        if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+        if !hit && !t.cap && t.has(lex::FIRST) && !common(t) && !clinical(t) {
             if let (Some(p), true) = (prev, close) {
-                if rules.context.cues.contains(&p.key)
+                if p.has(lex::CUE)
                     || matches!(
                         p.key.as_str(),
                         "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked"
@@ -705,11 +716,11 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
         // Lower-case first name followed by a lower-case surname.
-        if !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+        if !t.cap && t.has(lex::FIRST) && !common(t) && !clinical(t) {
             if let Some(nx) = toks.get(i + 1) {
                 if !nx.cap
                     && between(text, t, nx) == " "
-                    && rules.last_names.contains(&nx.key)
+                    && nx.has(lex::LAST)
                     && !common(nx)
                     && !clinical(nx)
                 {
@@ -723,7 +734,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             if let Some(nx) = toks.get(i + 1) {
                 let s2 = between(text, t, nx);
                 if (s2 == ", " || s2 == " (" || s2 == " - " || s2 == ", the ")
-                    && rules.context.post_roles.contains(&nx.key)
+                    && nx.has(lex::POST_ROLE)
                     && (nx.upper || nx.key.len() > 3)
                 {
                     hit = true;
@@ -888,6 +899,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
     }
+    toks
 }
 
 /// Lower-case particles of family names (`van der`, `de la`, `bin`).
@@ -918,14 +930,10 @@ fn is_particle(key: &str) -> bool {
 }
 
 /// Words known as names of this case (from any field), wherever they are written.
-pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
-    let rules = ctx.rules;
-    for t in tokenize(text) {
+pub(crate) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+    for t in toks {
         if let Some(&p) = ctx.people.by_key.get(&t.key) {
-            if (t.cap || !rules.common.contains(&t.key))
-                && !rules.clinical.contains(&t.key)
-                && t.key.len() >= 2
-            {
+            if (t.cap || !t.has(lex::COMMON)) && !t.has(lex::CLINICAL) && t.key.len() >= 2 {
                 out.push(Span {
                     start: t.start,
                     end: t.end,
@@ -1103,13 +1111,39 @@ fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
     p
 }
 
-/// Redacts `text`: resolves the spans and renders placeholders, counting per category.
-pub(crate) fn render_spans(
+/// Whether a placeholder now touches what was glued to the removed text: a letter or digit
+/// right beside it, or a digit behind a few separators (a number run it split).
+fn touches(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let glued = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    let sep = |c: u8| matches!(c, b' ' | b'\t' | b'-' | b'.' | b'/' | b'(' | b')' | b'+');
+    if (start > 0 && glued(b[start - 1])) || (end < b.len() && glued(b[end])) {
+        return true;
+    }
+    let mut k = start;
+    while k > 0 && start - k < 3 && sep(b[k - 1]) {
+        k -= 1;
+    }
+    if k < start && k > 0 && b[k - 1].is_ascii_digit() {
+        return true;
+    }
+    let mut k = end;
+    while k < b.len() && k - end < 3 && sep(b[k]) {
+        k += 1;
+    }
+    k > end && k < b.len() && b[k].is_ascii_digit()
+}
+
+/// Redacts `text`: resolves the spans and renders placeholders, counting per category;
+/// also tells whether any replaced span touched glued text (only then can a
+/// rescan find a new identifier).
+fn render_spans_glued(
     text: &str,
     spans: Vec<Span>,
     people: &People,
     counts: &mut std::collections::BTreeMap<String, u32>,
-) -> String {
+) -> (String, bool) {
+    let mut glued = false;
     let kept = resolve(spans);
     let mut out = String::with_capacity(text.len() + 16);
     let mut pos = 0;
@@ -1145,6 +1179,7 @@ pub(crate) fn render_spans(
                 continue;
             }
         }
+        glued = glued || touches(text, s.start, s.end);
         out.push_str(gap);
         out.push_str(&repl);
         *counts.entry(s.category.as_str().to_owned()).or_insert(0) += 1;
@@ -1153,27 +1188,49 @@ pub(crate) fn render_spans(
         let _ = PRIORITY_KNOWN;
     }
     out.push_str(&text[pos..]);
-    out
+    (out, glued)
 }
 
 /// Removing one identifier can expose another glued to it (`KatrinaRN7663794` →
 /// `Katrina[ID]`): the output is scanned for known identifiers again until none is left.
 pub(crate) fn rescan_known(
     mut out: String,
+    mut glued: bool,
     ctx: &CaseContext<'_>,
     counts: &mut std::collections::BTreeMap<String, u32>,
 ) -> String {
     for _ in 0..4 {
+        if !glued {
+            break;
+        }
         let mut spans = Vec::new();
         let folded = Folded::new(&out);
         ctx.known.find(&out, &folded, &mut spans);
         drop(folded);
+        // Never inside a placeholder: `[DAY 0]` is no surname Day.
+        spans.retain(|s| {
+            let before = &out[..s.start];
+            before
+                .rfind('[')
+                .map_or(true, |o| before[o..].contains(']'))
+        });
         if spans.is_empty() {
             break;
         }
-        out = render_spans(&out, spans, &ctx.people, counts);
+        (out, glued) = render_spans_glued(&out, spans, &ctx.people, counts);
     }
     out
+}
+
+/// Redacts `text` and rescans the output for identifiers its replacements exposed.
+pub(crate) fn render_and_rescan(
+    text: &str,
+    spans: Vec<Span>,
+    ctx: &CaseContext<'_>,
+    counts: &mut std::collections::BTreeMap<String, u32>,
+) -> String {
+    let (out, glued) = render_spans_glued(text, spans, &ctx.people, counts);
+    rescan_known(out, glued, ctx, counts)
 }
 
 /// Flags for a curator: capitalised words of the redacted `out` found in no list.
@@ -1186,7 +1243,7 @@ pub(crate) fn flag_unknown_words(
     let mut n = 0;
     let mut depth = 0usize;
     let mut last_end = 0;
-    for t in tokenize(out) {
+    for t in tokenize(out, rules) {
         // Skip placeholders: count brackets between tokens.
         for c in out[last_end..t.start].chars() {
             match c {
@@ -1204,9 +1261,7 @@ pub(crate) fn flag_unknown_words(
         {
             continue;
         }
-        if rules.common.contains(&t.key)
-            || rules.clinical.contains(&t.key)
-            || rules.context.roles.contains(&t.key)
+        if t.has(lex::COMMON | lex::CLINICAL | lex::ROLE)
             || rules.context.facility_generic.contains(&t.key)
         {
             continue;
@@ -1252,7 +1307,7 @@ mod tests {
 
     #[test]
     fn tokens_keep_inner_apostrophes() {
-        let t = tokenize("O'Brien's chart. Then");
+        let t = tokenize("O'Brien's chart. Then", &RuleSet::embedded());
         assert_eq!(t[0].key, "o'brien");
         assert!(t[0].sentence_start);
         assert!(t[2].sentence_start);
