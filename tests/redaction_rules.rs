@@ -606,3 +606,176 @@ fn initials_chain_before_a_surname() {
     let out = summary("Cosigned P.K. Sharma, MD, and A. Rahman.");
     assert_gone(&out, &["P.K.", "Sharma", "Rahman", "A. "]);
 }
+
+// ---------------------------------------------------------------- adversarial forms
+
+fn adversarial(text: &str) -> String {
+    run(case_json(
+        "Oluwaseun Adebayo-Okafor",
+        json!([
+            {"name": "Nguyen Thi Huong", "role": "RN"},
+            {"name": "Marek Wojciechowski", "role": "physician"},
+            {"name": "William Jones", "role": "pharmacist"},
+            {"name": "Margaret Lee", "role": "charge nurse"}
+        ]),
+        text,
+    ))
+}
+
+#[test]
+fn nickname_in_quotes_after_a_known_name_is_the_same_person_everywhere() {
+    let out = adversarial(
+        "Seun was calm. Pt Oluwaseun (\"Seun\") Adebayo-Okafor was found by rn Nguyen. Later Seun slept.",
+    );
+    assert_gone(&out, &["Seun", "Oluwaseun", "Adebayo", "Okafor", "Nguyen"]);
+    assert!(
+        !out.contains("[PERSON"),
+        "nickname became another person: {out:?}"
+    );
+    assert_kept(&out, &["[PATIENT]", "[RN-A]", "was calm", "slept"]);
+}
+
+#[test]
+fn nickname_in_quotes_or_parentheses_after_a_found_name_is_the_same_person() {
+    let out = adversarial("Robert (Bobby) Smith visited. Then Bobby left.");
+    assert_gone(&out, &["Robert", "Bobby", "Smith"]);
+    assert!(
+        !out.contains("[PERSON-B]"),
+        "one person, one placeholder: {out:?}"
+    );
+    let out = adversarial("Visitor Kevin \"Kobby\" Mensah came; Kobby was upset.");
+    assert_gone(&out, &["Kevin", "Kobby", "Mensah"]);
+    assert!(
+        !out.contains("[PERSON-B]"),
+        "one person, one placeholder: {out:?}"
+    );
+    // Not a nickname: roles and clinical words in parentheses stay.
+    let out = adversarial("Tanya Smith (RN) gave Lasix (Furosemide) 40 mg.");
+    assert_kept(&out, &["(RN)", "Lasix", "40 mg"]);
+}
+
+#[test]
+fn common_nicknames_of_structured_given_names_are_the_same_person() {
+    let out =
+        adversarial("Bill checked the pump; Peggy was charge. William \"Bill\" Jones signed.");
+    assert_gone(&out, &["Bill", "Peggy", "William", "Jones"]);
+    assert_kept(
+        &out,
+        &["[PHARMACIST-A]", "[CHARGE-RN-A]", "checked the pump"],
+    );
+}
+
+#[test]
+fn an_email_with_a_known_name_in_its_local_part_is_one_email_placeholder() {
+    let out = adversarial("Email seun.adebayo@gmail.com or oluwaseun_okafor@example.org today.");
+    assert_gone(&out, &["seun", "adebayo", "okafor", "gmail"]);
+    assert_eq!(out, "Email [EMAIL] or [EMAIL] today.");
+}
+
+#[test]
+fn compound_relatives_are_family() {
+    let out = adversarial(
+        "Her son Kwame and daughter-in-law Ama visited; his stepson Dele, great-grandson Tunde, \
+         niece Amaka, fiancé Joao, partner Femi, guardian Ruth and son-in-law Emeka called.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "Kwame", "Ama ", "Dele", "Tunde", "Amaka", "Joao", "Femi", "Ruth", "Emeka",
+        ],
+    );
+    assert!(!out.contains("[PERSON"), "relatives are family: {out:?}");
+    assert_kept(
+        &out,
+        &[
+            "daughter-in-law [FAMILY-",
+            "son-in-law [FAMILY-",
+            "great-grandson [FAMILY-",
+        ],
+    );
+}
+
+#[test]
+fn a_trailing_initial_goes_with_the_first_name() {
+    let out =
+        adversarial("Priya R. reviewed; Tom K said she called. Potassium: Maria K 3.1 noted.");
+    assert_gone(&out, &["Priya", " R.", "Tom", " K said"]);
+    assert_kept(&out, &["reviewed", "said she called", "3.1"]);
+}
+
+#[test]
+fn family_name_particles_go_with_the_name() {
+    let out = adversarial(
+        "Ms. Maria van der Berg met Jose de la Cruz, Khalid bin Rashid and Omar Al-Sayed; \
+         later van der Berg and de la Cruz called.",
+    );
+    assert_gone(
+        &out,
+        &[
+            "Berg", "Cruz", "Rashid", "Sayed", " van ", " der ", " de la", " bin ",
+        ],
+    );
+    assert_kept(&out, &["met", "called"]);
+    let out = adversarial(
+        "Mr. O'Brien, McDonald, NGUYEN, dr smith and Mr.O'Neil came; von Willebrand panel sent.",
+    );
+    assert_gone(&out, &["O'Brien", "McDonald", "NGUYEN", "smith", "O'Neil"]);
+    assert_kept(&out, &["von Willebrand panel"]);
+}
+
+#[test]
+fn date_forms_adversarial() {
+    let out = adversarial(
+        "On 3rd March, Mar. 3, Sept 3, 03.14.2024, 14.03.2024, 2024-3-14, the third of March, \
+         March twenty-first and 3/14/24 @ 0300 she fell.",
+    );
+    assert_gone(
+        &out,
+        &["March", "Mar.", "Sept", "2024", "third", "twenty", "3/14"],
+    );
+    assert_kept(&out, &["she fell"]);
+}
+
+#[test]
+fn phone_forms_adversarial() {
+    let out = adversarial(
+        "Call 555.123.4567, (555)123-4567, 555 123 4567, +1-555-123-4567 ext. 12, 5551234567 or tel: 555 1234.",
+    );
+    assert_gone(&out, &["555", "4567", "1234", "ext. 12"]);
+}
+
+#[test]
+fn age_forms_adversarial() {
+    let out = adversarial(
+        "A 92-yo, 92yo, age 92, a 101 year old, aged ninety two, 92 years of age, a nonagenarian; \
+         she turned ninety two.",
+    );
+    assert_gone(&out, &["92", "101", "ninety", "nonagenarian"]);
+}
+
+#[test]
+fn id_forms_adversarial() {
+    let out = adversarial("acct #: 44-1234-9, policy no. XZ449-11, badge 40112, DOB: 1/2/1931.");
+    assert_gone(&out, &["44-1234-9", "XZ449", "40112", "1931"]);
+}
+
+#[test]
+fn clinical_words_survive_the_adversarial_rules() {
+    let text =
+        "Foley, Lasix, INR 5.2, Braden 12, Morse Fall Scale, Apgar 8/9, BP 90/60, 40 mg at 03:10; \
+                von Willebrand factor, da Vinci robot, de Quervain release.";
+    let out = adversarial(text);
+    assert_eq!(out, text);
+}
+
+#[test]
+fn a_surname_that_is_a_word_of_a_placeholder_does_not_rewrite_the_placeholder() {
+    // Physician "Duane Day"; an identifier glued to text forces a rescan of the output.
+    let out = run(case_json(
+        "Elaine Harding",
+        json!([{"name": "Duane Day", "role": "attending physician", "license_number": "MD024382"}]),
+        "Seen by Dr. Day on 3/15/2025 (licenceMD024382) and again on March 16.",
+    ));
+    assert_kept(&out, &["[DAY +1]", "[DAY +2]", "[PHYSICIAN-A]"]);
+    assert_gone(&out, &["Duane", "MD024382", "[[", "Day "]);
+}

@@ -84,11 +84,17 @@ pub(crate) struct Folded<'a> {
 }
 
 impl<'a> Folded<'a> {
-    /// Folds `text`. ASCII text is borrowed as is (matchers are ASCII-case-insensitive).
+    /// Folds `text` to lower-case ASCII (ASCII text without capitals is borrowed as is), so
+    /// that matchers need no case-insensitive automaton.
     pub fn new(text: &'a str) -> Self {
         if text.is_ascii() {
+            let text_cow = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(text.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(text)
+            };
             return Folded {
-                text: Cow::Borrowed(text),
+                text: text_cow,
                 map: None,
                 original_len: text.len(),
             };

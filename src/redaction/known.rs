@@ -312,10 +312,10 @@ impl Known {
             if pats.is_empty() {
                 return None;
             }
-            // A contiguous NFA builds fast; a DFA per case would cost more than it saves.
+            // Built once per case: a plain NFA over lower-case patterns (the haystack is
+            // folded to lower case) builds fastest; a DFA would cost more than it saves.
             AhoCorasickBuilder::new()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
                 .match_kind(kind)
                 .build(pats)
                 .ok()

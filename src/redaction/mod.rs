@@ -101,10 +101,9 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
     let mut counts = BTreeMap::new();
     let mut flags = Vec::new();
     let mut redacted: BTreeMap<String, String> = BTreeMap::new();
-    for ((path, t), mut spans) in fields.iter().zip(detected) {
-        text::detect_remembered(t, &ctx, &mut spans);
-        let out = text::render_spans(t, spans, &ctx.people, &mut counts);
-        let out = text::rescan_known(out, &ctx, &mut counts);
+    for ((path, t), (mut spans, toks)) in fields.iter().zip(detected) {
+        text::detect_remembered(&toks, &ctx, &mut spans);
+        let out = text::render_and_rescan(t, spans, &ctx, &mut counts);
         text::flag_unknown_words(&out, rules, path, &mut flags);
         redacted.insert(path.clone(), out);
     }

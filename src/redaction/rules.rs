@@ -132,6 +132,8 @@ pub(crate) struct Context {
 pub struct RuleSet {
     version: String,
     pub(crate) rules: Vec<Rule>,
+    /// Every rule's pattern in one set: a single pass tells which rules can match a text.
+    pub(crate) prefilter: Option<regex::RegexSet>,
     pub(crate) first_names: WordSet,
     pub(crate) last_names: WordSet,
     /// Formal given name → nicknames, and nickname → formal names.
@@ -142,6 +144,9 @@ pub struct RuleSet {
     pub(crate) clinical_phrases: WordSet,
     /// Place names (cities), folded phrases.
     pub(crate) cities: WordSet,
+    /// Every single word of the lists and context sets → which of them hold it (`lex::*`
+    /// bits): one lookup per token instead of one per list.
+    pub(crate) lexicon: WordMap<u16>,
     pub(crate) context: Context,
     pub(crate) roles: WordMap<String>,
 }
@@ -393,9 +398,33 @@ impl RuleSet {
             .iter()
             .map(|(k, v)| (fold_key(k), v.clone()))
             .collect();
+        // A set too large to compile leaves every rule to run on its own.
+        let prefilter = regex::RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
+            .size_limit(1 << 26)
+            .build()
+            .ok();
+        let mut lexicon: WordMap<u16> = WordMap::default();
+        {
+            let mut mark = |set: &WordSet, bit: u16| {
+                for w in set {
+                    *lexicon.entry(w.clone()).or_insert(0) |= bit;
+                }
+            };
+            mark(&first_names, lex::FIRST);
+            mark(&last_names, lex::LAST);
+            mark(&common, lex::COMMON);
+            mark(&clinical, lex::CLINICAL);
+            mark(&context.titles, lex::TITLE);
+            mark(&context.roles, lex::ROLE);
+            mark(&context.relatives, lex::RELATIVE);
+            mark(&context.cues, lex::CUE);
+            mark(&context.post_roles, lex::POST_ROLE);
+        }
         Ok(RuleSet {
+            lexicon,
             version: main.version,
             rules,
+            prefilter,
             first_names,
             last_names,
             nicknames,
@@ -417,6 +446,19 @@ impl RuleSet {
     pub(crate) fn is_dict_name(&self, key: &str) -> bool {
         self.first_names.contains(key) || self.last_names.contains(key)
     }
+}
+
+/// Bits of `RuleSet::lexicon`.
+pub(crate) mod lex {
+    pub const FIRST: u16 = 1;
+    pub const LAST: u16 = 2;
+    pub const COMMON: u16 = 4;
+    pub const CLINICAL: u16 = 8;
+    pub const TITLE: u16 = 16;
+    pub const ROLE: u16 = 32;
+    pub const RELATIVE: u16 = 64;
+    pub const CUE: u16 = 128;
+    pub const POST_ROLE: u16 = 256;
 }
 
 /// Folded words of a phrase joined by single spaces; hyphens and possessives split words.

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use super::category::Category;
 use super::fold::{fold_into, Folded};
 use super::known::{Known, People};
-use super::rules::{Action, Rule, RuleSet};
+use super::rules::{lex, Action, Rule, RuleSet};
 use super::span::{resolve, Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
 
 /// Most flags reported per field.
@@ -22,7 +22,7 @@ pub(crate) struct CaseContext<'a> {
 
 /// A word of the text.
 #[derive(Debug, Clone)]
-struct Token {
+pub(crate) struct Token {
     start: usize,
     end: usize,
     key: String,
@@ -31,9 +31,17 @@ struct Token {
     sentence_start: bool,
     /// A digit touches the word (`SpO2`, `5N`): a code, not a name.
     digit_adjacent: bool,
+    /// The lists holding the word (`lex::*` bits).
+    flags: u16,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+impl Token {
+    fn has(&self, bits: u16) -> bool {
+        self.flags & bits != 0
+    }
+}
+
+fn tokenize(text: &str, rules: &RuleSet) -> Vec<Token> {
     let mut out = Vec::new();
     let mut iter = text.char_indices().peekable();
     let mut sentence_start = true;
@@ -84,7 +92,9 @@ fn tokenize(text: &str) -> Vec<Token> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
+        let flags = rules.lexicon.get(&key).copied().unwrap_or(0);
         out.push(Token {
+            flags,
             start,
             end,
             key,
@@ -104,14 +114,114 @@ fn between<'t>(text: &'t str, a: &Token, b: &Token) -> &'t str {
 }
 
 /// Runs every detector on `text`, returning candidate spans (unresolved).
-pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> Vec<Span> {
+pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> (Vec<Span>, Vec<Token>) {
     let mut spans = Vec::new();
     let folded = Folded::new(text);
     ctx.known.find(text, &folded, &mut spans);
     extend_known_names(text, &mut spans, ctx.rules);
+    nicknames_after_known(text, ctx, &mut spans);
     apply_rules(text, ctx, &mut spans);
-    detect_names(text, ctx, &mut spans);
-    spans
+    let toks = detect_names(text, ctx, &mut spans);
+    (spans, toks)
+}
+
+/// A nickname written in quotes or parentheses right after a name (`Oluwaseun ("Seun")`,
+/// `William "Bill" Jones`, `Robert (Bobby)`): the byte range of the nickname word and the
+/// end of its closing mark.
+fn nickname_after(text: &str, end: usize, rules: &RuleSet) -> Option<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let mut k = end;
+    if b.get(k) != Some(&b' ') {
+        return None;
+    }
+    k += 1;
+    let quote_at = |k: usize| -> Option<usize> {
+        // The byte length of an opening/closing quote at k.
+        let rest = &text.get(k..)?;
+        for q in ["\"", "'", "\u{201c}", "\u{201d}", "\u{2018}", "\u{2019}"] {
+            if rest.starts_with(q) {
+                return Some(q.len());
+            }
+        }
+        None
+    };
+    let paren = b.get(k) == Some(&b'(');
+    if paren {
+        k += 1;
+    }
+    let quote = quote_at(k);
+    if let Some(q) = quote {
+        k += q;
+    }
+    if !paren && quote.is_none() {
+        return None;
+    }
+    let ws = k;
+    let first = text[ws..].chars().next()?;
+    if !first.is_uppercase() {
+        return None;
+    }
+    let mut we = ws;
+    for (i, c) in text[ws..].char_indices() {
+        if c.is_alphabetic() || ((c == '-' || c == '\'') && i > 0) {
+            we = ws + i + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    let word = text[ws..we].trim_end_matches(['-', '\'']);
+    let we = ws + word.len();
+    if word.chars().count() < 2 || word.chars().count() > 20 {
+        return None;
+    }
+    let mut c = we;
+    if quote.is_some() {
+        c += quote_at(c)?;
+    }
+    if paren {
+        if b.get(c) != Some(&b')') {
+            return None;
+        }
+        c += 1;
+    }
+    let key = super::fold::fold_key(word);
+    let upper = word.chars().all(|c| !c.is_lowercase());
+    if (upper && key.len() <= 5)
+        || rules.clinical.contains(&key)
+        || rules.context.titles.contains(&key)
+        || rules.context.roles.contains(&key)
+        || rules.context.relatives.contains(&key)
+        || rules.context.post_roles.contains(&key)
+        || rules.context.facility_generic.contains(&key)
+        || (rules.common.contains(&key) && !rules.first_names.contains(&key))
+    {
+        return None;
+    }
+    Some((ws, we, c))
+}
+
+/// Nicknames after names known from the structured fields: the same person, remembered
+/// for every field of the case.
+fn nicknames_after_known(text: &str, ctx: &mut CaseContext<'_>, spans: &mut Vec<Span>) {
+    let mut found = Vec::new();
+    for s in spans.iter() {
+        if let (Category::Name, Repl::Person(p)) = (s.category, &s.repl) {
+            if let Some((ws, we, _)) = nickname_after(text, s.end, ctx.rules) {
+                found.push((ws, we, *p));
+            }
+        }
+    }
+    for (ws, we, p) in found {
+        let key = super::fold::fold_key(&text[ws..we]);
+        ctx.people.by_key.insert(key, p);
+        spans.push(Span {
+            start: ws,
+            end: we,
+            category: Category::Name,
+            priority: PRIORITY_KNOWN,
+            repl: Repl::Person(p),
+        });
+    }
 }
 
 /// Title before a known name (`Dr. Vazquez`), an initial (`I. Tran`, `Ian T.`).
@@ -143,24 +253,58 @@ fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
                 s.start = word_start;
             }
         }
-        // Right: " T." initial after a first name.
-        let after = &text[s.end..];
-        let bytes = after.as_bytes();
-        if bytes.len() >= 3
-            && bytes[0] == b' '
-            && bytes[1].is_ascii_uppercase()
-            && bytes[2] == b'.'
-            && (bytes.len() == 3 || !bytes[3].is_ascii_alphabetic())
-        {
-            s.end += 3;
+        // Right: " T." or " T" initial after a first name.
+        s.end += trailing_initial(text, s.end);
+    }
+}
+
+/// The length of an initial written right after a name (`Priya R.`, `Tom K said`), or 0.
+/// Without a period, `I` and `A` are words and a letter before a number is a symbol (`K 4.1`).
+fn trailing_initial(text: &str, end: usize) -> usize {
+    let b = &text.as_bytes()[end..];
+    if b.len() < 2 || b[0] != b' ' || !b[1].is_ascii_uppercase() {
+        return 0;
+    }
+    match b.get(2) {
+        Some(b'.') => {
+            if b.get(3).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                0
+            } else {
+                3
+            }
+        }
+        None => {
+            if matches!(b[1], b'I' | b'A') {
+                0
+            } else {
+                2
+            }
+        }
+        Some(&c) => {
+            if matches!(b[1], b'I' | b'A') || !matches!(c, b' ' | b',' | b';' | b')' | b'\n') {
+                return 0;
+            }
+            let next = b[2..]
+                .iter()
+                .find(|c| !matches!(c, b' ' | b',' | b';' | b')'));
+            if next.is_some_and(|c| c.is_ascii_digit()) {
+                0
+            } else {
+                2
+            }
         }
     }
 }
 
 fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     let rules = ctx.rules;
-    for rule in &rules.rules {
-        if !rule.applies_to(text) {
+    let hits = rules.prefilter.as_ref().map(|set| set.matches(text));
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        if let Some(h) = &hits {
+            if !h.matched(ri) {
+                continue;
+            }
+        } else if !rule.applies_to(text) {
             continue;
         }
         if rule.needs_captures {
@@ -262,7 +406,7 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         }
         None => num("month")?,
     };
-    let mut day = num("day");
+    let mut day = num("day").or_else(|| caps.name("dayw").and_then(|m| ordinal_value(m.as_str())));
     if let Some(d) = day {
         if month > 12 && d <= 12 && caps.name("mon").is_none() {
             std::mem::swap(&mut month, day.as_mut()?);
@@ -307,6 +451,41 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         return Some(Repl::Text("[DATE]".into()));
     }
     Some(Repl::Text(day_placeholder(n)))
+}
+
+/// A day of the month in words: `third` → 3, `twenty-first` → 21.
+fn ordinal_value(s: &str) -> Option<u32> {
+    let s = s.to_ascii_lowercase();
+    let mut total = 0;
+    for w in s.split([' ', '-', '\t', '\n']).filter(|w| !w.is_empty()) {
+        total += match w {
+            "twenty" => 20,
+            "thirty" => 30,
+            "first" => 1,
+            "second" => 2,
+            "third" => 3,
+            "fourth" => 4,
+            "fifth" => 5,
+            "sixth" => 6,
+            "seventh" => 7,
+            "eighth" => 8,
+            "ninth" => 9,
+            "tenth" => 10,
+            "eleventh" => 11,
+            "twelfth" => 12,
+            "thirteenth" => 13,
+            "fourteenth" => 14,
+            "fifteenth" => 15,
+            "sixteenth" => 16,
+            "seventeenth" => 17,
+            "eighteenth" => 18,
+            "nineteenth" => 19,
+            "twentieth" => 20,
+            "thirtieth" => 30,
+            _ => return None,
+        };
+    }
+    (1..=31).contains(&total).then_some(total)
 }
 
 /// `[DAY 0]`, `[DAY +3]`, `[DAY -1]`.
@@ -461,22 +640,18 @@ fn word_is_sentence_start(text: &str, at: usize) -> bool {
 }
 
 /// Names from dictionaries and context.
-fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
+fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> Vec<Token> {
     let rules = ctx.rules;
-    let toks = tokenize(text);
+    let toks = tokenize(text, rules);
     let n = toks.len();
     let mut is_name = vec![false; n];
     let mut family = vec![false; n];
     let protected = protected_by_phrases(text, &toks, rules);
     detect_places(text, &toks, &protected, rules, out);
-    let common = |t: &Token| rules.common.contains(&t.key);
-    let clinical = |t: &Token| rules.clinical.contains(&t.key);
-    let dict = |t: &Token| rules.is_dict_name(&t.key);
-    let ctxword = |t: &Token| {
-        rules.context.titles.contains(&t.key)
-            || rules.context.roles.contains(&t.key)
-            || rules.context.relatives.contains(&t.key)
-    };
+    let common = |t: &Token| t.has(lex::COMMON);
+    let clinical = |t: &Token| t.has(lex::CLINICAL);
+    let dict = |t: &Token| t.has(lex::FIRST | lex::LAST);
+    let ctxword = |t: &Token| t.has(lex::TITLE | lex::ROLE | lex::RELATIVE);
     // A plausible name word: capitalised, no common word, not clinical.
     let cap_unknown =
         |t: &Token| t.cap && !common(t) && !clinical(t) && !ctxword(t) && t.key.len() >= 2;
@@ -494,21 +669,23 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
         let mut hit = false;
         if let (Some(p), true) = (prev, close) {
-            if rules.context.titles.contains(&p.key) && !sep.contains(',') {
+            if p.has(lex::TITLE) && !sep.contains(',') {
                 // Title: the next word is a name even if it is a drug or a common word.
                 hit = t.cap || !common(t);
-            } else if rules.context.relatives.contains(&p.key) {
+            } else if p.has(lex::RELATIVE)
+                || (p.key == "law" && text[..p.start].to_ascii_lowercase().ends_with("-in-"))
+            {
                 if cap_unknown(t) || name_word(t) {
                     hit = true;
                     family[i] = true;
                 }
-            } else if rules.context.roles.contains(&p.key) && !sep.contains('.') {
+            } else if p.has(lex::ROLE) && !sep.contains('.') {
                 hit = (cap_unknown(t) && (p.upper || !t.sentence_start)) || name_word(t);
                 if p.key.len() <= 3 && !p.upper {
                     // "do", "pa" in lower case are words, not roles.
                     hit = false;
                 }
-            } else if rules.context.cues.contains(&p.key) && !sep.contains('.') {
+            } else if p.has(lex::CUE) && !sep.contains('.') {
                 hit = cap_unknown(t) && !t.upper;
             }
         }
@@ -526,9 +703,9 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
         // A lower-case given name right after a cue or preposition ("reviewed by bobby").
-        if !hit && !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+        if !hit && !t.cap && t.has(lex::FIRST) && !common(t) && !clinical(t) {
             if let (Some(p), true) = (prev, close) {
-                if rules.context.cues.contains(&p.key)
+                if p.has(lex::CUE)
                     || matches!(
                         p.key.as_str(),
                         "by" | "with" | "to" | "from" | "and" | "per" | "told" | "asked"
@@ -539,11 +716,11 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
         // Lower-case first name followed by a lower-case surname.
-        if !t.cap && rules.first_names.contains(&t.key) && !common(t) && !clinical(t) {
+        if !t.cap && t.has(lex::FIRST) && !common(t) && !clinical(t) {
             if let Some(nx) = toks.get(i + 1) {
                 if !nx.cap
                     && between(text, t, nx) == " "
-                    && rules.last_names.contains(&nx.key)
+                    && nx.has(lex::LAST)
                     && !common(nx)
                     && !clinical(nx)
                 {
@@ -557,7 +734,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             if let Some(nx) = toks.get(i + 1) {
                 let s2 = between(text, t, nx);
                 if (s2 == ", " || s2 == " (" || s2 == " - " || s2 == ", the ")
-                    && rules.context.post_roles.contains(&nx.key)
+                    && nx.has(lex::POST_ROLE)
                     && (nx.upper || nx.key.len() > 3)
                 {
                     hit = true;
@@ -600,7 +777,71 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
             }
         }
     }
-    // Group consecutive name tokens into spans; one person per group.
+    // Name particles: `van der Berg`, `de la Cruz`, `bin Rashid`, after a name or alone.
+    let mut k = 0;
+    while k < n {
+        if !is_particle(&toks[k].key) || is_name[k] || protected[k] {
+            k += 1;
+            continue;
+        }
+        let mut m = k + 1;
+        while m < n
+            && m < k + 3
+            && is_particle(&toks[m].key)
+            && between(text, &toks[m - 1], &toks[m]) == " "
+        {
+            m += 1;
+        }
+        let Some(last) = toks.get(m) else { break };
+        let sep_ok = matches!(between(text, &toks[m - 1], last), " " | "-");
+        let after_name = k > 0 && is_name[k - 1] && between(text, &toks[k - 1], &toks[k]) == " ";
+        // A clinical head (`Berg`) only after a name or two particles (`von Willebrand` stays).
+        let head_ok = last.cap
+            && (!clinical(last) || after_name || m - k >= 2)
+            && !protected[m]
+            && !last.digit_adjacent
+            && !ctxword(last)
+            && last.key.len() >= 2;
+        let known_head = is_name[m] || (clinical(last) && (after_name || m - k >= 2));
+        let strong = !toks[k].cap
+            && matches!(
+                toks[k].key.as_str(),
+                "van"
+                    | "von"
+                    | "bin"
+                    | "ibn"
+                    | "bint"
+                    | "de"
+                    | "da"
+                    | "di"
+                    | "del"
+                    | "della"
+                    | "dos"
+                    | "das"
+                    | "du"
+                    | "ter"
+                    | "ten"
+            );
+        let accept = sep_ok
+            && head_ok
+            && (after_name
+                || (m - k >= 2 && (cap_unknown(last) || name_word(last) || known_head))
+                || (strong && (cap_unknown(last) || name_word(last) || is_name[m])));
+        if accept {
+            let fam = after_name && family[k - 1];
+            for f in k..=m {
+                is_name[f] = true;
+                family[f] = family[f] || fam;
+            }
+            k = m + 1;
+        } else {
+            k += 1;
+        }
+    }
+    // Group consecutive name tokens into spans; one person per group. A nickname in
+    // quotes or parentheses right after a group is the same person (`Robert (Bobby)
+    // Smith`), and so is the group right after it.
+    let mut carry: Option<(usize, usize)> = None; // (token index, person)
     let mut i = 0;
     while i < n {
         if !is_name[i] {
@@ -620,27 +861,79 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) {
         }
         let start = absorb_initials(text, toks[i].start);
         let fam = (i..=j).any(|k| family[k]);
-        let person = person_for(&toks[i..=j], fam, &mut ctx.people);
+        let person = match carry.take() {
+            Some((at, p)) if at == i => {
+                for u in &toks[i..=j] {
+                    ctx.people.by_key.entry(u.key.clone()).or_insert(p);
+                }
+                p
+            }
+            _ => person_for(&toks[i..=j], fam, &mut ctx.people),
+        };
+        let end = toks[j].end + trailing_initial(text, toks[j].end);
         out.push(Span {
             start,
-            end: toks[j].end,
+            end,
             category: Category::Name,
             priority: PRIORITY_NAME,
             repl: Repl::Person(person),
         });
         i = j + 1;
+        if let Some((ws, we, close)) = nickname_after(text, end, rules) {
+            if let Some(k) = (i..n).find(|&k| toks[k].start == ws) {
+                ctx.people.by_key.insert(toks[k].key.clone(), person);
+                out.push(Span {
+                    start: ws,
+                    end: we,
+                    category: Category::Name,
+                    priority: PRIORITY_NAME + 5,
+                    repl: Repl::Person(person),
+                });
+                i = k + 1;
+                while i < n && toks[i].start < close {
+                    i += 1;
+                }
+                if i < n && is_name[i] && text.get(close..toks[i].start) == Some(" ") {
+                    carry = Some((i, person));
+                }
+            }
+        }
     }
+    toks
+}
+
+/// Lower-case particles of family names (`van der`, `de la`, `bin`).
+fn is_particle(key: &str) -> bool {
+    matches!(
+        key,
+        "van"
+            | "von"
+            | "der"
+            | "den"
+            | "de"
+            | "la"
+            | "le"
+            | "du"
+            | "da"
+            | "di"
+            | "del"
+            | "della"
+            | "dos"
+            | "das"
+            | "bin"
+            | "bint"
+            | "ibn"
+            | "ter"
+            | "ten"
+            | "y"
+    )
 }
 
 /// Words known as names of this case (from any field), wherever they are written.
-pub(crate) fn detect_remembered(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
-    let rules = ctx.rules;
-    for t in tokenize(text) {
+pub(crate) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+    for t in toks {
         if let Some(&p) = ctx.people.by_key.get(&t.key) {
-            if (t.cap || !rules.common.contains(&t.key))
-                && !rules.clinical.contains(&t.key)
-                && t.key.len() >= 2
-            {
+            if (t.cap || !t.has(lex::COMMON)) && !t.has(lex::CLINICAL) && t.key.len() >= 2 {
                 out.push(Span {
                     start: t.start,
                     end: t.end,
@@ -818,13 +1111,39 @@ fn person_for(toks: &[Token], family: bool, people: &mut People) -> usize {
     p
 }
 
-/// Redacts `text`: resolves the spans and renders placeholders, counting per category.
-pub(crate) fn render_spans(
+/// Whether a placeholder now touches what was glued to the removed text: a letter or digit
+/// right beside it, or a digit behind a few separators (a number run it split).
+fn touches(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let glued = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    let sep = |c: u8| matches!(c, b' ' | b'\t' | b'-' | b'.' | b'/' | b'(' | b')' | b'+');
+    if (start > 0 && glued(b[start - 1])) || (end < b.len() && glued(b[end])) {
+        return true;
+    }
+    let mut k = start;
+    while k > 0 && start - k < 3 && sep(b[k - 1]) {
+        k -= 1;
+    }
+    if k < start && k > 0 && b[k - 1].is_ascii_digit() {
+        return true;
+    }
+    let mut k = end;
+    while k < b.len() && k - end < 3 && sep(b[k]) {
+        k += 1;
+    }
+    k > end && k < b.len() && b[k].is_ascii_digit()
+}
+
+/// Redacts `text`: resolves the spans and renders placeholders, counting per category;
+/// also tells whether any replaced span touched glued text (only then can a
+/// rescan find a new identifier).
+fn render_spans_glued(
     text: &str,
     spans: Vec<Span>,
     people: &People,
     counts: &mut std::collections::BTreeMap<String, u32>,
-) -> String {
+) -> (String, bool) {
+    let mut glued = false;
     let kept = resolve(spans);
     let mut out = String::with_capacity(text.len() + 16);
     let mut pos = 0;
@@ -860,6 +1179,7 @@ pub(crate) fn render_spans(
                 continue;
             }
         }
+        glued = glued || touches(text, s.start, s.end);
         out.push_str(gap);
         out.push_str(&repl);
         *counts.entry(s.category.as_str().to_owned()).or_insert(0) += 1;
@@ -868,27 +1188,49 @@ pub(crate) fn render_spans(
         let _ = PRIORITY_KNOWN;
     }
     out.push_str(&text[pos..]);
-    out
+    (out, glued)
 }
 
 /// Removing one identifier can expose another glued to it (`KatrinaRN7663794` →
 /// `Katrina[ID]`): the output is scanned for known identifiers again until none is left.
 pub(crate) fn rescan_known(
     mut out: String,
+    mut glued: bool,
     ctx: &CaseContext<'_>,
     counts: &mut std::collections::BTreeMap<String, u32>,
 ) -> String {
     for _ in 0..4 {
+        if !glued {
+            break;
+        }
         let mut spans = Vec::new();
         let folded = Folded::new(&out);
         ctx.known.find(&out, &folded, &mut spans);
         drop(folded);
+        // Never inside a placeholder: `[DAY 0]` is no surname Day.
+        spans.retain(|s| {
+            let before = &out[..s.start];
+            before
+                .rfind('[')
+                .map_or(true, |o| before[o..].contains(']'))
+        });
         if spans.is_empty() {
             break;
         }
-        out = render_spans(&out, spans, &ctx.people, counts);
+        (out, glued) = render_spans_glued(&out, spans, &ctx.people, counts);
     }
     out
+}
+
+/// Redacts `text` and rescans the output for identifiers its replacements exposed.
+pub(crate) fn render_and_rescan(
+    text: &str,
+    spans: Vec<Span>,
+    ctx: &CaseContext<'_>,
+    counts: &mut std::collections::BTreeMap<String, u32>,
+) -> String {
+    let (out, glued) = render_spans_glued(text, spans, &ctx.people, counts);
+    rescan_known(out, glued, ctx, counts)
 }
 
 /// Flags for a curator: capitalised words of the redacted `out` found in no list.
@@ -901,7 +1243,7 @@ pub(crate) fn flag_unknown_words(
     let mut n = 0;
     let mut depth = 0usize;
     let mut last_end = 0;
-    for t in tokenize(out) {
+    for t in tokenize(out, rules) {
         // Skip placeholders: count brackets between tokens.
         for c in out[last_end..t.start].chars() {
             match c {
@@ -919,9 +1261,7 @@ pub(crate) fn flag_unknown_words(
         {
             continue;
         }
-        if rules.common.contains(&t.key)
-            || rules.clinical.contains(&t.key)
-            || rules.context.roles.contains(&t.key)
+        if t.has(lex::COMMON | lex::CLINICAL | lex::ROLE)
             || rules.context.facility_generic.contains(&t.key)
         {
             continue;
@@ -967,7 +1307,7 @@ mod tests {
 
     #[test]
     fn tokens_keep_inner_apostrophes() {
-        let t = tokenize("O'Brien's chart. Then");
+        let t = tokenize("O'Brien's chart. Then", &RuleSet::embedded());
         assert_eq!(t[0].key, "o'brien");
         assert!(t[0].sentence_start);
         assert!(t[2].sentence_start);
