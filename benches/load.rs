@@ -13,7 +13,6 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
@@ -139,33 +138,23 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<Duration>, f64) {
+/// Runs `clients` threads, each with its own HTTP agent, each timing the requests `work`
+/// makes; returns all latencies sorted and the wall time in seconds.
+fn run_clients<F>(clients: usize, work: F) -> (Vec<Duration>, f64)
+where
+    F: Fn(usize, &ureq::Agent, &mut Vec<Duration>) + Sync,
+{
     let started = Instant::now();
-    let latencies: Vec<Duration> = std::thread::scope(|s| {
+    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
+        let work = &work;
         let handles: Vec<_> = (0..clients)
             .map(|c| {
                 s.spawn(move || {
                     let agent = ureq::AgentBuilder::new()
-                        .timeout(Duration::from_secs(30))
+                        .timeout(Duration::from_secs(60))
                         .build();
                     let mut out = Vec::new();
-                    for r in 0..rounds {
-                        for i in 0..QUERIES.len() {
-                            let q = &QUERIES[(i + c * 7 + r) % QUERIES.len()];
-                            let t = Instant::now();
-                            let resp = agent
-                                .get(&url_for(base, q))
-                                .set("Authorization", &format!("Bearer {token}"))
-                                .call();
-                            match resp {
-                                Ok(r) => {
-                                    let _ = r.into_string();
-                                }
-                                Err(e) => panic!("search failed: {e}"),
-                            }
-                            out.push(t.elapsed());
-                        }
-                    }
+                    work(c, &agent, &mut out);
                     out
                 })
             })
@@ -175,11 +164,32 @@ fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<D
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let secs = started.elapsed().as_secs_f64();
-    let mut sorted = latencies;
-    sorted.sort();
-    let qps = sorted.len() as f64 / secs;
-    (sorted, qps)
+    latencies.sort();
+    (latencies, started.elapsed().as_secs_f64())
+}
+
+fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<Duration>, f64) {
+    let (latencies, secs) = run_clients(clients, |c, agent, out| {
+        for r in 0..rounds {
+            for i in 0..QUERIES.len() {
+                let q = &QUERIES[(i + c * 7 + r) % QUERIES.len()];
+                let t = Instant::now();
+                match agent
+                    .get(&url_for(base, q))
+                    .set("Authorization", &format!("Bearer {token}"))
+                    .call()
+                {
+                    Ok(r) => {
+                        let _ = r.into_string();
+                    }
+                    Err(e) => panic!("search failed: {e}"),
+                }
+                out.push(t.elapsed());
+            }
+        }
+    });
+    let qps = latencies.len() as f64 / secs;
+    (latencies, qps)
 }
 
 fn search(args: &[String]) {
@@ -379,44 +389,22 @@ fn post(args: &[String]) {
     let clients: usize = clients.parse().expect("CLIENTS");
     let text = std::fs::read_to_string(file).expect("cases file");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..clients)
-            .map(|_| {
-                let next = next.clone();
-                let lines = &lines;
-                s.spawn(move || {
-                    let agent = ureq::AgentBuilder::new()
-                        .timeout(Duration::from_secs(60))
-                        .build();
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(line) = lines.get(i) else { break };
-                        let t = Instant::now();
-                        match agent
-                            .post(&format!("{base}/api/v1/cases"))
-                            .set("Authorization", &format!("Bearer {token}"))
-                            .set("Content-Type", "application/json")
-                            .send_string(line)
-                        {
-                            Ok(_) | Err(ureq::Error::Status(409, _)) => {}
-                            Err(e) => panic!("submission {i} failed: {e}"),
-                        }
-                        out.push(t.elapsed());
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let next = AtomicUsize::new(0);
+    let (latencies, secs) = run_clients(clients, |_, agent, out| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(line) = lines.get(i) else { break };
+        let t = Instant::now();
+        match agent
+            .post(&format!("{base}/api/v1/cases"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .set("Content-Type", "application/json")
+            .send_string(line)
+        {
+            Ok(_) | Err(ureq::Error::Status(409, _)) => {}
+            Err(e) => panic!("submission {i} failed: {e}"),
+        }
+        out.push(t.elapsed());
     });
-    let secs = started.elapsed().as_secs_f64();
-    latencies.sort();
     println!(
         "POST /cases: {} cases, {clients} clients, {:.1} s, {:.0} cases/s, p50={:.1} ms p99={:.1} ms",
         latencies.len(),
