@@ -28,85 +28,20 @@ const ROLES: [&str; 6] = [
 
 /// (method, path with {id}, body, target, expected status for each of ROLES).
 /// `contributor` belongs to organization A (the owner), `contributor_b` to B.
+#[rustfmt::skip]
 const MATRIX: &[(&str, &str, &str, Target, [u16; 6])] = &[
-    (
-        "POST",
-        "/cases",
-        "CASE",
-        NoCase,
-        [401, 403, 201, 201, 403, 403],
-    ),
+    ("POST", "/cases", "CASE", NoCase, [401, 403, 201, 201, 403, 403]),
     ("GET", "/cases", "", NoCase, [401, 200, 200, 200, 403, 403]),
-    (
-        "GET",
-        "/cases/{id}",
-        "",
-        InReview,
-        [401, 200, 200, 404, 404, 404],
-    ),
-    (
-        "GET",
-        "/cases/{id}",
-        "",
-        Published,
-        [401, 200, 200, 404, 200, 200],
-    ),
-    (
-        "POST",
-        "/cases/{id}/publish",
-        "",
-        InReview,
-        [401, 200, 403, 403, 403, 403],
-    ),
-    (
-        "POST",
-        "/cases/{id}/return",
-        r#"{"comment":"please fix"}"#,
-        InReview,
-        [401, 200, 403, 403, 403, 403],
-    ),
-    (
-        "POST",
-        "/cases/{id}/redactions",
-        r#"{"field":"event.summary","text":"heparin","placeholder":"[DRUG]"}"#,
-        InReview,
-        [401, 200, 403, 403, 403, 403],
-    ),
-    (
-        "DELETE",
-        "/cases/{id}",
-        "",
-        InReview,
-        [401, 204, 204, 404, 403, 403],
-    ),
-    (
-        "GET",
-        "/search?q=heparin",
-        "",
-        NoCase,
-        [401, 200, 403, 403, 200, 200],
-    ),
-    (
-        "GET",
-        "/cases/{id}/similar",
-        "",
-        Published,
-        [401, 200, 403, 403, 200, 200],
-    ),
-    (
-        "GET",
-        "/healthz",
-        "",
-        NoCase,
-        [200, 200, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/openapi.json",
-        "",
-        NoCase,
-        [200, 200, 200, 200, 200, 200],
-    ),
+    ("GET", "/cases/{id}", "", InReview, [401, 200, 200, 404, 404, 404]),
+    ("GET", "/cases/{id}", "", Published, [401, 200, 200, 404, 200, 200]),
+    ("POST", "/cases/{id}/publish", "", InReview, [401, 200, 403, 403, 403, 403]),
+    ("POST", "/cases/{id}/return", r#"{"comment":"please fix"}"#, InReview, [401, 200, 403, 403, 403, 403]),
+    ("POST", "/cases/{id}/redactions", r#"{"field":"event.summary","text":"heparin","placeholder":"[DRUG]"}"#, InReview, [401, 200, 403, 403, 403, 403]),
+    ("DELETE", "/cases/{id}", "", InReview, [401, 204, 204, 404, 403, 403]),
+    ("GET", "/search?q=heparin", "", NoCase, [401, 200, 403, 403, 200, 200]),
+    ("GET", "/cases/{id}/similar", "", Published, [401, 200, 403, 403, 200, 200]),
+    ("GET", "/healthz", "", NoCase, [200, 200, 200, 200, 200, 200]),
+    ("GET", "/openapi.json", "", NoCase, [200, 200, 200, 200, 200, 200]),
 ];
 
 fn authorization_matrix(db: Db) {
