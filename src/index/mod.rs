@@ -247,6 +247,19 @@ fn field_texts(view: &SharedView) -> [String; 6] {
     ]
 }
 
+/// The parser of the query language: every text field by default, words combined with
+/// AND, lessons and actions weighted as [`TEXT_FIELDS`] says.
+fn query_parser(index: &Index, text_fields: &[Field; 6]) -> QueryParser {
+    let mut parser = QueryParser::for_index(index, text_fields.to_vec());
+    parser.set_conjunction_by_default();
+    for (field, (_, boost)) in text_fields.iter().zip(TEXT_FIELDS) {
+        if *boost != 1.0 {
+            parser.set_field_boost(*field, *boost);
+        }
+    }
+    parser
+}
+
 /// A tantivy index of published shared views, with one writer and one reader for the
 /// life of the process.
 pub struct SearchIndex {
@@ -256,6 +269,8 @@ pub struct SearchIndex {
     fields: Fields,
     text_fields: [Field; 6],
     synonyms: Synonyms,
+    /// Built once: the schema and analyzers do not change for the life of the index.
+    parser: QueryParser,
     applied: AtomicI64,
 }
 
@@ -312,15 +327,17 @@ impl SearchIndex {
             .as_deref()
             .and_then(|p| p.parse::<i64>().ok())
             .unwrap_or(0);
+        let text_fields = [
+            fields.summary,
+            fields.findings,
+            fields.notes,
+            fields.lessons,
+            fields.actions,
+            fields.service,
+        ];
         Ok(SearchIndex {
-            text_fields: [
-                fields.summary,
-                fields.findings,
-                fields.notes,
-                fields.lessons,
-                fields.actions,
-                fields.service,
-            ],
+            parser: query_parser(&index, &text_fields),
+            text_fields,
             index,
             reader,
             writer: Mutex::new(writer),
@@ -435,17 +452,6 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn parser(&self) -> QueryParser {
-        let mut parser = QueryParser::for_index(&self.index, self.text_fields.to_vec());
-        parser.set_conjunction_by_default();
-        for (field, (_, boost)) in self.text_fields.iter().zip(TEXT_FIELDS) {
-            if *boost != 1.0 {
-                parser.set_field_boost(*field, *boost);
-            }
-        }
-        parser
-    }
-
     fn filter_query(&self, kind: FacetKind, values: &[String]) -> Box<dyn Query> {
         let terms: Vec<(Occur, Box<dyn Query>)> = values
             .iter()
@@ -467,7 +473,7 @@ impl SearchIndex {
         let text_query: Option<Box<dyn Query>> = match request.query.as_deref() {
             Some(q) => {
                 let expanded = self.synonyms.expand(q);
-                let parsed = self.parser().parse_query(&expanded).map_err(|e| {
+                let parsed = self.parser.parse_query(&expanded).map_err(|e| {
                     SearchError::BadQuery(format!(
                         "the query does not parse ({e}); write words, \"phrases\", AND/OR/NOT, \
                          parentheses, or field:word with a field among summary, findings, \

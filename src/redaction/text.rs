@@ -803,25 +803,11 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             && !ctxword(last)
             && last.key.len() >= 2;
         let known_head = is_name[m] || (clinical(last) && (after_name || m - k >= 2));
+        // Particles that open a family name on their own (`van`, `bin`), unlike the ones
+        // that only join (`der`, `la`).
         let strong = !toks[k].cap
-            && matches!(
-                toks[k].key.as_str(),
-                "van"
-                    | "von"
-                    | "bin"
-                    | "ibn"
-                    | "bint"
-                    | "de"
-                    | "da"
-                    | "di"
-                    | "del"
-                    | "della"
-                    | "dos"
-                    | "das"
-                    | "du"
-                    | "ter"
-                    | "ten"
-            );
+            && is_particle(&toks[k].key)
+            && !matches!(toks[k].key.as_str(), "der" | "den" | "la" | "le" | "y");
         let accept = sep_ok
             && head_ok
             && (after_name

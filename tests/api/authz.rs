@@ -55,16 +55,7 @@ fn authorization_matrix(db: Db) {
     };
     let fresh = |app: &TestApp| app.submit("contributor", &case_with(next()));
     let published = fresh(&app);
-    assert_eq!(
-        app.call(
-            "POST",
-            &format!("/cases/{published}/publish"),
-            Some("curator"),
-            None
-        )
-        .0,
-        200
-    );
+    app.publish(&published);
     app.wait_indexed(1);
 
     let mut failures = Vec::new();

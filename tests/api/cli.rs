@@ -467,9 +467,8 @@ fn import_reports_rejects_and_is_idempotent(db: Db) {
 
 /// A PostgreSQL copy of a database (`CREATE DATABASE … TEMPLATE …`), dropped at the end.
 struct PgCopy {
-    admin: String,
-    name: String,
     url: String,
+    _database: crate::helpers::PgDatabase,
 }
 
 impl PgCopy {
@@ -495,20 +494,7 @@ impl PgCopy {
         }
         PgCopy {
             url: format!("{base}/{name}"),
-            admin,
-            name,
-        }
-    }
-}
-
-impl Drop for PgCopy {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
+            _database: crate::helpers::PgDatabase::adopt(admin, name),
         }
     }
 }
@@ -925,13 +911,7 @@ fn backup_and_restore_lose_nothing(db: Db) {
         ids.push(app.submit("contributor", &case_with(n)));
     }
     for id in &ids[..3] {
-        let (status, _) = app.call(
-            "POST",
-            &format!("/cases/{id}/publish"),
-            Some("curator"),
-            None,
-        );
-        assert_eq!(status, 200);
+        app.publish(id);
     }
     let comment = json!({"comment": "Please add the review findings."}).to_string();
     let (status, _) = app.call(

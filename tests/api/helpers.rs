@@ -69,6 +69,13 @@ pub struct PgDatabase {
     name: String,
 }
 
+impl PgDatabase {
+    /// Takes charge of dropping `name`, created by the caller through `admin`.
+    pub fn adopt(admin: String, name: String) -> Self {
+        PgDatabase { admin, name }
+    }
+}
+
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
@@ -244,6 +251,17 @@ impl TestApp {
         );
         assert_eq!(status, 201, "submit failed: {body}");
         body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Publishes a case as the curator (asserting 200).
+    pub fn publish(&self, id: &str) {
+        let (status, body) = self.call(
+            "POST",
+            &format!("/cases/{id}/publish"),
+            Some("curator"),
+            None,
+        );
+        assert_eq!(status, 200, "publish failed: {body}");
     }
 
     /// Waits until the index holds `n` documents.
