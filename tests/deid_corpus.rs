@@ -1,4 +1,5 @@
-//! The dev corpus through the library pipeline, scored by the shared scorer.
+//! The development corpora through the library pipeline, scored by the shared scorer:
+//! the synthetic CRP cases (`dev-*`) and the real ICU nursing notes (`physionet-dev-*`).
 //!
 //! The shared dir is `$SAFETABLE_SHARED_DIR` or `$CARGO_MANIFEST_DIR/../shared`. Without it
 //! (or without python3) the test fails when `CI` is set and is skipped loudly otherwise.
@@ -14,6 +15,15 @@ use safetable::redaction::{redact, RuleSet};
 
 const MAX_LEAK_RATE: f64 = 0.002;
 const MIN_RETENTION: f64 = 0.98;
+
+/// The goal on the real notes: leak_rate <= 0.01 and retention >= 0.98.
+const PHYSIONET_GOAL_LEAK_RATE: f64 = 0.01;
+const PHYSIONET_GOAL_RETENTION: f64 = 0.98;
+/// The best figures reached so far on the real notes. A ratchet: lower the leak bound and
+/// raise the retention bound whenever the pipeline improves, never the other way, until
+/// they reach the goal above.
+const PHYSIONET_MAX_LEAK_RATE: f64 = 0.25;
+const PHYSIONET_MIN_RETENTION: f64 = 0.99;
 
 fn shared_dir() -> PathBuf {
     std::env::var_os("SAFETABLE_SHARED_DIR")
@@ -106,29 +116,35 @@ fn strings(v: &serde_json::Value, out: &mut String) {
     }
 }
 
-#[test]
-fn dev_corpus_meets_the_acceptance_bar() {
+/// What one scored run gave.
+struct Scored {
+    leak_rate: f64,
+    retention: f64,
+    cases: usize,
+    /// Case numbers whose structured identifiers survived.
+    structured_leaks: Vec<usize>,
+}
+
+/// Redacts every case of `cases_path` with the embedded rules and scores the output
+/// against `gold_path`; `None` (after a loud skip notice, or a failure in CI) when the
+/// corpus or python3 is missing.
+fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Option<Scored> {
     let shared = shared_dir();
-    // Another corpus in the same format can be scored with SAFETABLE_DEID_CASES/_GOLD.
-    let cases_path = std::env::var_os("SAFETABLE_DEID_CASES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shared.join("corpus/dev-cases.jsonl"));
-    let gold_path = std::env::var_os("SAFETABLE_DEID_GOLD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
     let scorer = shared.join("tools/deid_eval.py");
     if !cases_path.exists() || !gold_path.exists() || !scorer.exists() {
-        return skip_or_fail(&format!(
+        skip_or_fail(&format!(
             "shared corpus not found under {}",
             shared.display()
         ));
+        return None;
     }
     if Command::new("python3").arg("--version").output().is_err() {
-        return skip_or_fail("python3 is not available");
+        skip_or_fail("python3 is not available");
+        return None;
     }
 
-    let rules = RuleSet::embedded();
-    let input = std::io::BufReader::new(std::fs::File::open(&cases_path).expect("open cases"));
+    let rules = rules();
+    let input = std::io::BufReader::new(std::fs::File::open(cases_path).expect("open cases"));
     let out_file = tempfile::NamedTempFile::new().expect("temp file");
     let mut writer = std::io::BufWriter::new(out_file.reopen().expect("reopen"));
     let mut structured_leaks = Vec::new();
@@ -139,8 +155,8 @@ fn dev_corpus_meets_the_acceptance_bar() {
             continue;
         }
         n += 1;
-        let case = parse_case(line.as_bytes()).expect("dev case parses");
-        let view = redact(&case, &rules).view;
+        let case = parse_case(line.as_bytes()).expect("corpus case parses");
+        let view = redact(&case, rules).view;
         let value = serde_json::to_value(&view).expect("view serializes");
         serde_json::to_writer(&mut writer, &value).expect("write");
         writer.write_all(b"\n").expect("write");
@@ -162,10 +178,9 @@ fn dev_corpus_meets_the_acceptance_bar() {
     let run = Command::new("python3")
         .arg(&scorer)
         .arg("--gold")
-        .arg(&gold_path)
+        .arg(gold_path)
         .arg("--redacted")
         .arg(out_file.path())
-        .arg("--json")
         .output()
         .expect("run scorer");
     assert!(
@@ -174,6 +189,8 @@ fn dev_corpus_meets_the_acceptance_bar() {
         String::from_utf8_lossy(&run.stderr)
     );
     let stdout = String::from_utf8_lossy(&run.stdout);
+    // The per-category table, for the log.
+    eprintln!("{stdout}");
     let last = stdout.lines().last().expect("scorer prints a summary line");
     let mut leak_rate = None;
     let mut retention = None;
@@ -186,23 +203,78 @@ fn dev_corpus_meets_the_acceptance_bar() {
             _ => {}
         }
     }
-    let (leak_rate, retention, cases) = (
-        leak_rate.expect("leak_rate in summary"),
-        retention.expect("retention in summary"),
-        cases.expect("cases in summary"),
+    let scored = Scored {
+        leak_rate: leak_rate.expect("leak_rate in summary"),
+        retention: retention.expect("retention in summary"),
+        cases: cases.expect("cases in summary"),
+        structured_leaks,
+    };
+    assert_eq!(scored.cases, n, "the scorer saw every case");
+    Some(scored)
+}
+
+/// The rule set, compiled once for the test process.
+fn rules() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(RuleSet::embedded)
+}
+
+#[test]
+fn dev_corpus_meets_the_acceptance_bar() {
+    let shared = shared_dir();
+    // Another corpus in the same format can be scored with SAFETABLE_DEID_CASES/_GOLD.
+    let cases_path = std::env::var_os("SAFETABLE_DEID_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-cases.jsonl"));
+    let gold_path = std::env::var_os("SAFETABLE_DEID_GOLD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
+    let Some(s) = score(&cases_path, &gold_path) else {
+        return;
+    };
+    eprintln!(
+        "deid_corpus dev: leak_rate={} retention={} cases={}",
+        s.leak_rate, s.retention, s.cases
     );
-    eprintln!("deid_corpus: leak_rate={leak_rate} retention={retention} cases={cases}");
-    assert_eq!(cases, n, "the scorer saw every case");
     assert!(
-        leak_rate <= MAX_LEAK_RATE,
-        "leak_rate {leak_rate} > {MAX_LEAK_RATE}"
+        s.leak_rate <= MAX_LEAK_RATE,
+        "leak_rate {} > {MAX_LEAK_RATE}",
+        s.leak_rate
     );
     assert!(
-        retention >= MIN_RETENTION,
-        "retention {retention} < {MIN_RETENTION}"
+        s.retention >= MIN_RETENTION,
+        "retention {} < {MIN_RETENTION}",
+        s.retention
     );
     assert!(
-        structured_leaks.is_empty(),
-        "structured-field identifiers leaked in cases {structured_leaks:?}"
+        s.structured_leaks.is_empty(),
+        "structured-field identifiers leaked in cases {:?}",
+        s.structured_leaks
+    );
+}
+
+#[test]
+fn physionet_notes_hold_the_best_figures_reached() {
+    let shared = shared_dir();
+    let Some(s) = score(
+        &shared.join("corpus/physionet-dev-cases.jsonl"),
+        &shared.join("corpus/physionet-dev-gold.jsonl"),
+    ) else {
+        return;
+    };
+    eprintln!(
+        "deid_corpus physionet-dev: leak_rate={} retention={} cases={} (goal: leak_rate <= \
+         {PHYSIONET_GOAL_LEAK_RATE}, retention >= {PHYSIONET_GOAL_RETENTION})",
+        s.leak_rate, s.retention, s.cases
+    );
+    assert!(
+        s.leak_rate <= PHYSIONET_MAX_LEAK_RATE,
+        "leak_rate {} > {PHYSIONET_MAX_LEAK_RATE}, the best reached so far",
+        s.leak_rate
+    );
+    assert!(
+        s.retention >= PHYSIONET_MIN_RETENTION,
+        "retention {} < {PHYSIONET_MIN_RETENTION}, the best reached so far",
+        s.retention
     );
 }

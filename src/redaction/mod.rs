@@ -12,6 +12,7 @@ use crate::case::{
 
 mod category;
 mod check;
+mod context;
 mod fold;
 mod known;
 mod rules;

@@ -45,6 +45,8 @@ pub(crate) enum Action {
     IdShape,
     /// A facility name: leading function words are trimmed.
     Facility,
+    /// A clinical measurement: no pattern or dictionary span inside it is replaced.
+    Protect,
 }
 
 /// One compiled pattern rule.
@@ -125,6 +127,19 @@ pub(crate) struct Context {
     pub place_cues: WordSet,
     pub eponym_heads: WordSet,
     pub facility_generic: WordSet,
+    /// Words that never stand for a name, even after a title or a relative (`dr aware`,
+    /// `son called`).
+    pub name_stops: WordSet,
+    /// Head nouns of facility names (`Hospital`, `Hosp`, `Rehab`, `Memorial`).
+    pub facility_heads: WordSet,
+    /// Facility names made of ordinary words (`sacred heart`, `holy cross`), as phrases.
+    pub facility_names: WordSet,
+    /// Words after which a name is an employer (`CEO of`, `works at`).
+    pub employer_cues: WordSet,
+    /// Verbs and prepositions of a transfer, after which `<Name> <number>` is a ward.
+    pub unit_cues: WordSet,
+    /// Every word of `facility_names`.
+    pub facility_name_words: WordSet,
 }
 
 /// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
@@ -172,6 +187,10 @@ struct ListsSpec {
     clinical: Vec<String>,
     clinical_phrases: Vec<String>,
     cities: Vec<String>,
+    #[serde(default)]
+    english: Vec<String>,
+    #[serde(default)]
+    abbreviations: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +204,16 @@ struct ContextSpec {
     place_cues: Vec<String>,
     eponym_heads: Vec<String>,
     facility_generic: Vec<String>,
+    #[serde(default)]
+    name_stops: Vec<String>,
+    #[serde(default)]
+    facility_heads: Vec<String>,
+    #[serde(default)]
+    facility_names: Vec<String>,
+    #[serde(default)]
+    employer_cues: Vec<String>,
+    #[serde(default)]
+    unit_cues: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +292,18 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "words/clinical-phrases.txt",
         include_str!("../../redaction-rules/words/clinical-phrases.txt"),
+    ),
+    (
+        "words/english-scowl.txt",
+        include_str!("../../redaction-rules/words/english-scowl.txt"),
+    ),
+    (
+        "words/abbreviations.txt",
+        include_str!("../../redaction-rules/words/abbreviations.txt"),
+    ),
+    (
+        "measures.toml",
+        include_str!("../../redaction-rules/measures.toml"),
     ),
 ];
 
@@ -351,6 +392,8 @@ impl RuleSet {
         let first_names = words(&main.lists.first_names)?;
         let last_names = words(&main.lists.last_names)?;
         let common = words(&main.lists.common_words)?;
+        let english = words(&main.lists.english)?;
+        let abbreviations = words(&main.lists.abbreviations)?;
         // Clinical words: every word of the list is an entry; a hyphenated entry is also a
         // phrase of its parts.
         let mut clinical = WordSet::default();
@@ -392,6 +435,23 @@ impl RuleSet {
             place_cues: set(&main.context.place_cues),
             eponym_heads: set(&main.context.eponym_heads),
             facility_generic: set(&main.context.facility_generic),
+            name_stops: set(&main.context.name_stops),
+            facility_heads: set(&main.context.facility_heads),
+            facility_names: main
+                .context
+                .facility_names
+                .iter()
+                .map(|s| phrase_key(s))
+                .collect(),
+            employer_cues: set(&main.context.employer_cues),
+            unit_cues: set(&main.context.unit_cues),
+            facility_name_words: main
+                .context
+                .facility_names
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(fold_key)
+                .collect(),
         };
         let roles = main
             .roles
@@ -419,6 +479,10 @@ impl RuleSet {
             mark(&context.relatives, lex::RELATIVE);
             mark(&context.cues, lex::CUE);
             mark(&context.post_roles, lex::POST_ROLE);
+            mark(&english, lex::ENGLISH);
+            mark(&abbreviations, lex::ABBREV);
+            mark(&context.name_stops, lex::STOP);
+            mark(&context.facility_heads, lex::FACILITY_HEAD);
         }
         Ok(RuleSet {
             lexicon,
@@ -442,6 +506,73 @@ impl RuleSet {
         self.rules.iter().map(|r| r.name.as_str())
     }
 
+    /// Whether a folded word that no list holds is one edit (a letter dropped, added,
+    /// changed or two swapped) from a known-safe word of five letters or more: a misspelling
+    /// (`transfered`, `recieved`), not a name.
+    pub(crate) fn near_safe(&self, key: &str) -> bool {
+        let safe = |w: &str| {
+            w.len() >= 5
+                && self
+                    .lexicon
+                    .get(w)
+                    .is_some_and(|f| f & lex::SAFE != 0)
+        };
+        if !key.is_ascii() || key.len() < 5 {
+            return false;
+        }
+        let b = key.as_bytes();
+        let mut buf = String::with_capacity(key.len() + 1);
+        let mut try_bytes = |bytes: &[u8]| {
+            buf.clear();
+            buf.push_str(std::str::from_utf8(bytes).unwrap_or(""));
+            safe(&buf)
+        };
+        let mut tmp: Vec<u8> = Vec::with_capacity(b.len() + 1);
+        for i in 0..b.len() {
+            // Deletion.
+            tmp.clear();
+            tmp.extend_from_slice(&b[..i]);
+            tmp.extend_from_slice(&b[i + 1..]);
+            if try_bytes(&tmp) {
+                return true;
+            }
+            // Transposition.
+            if i + 1 < b.len() {
+                tmp.clear();
+                tmp.extend_from_slice(b);
+                tmp.swap(i, i + 1);
+                if try_bytes(&tmp) {
+                    return true;
+                }
+            }
+            // Substitution.
+            for c in b'a'..=b'z' {
+                if c == b[i] {
+                    continue;
+                }
+                tmp.clear();
+                tmp.extend_from_slice(b);
+                tmp[i] = c;
+                if try_bytes(&tmp) {
+                    return true;
+                }
+            }
+        }
+        // Insertion.
+        for i in 0..=b.len() {
+            for c in b'a'..=b'z' {
+                tmp.clear();
+                tmp.extend_from_slice(&b[..i]);
+                tmp.push(c);
+                tmp.extend_from_slice(&b[i..]);
+                if try_bytes(&tmp) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// Whether a folded word is a given name or surname in the dictionaries.
     pub(crate) fn is_dict_name(&self, key: &str) -> bool {
         self.first_names.contains(key) || self.last_names.contains(key)
@@ -459,6 +590,16 @@ pub(crate) mod lex {
     pub const RELATIVE: u16 = 64;
     pub const CUE: u16 = 128;
     pub const POST_ROLE: u16 = 256;
+    /// In the general English word list (SCOWL).
+    pub const ENGLISH: u16 = 512;
+    /// A clinical abbreviation or unit.
+    pub const ABBREV: u16 = 1024;
+    /// Never a name after a title or relative.
+    pub const STOP: u16 = 2048;
+    /// The head noun of a facility name.
+    pub const FACILITY_HEAD: u16 = 4096;
+    /// Any list that makes a word known to be safe: English, clinical, an abbreviation.
+    pub const SAFE: u16 = COMMON | CLINICAL | ENGLISH | ABBREV;
 }
 
 /// Folded words of a phrase joined by single spaces; hyphens and possessives split words.
@@ -483,11 +624,21 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         rule: Some(spec.name.clone()),
         reason,
     };
-    let category: Category = spec
-        .category
-        .parse()
-        .map_err(|()| err(format!("unknown category {:?}", spec.category)))?;
+    let protect = spec.action.as_deref() == Some("protect");
+    if protect != (spec.category == "KEEP") {
+        return Err(err(
+            "category \"KEEP\" goes with action \"protect\", and only with it".into(),
+        ));
+    }
+    let category: Category = if protect {
+        Category::Id
+    } else {
+        spec.category
+            .parse()
+            .map_err(|()| err(format!("unknown category {:?}", spec.category)))?
+    };
     let action = match spec.action.as_deref() {
+        Some("protect") => Action::Protect,
         None | Some("redact") => Action::Redact,
         Some("date") => Action::Date,
         Some("age") => Action::Age,

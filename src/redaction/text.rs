@@ -23,20 +23,20 @@ pub(crate) struct CaseContext<'a> {
 /// A word of the text.
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
-    start: usize,
-    end: usize,
-    key: String,
-    cap: bool,
-    upper: bool,
-    sentence_start: bool,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) key: String,
+    pub(crate) cap: bool,
+    pub(crate) upper: bool,
+    pub(crate) sentence_start: bool,
     /// A digit touches the word (`SpO2`, `5N`): a code, not a name.
-    digit_adjacent: bool,
+    pub(crate) digit_adjacent: bool,
     /// The lists holding the word (`lex::*` bits).
-    flags: u16,
+    pub(crate) flags: u16,
 }
 
 impl Token {
-    fn has(&self, bits: u16) -> bool {
+    pub(crate) fn has(&self, bits: u16) -> bool {
         self.flags & bits != 0
     }
 }
@@ -109,7 +109,7 @@ fn tokenize(text: &str, rules: &RuleSet) -> Vec<Token> {
 }
 
 /// The separator between two tokens.
-fn between<'t>(text: &'t str, a: &Token, b: &Token) -> &'t str {
+pub(crate) fn between<'t>(text: &'t str, a: &Token, b: &Token) -> &'t str {
     text.get(a.end..b.start).unwrap_or("")
 }
 
@@ -120,8 +120,26 @@ pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> (Vec<Span>, Vec<T
     ctx.known.find(text, &folded, &mut spans);
     extend_known_names(text, &mut spans, ctx.rules);
     nicknames_after_known(text, ctx, &mut spans);
-    apply_rules(text, ctx, &mut spans);
+    let mut keep = Vec::new();
+    apply_rules(text, ctx, &mut spans, &mut keep);
     let toks = detect_names(text, ctx, &mut spans);
+    if !keep.is_empty() {
+        // A measurement stays whole: nothing found inside it is replaced, but for the case's
+        // own identifiers and the kinds of text no measurement holds.
+        spans.retain(|s| {
+            s.priority >= PRIORITY_KNOWN
+                || matches!(
+                    s.category,
+                    Category::Email
+                        | Category::Url
+                        | Category::Ip
+                        | Category::Address
+                        | Category::Location
+                        | Category::AgeOver89
+                )
+                || !keep.iter().any(|&(a, b)| a <= s.start && s.end <= b)
+        });
+    }
     (spans, toks)
 }
 
@@ -296,7 +314,12 @@ fn trailing_initial(text: &str, end: usize) -> usize {
     }
 }
 
-fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+fn apply_rules(
+    text: &str,
+    ctx: &CaseContext<'_>,
+    out: &mut Vec<Span>,
+    keep: &mut Vec<(usize, usize)>,
+) {
     let rules = ctx.rules;
     let hits = rules.prefilter.as_ref().map(|set| set.matches(text));
     for (ri, rule) in rules.rules.iter().enumerate() {
@@ -335,6 +358,10 @@ fn apply_rules(text: &str, ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
                     continue;
                 }
                 match rule.action {
+                    Action::Protect => {
+                        keep.push((s, e));
+                        continue;
+                    }
                     Action::IdShape if !id_shaped(m.as_str(), rules) => continue,
                     Action::Facility => match trim_facility(text, s, e, rules) {
                         Some(ns) => s = ns,
@@ -395,18 +422,38 @@ fn month_number(name: &str) -> Option<u32> {
 
 fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> Option<Repl> {
     let _ = text;
+    // "2 may need": lower-case "may" after a number is the verb; before one it is the month.
+    if caps.name("mon").is_some_and(|m| m.as_str() == "may")
+        && caps.get(0).is_some_and(|m| m.as_str().starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let first = date_value(caps, "month", "day", ctx)?;
+    // The second date of a range (`6/30-7/2`).
+    if caps.name("month2").is_some() {
+        let second = date_value(caps, "month2", "day2", ctx)?;
+        return Some(Repl::Text(format!("{first}-{second}")));
+    }
+    Some(Repl::Text(first))
+}
+
+/// The placeholder for the date in the groups `month`/`mon`, `day`/`dayw`, `year`/`yy`/`yy2`.
+fn date_value(
+    caps: &regex::Captures<'_>,
+    month_group: &str,
+    day_group: &str,
+    ctx: &CaseContext<'_>,
+) -> Option<String> {
     let num = |n: &str| caps.name(n).and_then(|m| m.as_str().parse::<u32>().ok());
-    let mut month = match caps.name("mon") {
-        Some(m) => {
-            // "may" in lower case is the verb.
-            if m.as_str() == "may" {
-                return None;
-            }
-            month_number(m.as_str())?
-        }
-        None => num("month")?,
+    let mut month = match caps.name("mon").filter(|_| month_group == "month") {
+        Some(m) => month_number(m.as_str())?,
+        None => num(month_group)?,
     };
-    let mut day = num("day").or_else(|| caps.name("dayw").and_then(|m| ordinal_value(m.as_str())));
+    let mut day = num(day_group).or_else(|| {
+        caps.name("dayw")
+            .filter(|_| day_group == "day")
+            .and_then(|m| ordinal_value(m.as_str()))
+    });
     if let Some(d) = day {
         if month > 12 && d <= 12 && caps.name("mon").is_none() {
             std::mem::swap(&mut month, day.as_mut()?);
@@ -430,7 +477,7 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         }),
     };
     let Some(day) = day else {
-        return Some(Repl::Text("[DATE]".into()));
+        return Some("[DATE]".into());
     };
     let date = match year {
         Some(y) => NaiveDate::from_ymd_opt(y, month, day),
@@ -443,14 +490,14 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
         }
     };
     let Some(date) = date else {
-        return Some(Repl::Text("[DATE]".into()));
+        return Some("[DATE]".into());
     };
     // A birth date, or any date long before the event, would give away an age in days.
     let n = (date - ctx.occurred).num_days();
     if Some(date) == ctx.birth || n < -730 {
-        return Some(Repl::Text("[DATE]".into()));
+        return Some("[DATE]".into());
     }
-    Some(Repl::Text(day_placeholder(n)))
+    Some(day_placeholder(n))
 }
 
 /// A day of the month in words: `third` → 3, `twenty-first` → 21.
@@ -535,17 +582,25 @@ fn age_value(s: &str) -> Option<u32> {
     Some(total)
 }
 
-/// Letters and digits mixed, or a long digit run; not a dose, unit or clinical term.
+/// Letters and digits mixed, or a long digit run; not a dose, unit, measurement or
+/// clinical term. An `[ID]` needs an identifier's shape.
 fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
+    let groups: Vec<usize> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .filter(|&n| n > 0)
+        .collect();
+    let longest = groups.iter().copied().max().unwrap_or(0);
     if letters == 0 {
-        // Fractions and pressures (170/100) are not identifiers unless long.
-        return if s.contains('/') {
-            digits >= 9
-        } else {
-            digits >= 6
-        };
+        // Ranges, pressures and fractions (`120-148/57-71`) are measurements; an identifier
+        // has a long run of digits, or several dash-joined groups (`12-3456-78`).
+        return longest >= 6
+            || (!s.contains(['/', '.'])
+                && groups.len() >= 3
+                && digits >= 8
+                && groups.iter().all(|&n| n >= 2));
     }
     if digits < 3 || letters + digits < 5 {
         return false;
@@ -553,6 +608,30 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     let key = super::fold::fold_key(s);
     if rules.clinical.contains(&key) {
         return false;
+    }
+    // Every letter run a unit or abbreviation (`850U/HR`, `tv800`, `100cc/hr`): a measurement.
+    let safe_run = |r: &str| {
+        rules
+            .lexicon
+            .get(r)
+            .is_some_and(|f| f & (lex::ABBREV | lex::CLINICAL) != 0)
+    };
+    let mut runs = key
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|r| !r.is_empty());
+    if runs.all(safe_run) && longest < 6 {
+        return false;
+    }
+    // A study or enrolment code: a capitalised word, a dash and three or more digits
+    // (`CRIMSON-0447`).
+    if let Some((word, num)) = s.split_once('-') {
+        if word.len() >= 2
+            && word.bytes().all(|b| b.is_ascii_uppercase())
+            && num.len() >= 3
+            && num.bytes().all(|b| b.is_ascii_digit())
+        {
+            return true;
+        }
     }
     for chunk in key.split(['-', '/']) {
         if chunk.len() >= 3
@@ -649,7 +728,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
     let protected = protected_by_phrases(text, &toks, rules);
     detect_places(text, &toks, &protected, rules, out);
     let common = |t: &Token| t.has(lex::COMMON);
-    let clinical = |t: &Token| t.has(lex::CLINICAL);
+    let clinical = |t: &Token| t.has(lex::CLINICAL | lex::ABBREV);
     let dict = |t: &Token| t.has(lex::FIRST | lex::LAST);
     let ctxword = |t: &Token| t.has(lex::TITLE | lex::ROLE | lex::RELATIVE);
     // A plausible name word: capitalised, no common word, not clinical.
@@ -669,9 +748,8 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
         let mut hit = false;
         if let (Some(p), true) = (prev, close) {
-            if p.has(lex::TITLE) && !sep.contains(',') {
-                // Title: the next word is a name even if it is a drug or a common word.
-                hit = t.cap || !common(t);
+            if p.has(lex::TITLE) {
+                // Titles are judged by the context stage.
             } else if p.has(lex::RELATIVE)
                 || (p.key == "law" && text[..p.start].to_ascii_lowercase().ends_with("-in-"))
             {
@@ -690,6 +768,18 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             }
         }
         if !hit && t.cap && !(t.upper && t.key.len() <= 5) && name_word(t) {
+            hit = true;
+        }
+        // A word no vocabulary knows, capitalised inside mixed-case running text.
+        if !hit
+            && t.cap
+            && !t.upper
+            && !t.sentence_start
+            && t.key.len() >= 3
+            && super::context::unknown(t)
+            && !protected[i]
+            && !rules.near_safe(&t.key)
+        {
             hit = true;
         }
         // Shouted names: two upper-case dictionary names in a row (`JOHN SMITH`).
@@ -745,6 +835,8 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             is_name[i] = true;
         }
     }
+    super::context::mark_names(text, &toks, &protected, rules, &mut is_name, &mut family);
+    super::context::detect_places(text, &toks, &protected, rules, out);
     // Extend: neighbours of a name that look like names; initials.
     for i in 0..n {
         if !is_name[i] {
@@ -919,7 +1011,10 @@ fn is_particle(key: &str) -> bool {
 pub(crate) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     for t in toks {
         if let Some(&p) = ctx.people.by_key.get(&t.key) {
-            if (t.cap || !t.has(lex::COMMON)) && !t.has(lex::CLINICAL) && t.key.len() >= 2 {
+            if (t.cap || !t.has(lex::COMMON))
+                && !t.has(lex::CLINICAL | lex::ABBREV)
+                && t.key.len() >= 2
+            {
                 out.push(Span {
                     start: t.start,
                     end: t.end,

@@ -1,0 +1,359 @@
+//! The context stage: words that are identifiers because of where they stand.
+//!
+//! The default is inverted for positions where a name, a place or a ward can stand: after a
+//! title, a relative or a role, before a sign-off credential, after an initial, after a place
+//! or transfer cue. There a word survives only when it is known to be safe (English, clinical
+//! vocabulary, an abbreviation) and its context does not make it an identifier; a word that
+//! no vocabulary knows is redacted. Outside such positions, an unknown capitalised word in
+//! running mixed-case text is a name.
+
+use super::category::Category;
+use super::rules::{lex, RuleSet};
+use super::span::{Repl, Span, PRIORITY_NAME};
+use super::text::{between, Token};
+
+/// In no vocabulary at all.
+pub(crate) fn unknown(t: &Token) -> bool {
+    !t.has(lex::SAFE | lex::FIRST | lex::LAST) && t.key.len() >= 2 && !t.digit_adjacent
+}
+
+/// Could be a name word here: a dictionary name or an unknown word, never a stop word, a
+/// context word or clinical vocabulary.
+fn nameish(t: &Token) -> bool {
+    (t.has(lex::FIRST | lex::LAST) || unknown(t))
+        && !t.has(lex::STOP | lex::CLINICAL | lex::ABBREV | lex::TITLE | lex::RELATIVE)
+        && t.key.len() >= 2
+        && !t.digit_adjacent
+}
+
+/// A separator that keeps two words in one phrase (`son bill`, `son, bill`, `dr. white`).
+fn tight(sep: &str) -> bool {
+    sep.len() <= 3
+        && !sep.is_empty()
+        && !sep.contains('\n')
+        && sep
+            .chars()
+            .all(|c| matches!(c, ' ' | '.' | ',' | '"' | '\'' | '(' | '“' | '‘'))
+}
+
+fn is_relative(t: &Token, rules: &RuleSet) -> bool {
+    t.has(lex::RELATIVE)
+        || t.key
+            .strip_suffix('s')
+            .is_some_and(|k| rules.context.relatives.contains(k))
+}
+
+/// Marks name tokens found by context (`is_name`, and `family` for relatives).
+pub(crate) fn mark_names(
+    text: &str,
+    toks: &[Token],
+    protected: &[bool],
+    rules: &RuleSet,
+    is_name: &mut [bool],
+    family: &mut [bool],
+) {
+    let n = toks.len();
+    for i in 0..n {
+        if protected[i] || is_name[i] {
+            continue;
+        }
+        let t = &toks[i];
+        let prev = i.checked_sub(1).map(|p| &toks[p]);
+        let sep = prev.map(|p| between(text, p, t)).unwrap_or("");
+        // After a title (`dr small`, `dr. white's order`, `Dr. o rourke`): any word but a
+        // stop word. A title that is also an abbreviation (`MS:`, `SR`) needs its dot.
+        if let Some(p) = prev {
+            // A title that is also an abbreviation (`MS` mental status, `SR` sinus rhythm)
+            // needs its dot or a name after it.
+            let weak = p.has(lex::ABBREV) && !sep.starts_with('.');
+            let title_ok = p.has(lex::TITLE)
+                && tight(sep)
+                && !sep.contains([',', ':'])
+                && (!weak || nameish(t));
+            if title_ok
+                && !t.has(lex::STOP | lex::CLINICAL | lex::ABBREV | lex::TITLE | lex::ROLE)
+                && !t.digit_adjacent
+                && (t.key.len() >= 2 || next_word_joins(text, toks, i))
+            {
+                is_name[i] = true;
+                if t.key.len() == 1 || t.key == "mc" || t.key == "mac" {
+                    // `o rourke`, `mc donald`: the particle and the name.
+                    if let Some(nx) = toks.get(i + 1) {
+                        is_name[i + 1] = true;
+                        let _ = nx;
+                    }
+                }
+                continue;
+            }
+        }
+        // After a relative (`son bill`, `husband milovan`, `daughter "sarah"`, `wife, rose,`).
+        if let Some(p) = prev {
+            if is_relative(p, rules)
+                && tight(sep)
+                && (t.has(lex::FIRST) || unknown(t))
+                && !t.has(lex::STOP | lex::CLINICAL | lex::ABBREV | lex::ROLE)
+                && !t.digit_adjacent
+            {
+                is_name[i] = true;
+                family[i] = true;
+                if let Some(nx) = toks.get(i + 1) {
+                    if between(text, t, nx) == " " && nameish(nx) && !nx.has(lex::ENGLISH) {
+                        is_name[i + 1] = true;
+                        family[i + 1] = true;
+                    }
+                }
+                continue;
+            }
+        }
+        // After a role (`NP grace`, `md wyman`, `RABBI KLEIN`).
+        if let Some(p) = prev {
+            if p.has(lex::ROLE)
+                && matches!(sep, " " | ": ")
+                && (t.has(lex::FIRST | lex::LAST) || unknown(t))
+                && nameish(t)
+                && !t.has(lex::ENGLISH | lex::COMMON)
+            {
+                is_name[i] = true;
+                continue;
+            }
+        }
+        // `Initial. SURNAME` (`E. WELSH`, `B. KARGAS`, `q. lander`).
+        if let Some(p) = prev {
+            let initial = p.key.len() == 1
+                && p.end - p.start == 1
+                && (sep == ". " || sep == ".")
+                && i >= 1
+                && !toks
+                    .get(i.wrapping_sub(2))
+                    .is_some_and(|q| between(text, q, p) == "." || between(text, q, p) == "-");
+            if initial
+                && nameish(t)
+                && (t.has(lex::FIRST | lex::LAST) || unknown(t))
+                && !(t.has(lex::ENGLISH) && !t.has(lex::FIRST | lex::LAST))
+            {
+                is_name[i] = true;
+                continue;
+            }
+        }
+    }
+    // Sign-offs: up to three name words and initials right before a credential at the end
+    // of a phrase (`q. lander rrt`, `EARL N. RAND, RRT`, `barbara j. parrilli bsn/rn`).
+    for c in 0..n {
+        let cred = &toks[c];
+        if !cred.has(lex::POST_ROLE) || c == 0 {
+            continue;
+        }
+        let after = &text[cred.end..];
+        let ends = after.is_empty()
+            || after.starts_with(['\n', '.', ',', ';', ')', '/', ' ', '-', ':'])
+            || after.trim_start().is_empty();
+        if !ends {
+            continue;
+        }
+        let mut j = c;
+        let mut words = 0;
+        let mut strong = false;
+        while j > 0 && c - j < 4 {
+            let w = &toks[j - 1];
+            let s = between(text, w, &toks[j]);
+            let ok_sep = if j == c {
+                matches!(s, " " | ", ")
+            } else {
+                matches!(s, " " | ". " | "-")
+            };
+            if !ok_sep || protected[j - 1] {
+                break;
+            }
+            let initial = w.key.len() == 1 && w.end - w.start == 1;
+            if initial || nameish(w) {
+                strong |= !initial && (w.has(lex::FIRST | lex::LAST) || unknown(w));
+                words += usize::from(!initial);
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+        if strong && words >= 1 {
+            for f in is_name.iter_mut().take(c).skip(j) {
+                *f = true;
+            }
+        }
+    }
+}
+
+/// `o rourke` after a title: a one-letter particle joined to the next word.
+fn next_word_joins(text: &str, toks: &[Token], i: usize) -> bool {
+    toks.get(i + 1).is_some_and(|nx| {
+        matches!(between(text, &toks[i], nx), " " | "'" | "’") && nx.key.len() >= 3
+    })
+}
+
+/// Facilities, wards and places found by context, as spans.
+pub(crate) fn detect_places(
+    text: &str,
+    toks: &[Token],
+    protected: &[bool],
+    rules: &RuleSet,
+    out: &mut Vec<Span>,
+) {
+    let n = toks.len();
+    let push = |out: &mut Vec<Span>, s: usize, e: usize, category: Category| {
+        out.push(Span {
+            start: s,
+            end: e,
+            category,
+            priority: PRIORITY_NAME + 2,
+            repl: Repl::Category,
+        });
+    };
+    let cue = |i: usize| {
+        i > 0
+            && rules.context.place_cues.contains(&toks[i - 1].key)
+            && matches!(between(text, &toks[i - 1], &toks[i]), " " | " the ")
+    };
+    let at_sign = |i: usize| {
+        i > 0 && {
+            let b = between(text, &toks[i - 1], &toks[i]);
+            b.trim() == "@"
+        } || text[..toks[i].start].trim_end().ends_with('@')
+    };
+    let mut i = 0;
+    while i < n {
+        let t = &toks[i];
+        if protected[i] {
+            i += 1;
+            continue;
+        }
+        // A facility head with the name words before it (`Harbor Hosp`, `sacred heart
+        // hospital`, `Baltimore Rehab`, `kessler-adventist rehab facility`).
+        if t.has(lex::FACILITY_HEAD) {
+            let mut j = i;
+            while j > 0 && i - j < 3 {
+                let w = &toks[j - 1];
+                let s = between(text, w, &toks[j]);
+                if !matches!(s, " " | "-") || protected[j - 1] {
+                    break;
+                }
+                let name_word = !w.has(lex::STOP | lex::CLINICAL | lex::ABBREV)
+                    && !rules.context.place_cues.contains(&w.key)
+                    && !w.digit_adjacent
+                    && w.key.len() >= 2
+                    && (w.cap
+                        || !w.has(lex::COMMON)
+                        || rules.context.facility_name_words.contains(&w.key));
+                if name_word {
+                    j -= 1;
+                } else {
+                    break;
+                }
+            }
+            if j < i {
+                // Trailing heads belong to the name too (`Baltimore rehab hospital`).
+                let mut e = i;
+                while e + 1 < n
+                    && toks[e + 1].has(lex::FACILITY_HEAD)
+                    && between(text, &toks[e], &toks[e + 1]) == " "
+                {
+                    e += 1;
+                }
+                push(out, toks[j].start, toks[e].end, Category::Facility);
+                i = e + 1;
+                continue;
+            }
+        }
+        // Facility names made of ordinary words (`Holy Cross`, `sacred heart`), and `St X`,
+        // after a place cue or `@`.
+        if let Some(nx) = toks.get(i + 1) {
+            if between(text, t, nx) == " " {
+                let phrase = format!("{} {}", t.key, nx.key);
+                let saint = matches!(t.key.as_str(), "st" | "saint") && nx.cap;
+                if (rules.context.facility_names.contains(&phrase) || saint)
+                    && (cue(i) || at_sign(i) || (t.cap && nx.cap))
+                {
+                    let mut e = nx.end;
+                    if saint && text[e..].starts_with('.') && nx.key.len() == 1 {
+                        e += 1;
+                    }
+                    push(out, t.start, e, Category::Facility);
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        // Hospital acronyms (`GH`, `VAMC`, `GBMC`): upper case, ending like a hospital's
+        // initials, in no vocabulary; in lower case only after a place cue (`sent to gh`).
+        if t.key.len() >= 2
+            && t.key.len() <= 6
+            && !t.digit_adjacent
+            && !t.has(lex::SAFE)
+            && (t.upper || cue(i))
+            && (t.end - t.start) == t.key.len()
+            && ["h", "mc", "hc", "hs", "mh"].iter().any(|s| t.key.ends_with(s))
+        {
+            push(out, t.start, t.end, Category::Facility);
+            i += 1;
+            continue;
+        }
+        // A ward: an unknown word with a number (`quartermain 6`, `QUARTERMAIN7`, `Hunt 7`
+        // after a transfer cue).
+        let rest = &text[t.end..];
+        let num_len = |r: &str| {
+            let r2 = r.strip_prefix(' ').unwrap_or(r);
+            let d = r2.bytes().take_while(u8::is_ascii_digit).count();
+            let boundary = !r2[d..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/');
+            (d >= 1 && d <= 2 && boundary).then(|| r.len() - r2.len() + d)
+        };
+        let unit_cued = i > 0
+            && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
+            && between(text, &toks[i - 1], t) == " ";
+        if let Some(d) = num_len(rest) {
+            let wardish = (unknown(t) && !rules.near_safe(&t.key))
+                || (unit_cued && t.cap && !t.has(lex::ABBREV | lex::CLINICAL | lex::STOP));
+            if wardish && t.key.len() >= 3 && !protected[i] {
+                push(out, t.start, t.end + d, Category::Unit);
+                i += 1;
+                continue;
+            }
+        }
+        // An unknown word after a place or transfer cue (`lives in rockport`, `to
+        // quartermain`, `from reisterstown`).
+        if unknown(t)
+            && t.key.len() >= 3
+            && (cue(i) || unit_cued)
+            && !t.digit_adjacent
+            && !rules.near_safe(&t.key)
+        {
+            let category = if unit_cued && !cue(i) {
+                Category::Unit
+            } else {
+                Category::Location
+            };
+            push(out, t.start, t.end, category);
+            i += 1;
+            continue;
+        }
+        // An employer (`CEO OF IBM`, `works at Acme`).
+        let employer = i >= 2
+            && matches!(toks[i - 1].key.as_str(), "of" | "at" | "for" | "by")
+            && rules.context.employer_cues.contains(&toks[i - 2].key)
+            && between(text, &toks[i - 2], &toks[i - 1]) == " ";
+        if employer {
+            let s = between(text, &toks[i - 1], t);
+            if s == " " && (t.cap || unknown(t)) && !t.has(lex::STOP | lex::ABBREV) {
+                let mut e = i;
+                while e + 1 < n
+                    && between(text, &toks[e], &toks[e + 1]) == " "
+                    && toks[e + 1].cap
+                    && !toks[e + 1].has(lex::STOP)
+                    && e - i < 3
+                {
+                    e += 1;
+                }
+                push(out, t.start, toks[e].end, Category::Location);
+                i = e + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
