@@ -88,10 +88,14 @@ pub(crate) fn mark_names(
         }
         // After a relative (`son bill`, `husband milovan`, `daughter "sarah"`, `wife, rose,`).
         if let Some(p) = prev {
+            // An abbreviation written as a name (`Son, Ed, was…`) is still one.
+            let vocab_ok =
+                !t.has(lex::ABBREV | lex::CLINICAL) || (t.cap && !t.upper && t.has(lex::FIRST));
             if is_relative(p, rules)
                 && tight(sep)
                 && (t.has(lex::FIRST) || unknown(t))
-                && !t.has(lex::STOP | lex::CLINICAL | lex::ABBREV | lex::ROLE)
+                && vocab_ok
+                && !t.has(lex::STOP | lex::ROLE)
                 && !t.digit_adjacent
             {
                 is_name[i] = true;
@@ -109,9 +113,8 @@ pub(crate) fn mark_names(
         if let Some(p) = prev {
             if p.has(lex::ROLE)
                 && matches!(sep, " " | ": ")
-                && (t.has(lex::FIRST | lex::LAST) || unknown(t))
+                && (t.has(lex::FIRST) || (t.has(lex::LAST) && !t.has(lex::ENGLISH)) || unknown(t))
                 && nameish(t)
-                && !t.has(lex::ENGLISH | lex::COMMON)
             {
                 is_name[i] = true;
                 continue;
@@ -234,13 +237,12 @@ pub(crate) fn detect_places(
                 if !matches!(s, " " | "-") || protected[j - 1] {
                     break;
                 }
-                let name_word = !w.has(lex::STOP | lex::CLINICAL | lex::ABBREV)
+                let facility_word = rules.context.facility_name_words.contains(&w.key);
+                let name_word = (facility_word || !w.has(lex::STOP | lex::CLINICAL | lex::ABBREV))
                     && !rules.context.place_cues.contains(&w.key)
                     && !w.digit_adjacent
                     && w.key.len() >= 2
-                    && (w.cap
-                        || !w.has(lex::COMMON)
-                        || rules.context.facility_name_words.contains(&w.key));
+                    && (w.cap || !w.has(lex::COMMON) || facility_word);
                 if name_word {
                     j -= 1;
                 } else {
@@ -274,19 +276,38 @@ pub(crate) fn detect_places(
                     if saint && text[e..].starts_with('.') && nx.key.len() == 1 {
                         e += 1;
                     }
+                    // Trailing heads belong to the name (`sacred heart Memorial`).
+                    let mut k = i + 1;
+                    while k + 1 < n
+                        && toks[k + 1].has(lex::FACILITY_HEAD)
+                        && between(text, &toks[k], &toks[k + 1]) == " "
+                    {
+                        k += 1;
+                        e = toks[k].end;
+                    }
                     push(out, t.start, e, Category::Facility);
-                    i += 2;
+                    i = k + 1;
                     continue;
                 }
             }
         }
-        // Hospital acronyms (`GH`, `VAMC`, `GBMC`): upper case, ending like a hospital's
-        // initials, in no vocabulary; in lower case only after a place cue (`sent to gh`).
+        // Hospital acronyms (`GH`, `VAMC`, `GBMC`): ending like a hospital's initials, in no
+        // vocabulary, after a place cue or `by`, or before a department (`GH ER`, `GBMC
+        // nurse`); in lower case only after a place cue (`sent to gh`).
+        let dept_after = toks.get(i + 1).is_some_and(|nx| {
+            between(text, t, nx) == " "
+                && matches!(
+                    nx.key.as_str(),
+                    "er" | "ed" | "ew" | "icu" | "micu" | "ccu" | "cath" | "or" | "lab" | "nurse"
+                        | "nurses" | "staff" | "team" | "attorneys" | "physicians" | "doctors"
+                )
+        });
+        let by = i > 0 && toks[i - 1].key == "by";
         if t.key.len() >= 2
             && t.key.len() <= 6
             && !t.digit_adjacent
             && !t.has(lex::SAFE)
-            && (t.upper || cue(i))
+            && (cue(i) || (t.upper && (by || dept_after || at_sign(i))))
             && (t.end - t.start) == t.key.len()
             && ["h", "mc", "hc", "hs", "mh"].iter().any(|s| t.key.ends_with(s))
         {

@@ -302,6 +302,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../redaction-rules/words/abbreviations.txt"),
     ),
     (
+        "words/drugs.txt",
+        include_str!("../../redaction-rules/words/drugs.txt"),
+    ),
+    (
         "measures.toml",
         include_str!("../../redaction-rules/measures.toml"),
     ),

@@ -596,10 +596,15 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     if letters == 0 {
         // Ranges, pressures and fractions (`120-148/57-71`) are measurements; an identifier
         // has a long run of digits, or several dash-joined groups (`12-3456-78`).
+        let clock = |g: &str| {
+            g.len() == 4 && g[..2].parse::<u32>().is_ok_and(|h| h < 24) && g[2..] < *"60"
+        };
+        let times = s.split('-').all(clock);
         return longest >= 6
             || (!s.contains(['/', '.'])
-                && groups.len() >= 3
-                && digits >= 8
+                && digits >= 7
+                && longest >= 4
+                && !times
                 && groups.iter().all(|&n| n >= 2));
     }
     if digits < 3 || letters + digits < 5 {
@@ -1041,8 +1046,15 @@ fn detect_places(
     }
     let mut key = String::new();
     let mut i = 0;
+    let cued_at = |i: usize| {
+        i > 0
+            && rules.context.place_cues.contains(&toks[i - 1].key)
+            && between(text, &toks[i - 1], &toks[i]) == " "
+    };
     while i < toks.len() {
-        if !toks[i].cap || protected[i] {
+        // Written with a capital, or in any case right after a place cue (`lives in rome`).
+        let lower_ok = cued_at(i);
+        if !(toks[i].cap || lower_ok) || protected[i] {
             i += 1;
             continue;
         }
@@ -1054,7 +1066,7 @@ fn detect_places(
         }
         for j in i + 1..toks.len().min(i + 4) {
             let sep = between(text, &toks[j - 1], &toks[j]);
-            if !(sep == " " || sep == "-" || sep == ". ") || !toks[j].cap {
+            if !(sep == " " || sep == "-" || sep == ". ") || !(toks[j].cap || lower_ok) {
                 break;
             }
             key.push(' ');
@@ -1068,9 +1080,7 @@ fn detect_places(
             continue;
         };
         let single = j == i;
-        let cued = i > 0
-            && rules.context.place_cues.contains(&toks[i - 1].key)
-            && between(text, &toks[i - 1], &toks[i]) == " ";
+        let cued = cued_at(i);
         let before_state = text[toks[j].end..].strip_prefix(", ").is_some_and(|rest| {
             let b = rest.as_bytes();
             b.len() >= 2
@@ -1079,9 +1089,12 @@ fn detect_places(
                 && (b.len() == 2 || !b[2].is_ascii_alphanumeric())
         });
         let t = &toks[i];
-        let plain = !rules.common.contains(&t.key) && !rules.clinical.contains(&t.key);
+        // A city that is no English word (`Seattle`, `rome`; not `Reading`, `mobile`).
+        let plain = !t.has(lex::ENGLISH | lex::CLINICAL | lex::ABBREV);
         let accept = if single {
             before_state || (cued && plain)
+        } else if !t.cap {
+            cued
         } else {
             !t.sentence_start || cued || before_state
         };
