@@ -268,7 +268,8 @@ pub(crate) fn detect_places(
         if let Some(nx) = toks.get(i + 1) {
             if between(text, t, nx) == " " {
                 let phrase = format!("{} {}", t.key, nx.key);
-                let saint = matches!(t.key.as_str(), "st" | "saint") && nx.cap;
+                // `St A.`, `Saint Agnes`; not `ST` (sinus tachycardia) in shouted text.
+                let saint = matches!(t.key.as_str(), "st" | "saint") && nx.cap && !t.upper;
                 if (rules.context.facility_names.contains(&phrase) || saint)
                     && (cue(i) || at_sign(i) || (t.cap && nx.cap))
                 {
@@ -321,7 +322,15 @@ pub(crate) fn detect_places(
         let num_len = |r: &str| {
             let r2 = r.strip_prefix(' ').unwrap_or(r);
             let d = r2.bytes().take_while(u8::is_ascii_digit).count();
-            let boundary = !r2[d..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/');
+            // The number ends there: no decimal, range, ratio or unit glued on.
+            let after = &r2[d..];
+            let boundary = match after.chars().next() {
+                None => true,
+                Some(c) if c.is_whitespace() => true,
+                Some('.' | ',') => !after[1..].starts_with(|c: char| c.is_ascii_digit()),
+                Some(')' | ']' | ';' | ':') => true,
+                Some(_) => false,
+            };
             (d >= 1 && d <= 2 && boundary).then(|| r.len() - r2.len() + d)
         };
         let unit_cued = i > 0

@@ -137,7 +137,20 @@ pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> (Vec<Span>, Vec<T
                         | Category::Location
                         | Category::AgeOver89
                 )
-                || !keep.iter().any(|&(a, b)| a <= s.start && s.end <= b)
+                || !keep.iter().any(|&(a, b)| {
+                    let inside = a <= s.start && s.end <= b;
+                    // An ID or phone that only reaches into a measurement, with too few
+                    // digits to be a number of its own (`U/O50-100cc/hr`, `+10 40%`).
+                    let overlaps = a < s.end && s.start < b;
+                    let digits = text[s.start..s.end].bytes().filter(u8::is_ascii_digit).count();
+                    // A cued identifier (`SN T5H-61649`, `MRN …`) stands on its own.
+                    let cued = s.category == Category::Id && s.priority >= 60;
+                    (inside && !cued)
+                        || (overlaps
+                            && !cued
+                            && matches!(s.category, Category::Id | Category::Phone | Category::Unit)
+                            && digits < 7)
+                })
         });
     }
     (spans, toks)
@@ -363,6 +376,14 @@ fn apply_rules(
                         continue;
                     }
                     Action::IdShape if !id_shaped(m.as_str(), rules) => continue,
+                    // A telephone number has seven digits or more (`+2801` is a balance).
+                    Action::Redact
+                        if rule.category == Category::Phone
+                            && rule.name.starts_with("phone")
+                            && m.as_str().bytes().filter(u8::is_ascii_digit).count() < 7 =>
+                    {
+                        continue
+                    }
                     Action::Facility => match trim_facility(text, s, e, rules) {
                         Some(ns) => s = ns,
                         None => continue,
@@ -616,7 +637,8 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     }
     // Every letter run a unit or abbreviation (`850U/HR`, `tv800`, `100cc/hr`): a measurement.
     let safe_run = |r: &str| {
-        rules
+        r.len() == 1
+            || rules
             .lexicon
             .get(r)
             .is_some_and(|f| f & (lex::ABBREV | lex::CLINICAL) != 0)
