@@ -95,7 +95,7 @@ pub(crate) fn mark_names(
                 && tight(sep)
                 && (t.has(lex::FIRST) || unknown(t))
                 && vocab_ok
-                && !t.has(lex::STOP | lex::ROLE)
+                && !t.has(lex::STOP | lex::ROLE | lex::RELATIVE)
                 && !t.digit_adjacent
             {
                 is_name[i] = true;
@@ -115,6 +115,28 @@ pub(crate) fn mark_names(
                 && matches!(sep, " " | ": ")
                 && (t.has(lex::FIRST) || (t.has(lex::LAST) && !t.has(lex::ENGLISH)) || unknown(t))
                 && nameish(t)
+            {
+                is_name[i] = true;
+                continue;
+            }
+        }
+        // A given name that calls, visits or speaks (`bill called`, `JOHN STATES`).
+        if let Some(nx) = toks.get(i + 1) {
+            let says = matches!(
+                nx.key.as_str(),
+                "called" | "calls" | "phoned" | "visited" | "visits" | "states" | "stated" | "spoke"
+                    | "asked" | "requested" | "agreed" | "consented" | "updated" | "arrived"
+            );
+            let opens = prev.is_none_or(|p| {
+                let s = between(text, p, t);
+                s.contains([':', ',', '.', ';', '\n', '-']) || p.key == "and"
+            });
+            if says
+                && opens
+                && between(text, t, nx) == " "
+                && t.has(lex::FIRST)
+                && !t.has(lex::STOP | lex::ABBREV | lex::CLINICAL | lex::ROLE | lex::RELATIVE | lex::TITLE)
+                && t.key.len() >= 3
             {
                 is_name[i] = true;
                 continue;
@@ -231,6 +253,7 @@ pub(crate) fn detect_places(
         // hospital`, `Baltimore Rehab`, `kessler-adventist rehab facility`).
         if t.has(lex::FACILITY_HEAD) {
             let mut j = i;
+            let mut named = false;
             while j > 0 && i - j < 3 {
                 let w = &toks[j - 1];
                 let s = between(text, w, &toks[j]);
@@ -238,26 +261,37 @@ pub(crate) fn detect_places(
                     break;
                 }
                 let facility_word = rules.context.facility_name_words.contains(&w.key);
+                // In shouted text every word is capitalised: there a name word is one that no
+                // vocabulary knows, or a word of hospital names (`UNION HOSP`).
+                let capital_name = if w.upper {
+                    !w.has(lex::ENGLISH | lex::COMMON) || facility_word
+                } else {
+                    w.cap && !w.sentence_start
+                };
                 let name_word = (facility_word || !w.has(lex::STOP | lex::CLINICAL | lex::ABBREV))
                     && !rules.context.place_cues.contains(&w.key)
                     && !w.digit_adjacent
                     && w.key.len() >= 2
-                    && (w.cap || !w.has(lex::COMMON) || facility_word);
+                    && (capital_name || !w.has(lex::COMMON | lex::ENGLISH) || facility_word);
                 if name_word {
+                    named |= !rules.context.facility_generic.contains(&w.key)
+                        || facility_word && !matches!(w.key.as_str(), "med" | "medical");
                     j -= 1;
                 } else {
                     break;
                 }
             }
-            if j < i {
-                // Trailing heads belong to the name too (`Baltimore rehab hospital`).
-                let mut e = i;
-                while e + 1 < n
-                    && toks[e + 1].has(lex::FACILITY_HEAD)
-                    && between(text, &toks[e], &toks[e + 1]) == " "
-                {
-                    e += 1;
-                }
+            // Trailing heads belong to the name too (`Baltimore rehab hospital`).
+            let mut e = i;
+            while e + 1 < n
+                && toks[e + 1].has(lex::FACILITY_HEAD)
+                && between(text, &toks[e], &toks[e + 1]) == " "
+            {
+                e += 1;
+            }
+            // `Memorial Hospital`: a head before another head names the place.
+            let memorial = e > i && t.key == "memorial" && (t.cap || t.upper);
+            if (j < i && named) || memorial {
                 push(out, toks[j].start, toks[e].end, Category::Facility);
                 i = e + 1;
                 continue;
@@ -304,11 +338,16 @@ pub(crate) fn detect_places(
                 )
         });
         let by = i > 0 && toks[i - 1].key == "by";
+        let go_to = i >= 2
+            && toks[i - 1].key == "to"
+            && rules.context.go_verbs.contains(&toks[i - 2].key);
         if t.key.len() >= 2
-            && t.key.len() <= 6
+            && t.key.len() <= 5
             && !t.digit_adjacent
             && !t.has(lex::SAFE)
-            && (cue(i) || (t.upper && (by || dept_after || at_sign(i))))
+            && ((t.upper && (cue(i) || by || dept_after || at_sign(i)))
+                || (!t.cap && t.key.len() <= 4 && (dept_after || go_to))
+                || (!t.cap && t.key.len() <= 3 && t.key.ends_with('h') && cue(i)))
             && (t.end - t.start) == t.key.len()
             && ["h", "mc", "hc", "hs", "mh"].iter().any(|s| t.key.ends_with(s))
         {
@@ -337,9 +376,9 @@ pub(crate) fn detect_places(
             && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
             && between(text, &toks[i - 1], t) == " ";
         if let Some(d) = num_len(rest) {
-            let wardish = (unknown(t) && !rules.near_safe(&t.key))
-                || (unit_cued && t.cap && !t.has(lex::ABBREV | lex::CLINICAL | lex::STOP));
-            if wardish && t.key.len() >= 3 && !protected[i] {
+            let wardish = (unknown(t) && !rules.near_safe(&t.key) && (unit_cued || (t.cap && !t.upper)))
+                || (unit_cued && t.cap && !t.has(lex::SAFE | lex::STOP));
+            if wardish && t.key.len() >= 5 && !protected[i] {
                 push(out, t.start, t.end + d, Category::Unit);
                 i += 1;
                 continue;
@@ -347,13 +386,31 @@ pub(crate) fn detect_places(
         }
         // An unknown word after a place or transfer cue (`lives in rockport`, `to
         // quartermain`, `from reisterstown`).
+        // In lower case or shouted text only after a strong cue: `from`, `near`, or `in`/`to`
+        // after a word of living or travelling (`lives nearby in rockport`).
+        let residence = (1..=3).any(|k| {
+            i > k
+                && matches!(
+                    toks[i - 1 - k].key.as_str(),
+                    "lives" | "live" | "living" | "lived" | "resides" | "reside" | "resident" | "home"
+                        | "moved" | "moving" | "visiting" | "vacation" | "nearby" | "flew" | "flying"
+                        | "drove" | "driving" | "born" | "raised" | "works" | "worked" | "returned"
+                )
+        });
+        let strong_cue = cue(i)
+            && (matches!(toks[i - 1].key.as_str(), "from" | "near" | "outside") || residence);
+        let transfer = i > 0
+            && (matches!(
+                toks[i - 1].key.as_str(),
+                "transfer" | "transferred" | "transfered" | "tx"
+            ) || go_to);
         if unknown(t)
             && t.key.len() >= 3
-            && (cue(i) || unit_cued)
+            && (strong_cue || transfer || (cue(i) && t.cap && !t.upper && !t.sentence_start))
             && !t.digit_adjacent
             && !rules.near_safe(&t.key)
         {
-            let category = if unit_cued && !cue(i) {
+            let category = if transfer && !strong_cue {
                 Category::Unit
             } else {
                 Category::Location
@@ -361,6 +418,80 @@ pub(crate) fn detect_places(
             push(out, t.start, t.end, category);
             i += 1;
             continue;
+        }
+        // A university by its state (`U Maryland scale`, `Univ. of Iowa`).
+        if matches!(t.key.as_str(), "u" | "univ" | "university") && t.cap {
+            let mut k = i + 1;
+            if toks.get(k).is_some_and(|w| w.key == "of") {
+                k += 1;
+            }
+            if let Some(w) = toks.get(k) {
+                let gap = &text[t.end..w.start];
+                if w.cap && rules.context.regions.contains(&w.key) && gap.len() <= 5 && !gap.contains('\n')
+                {
+                    push(out, t.start, w.end, Category::Facility);
+                    i = k + 1;
+                    continue;
+                }
+            }
+        }
+        // An unknown word before a state (`towson maryland's facility`).
+        let placeish = unknown(t) || (t.has(lex::FIRST | lex::LAST) && !t.has(lex::SAFE));
+        if placeish && t.key.len() >= 3 && !rules.near_safe(&t.key) {
+            if let Some(nx) = toks.get(i + 1) {
+                if between(text, t, nx) == " " && rules.context.regions.contains(&nx.key) {
+                    push(out, t.start, t.end, Category::Location);
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        // A name after a verb of going (`went to Harbor`, `sent to Mercy`), written with a
+        // capital in mixed-case text.
+        if i >= 2
+            && t.cap
+            && !t.upper
+            && toks[i - 1].key == "to"
+            && rules.context.go_verbs.contains(&toks[i - 2].key)
+            && between(text, &toks[i - 2], &toks[i - 1]) == " "
+            && between(text, &toks[i - 1], t) == " "
+            && !t.has(lex::ABBREV | lex::CLINICAL | lex::STOP | lex::FACILITY_HEAD)
+            && !rules.context.facility_generic.contains(&t.key)
+            && !t.digit_adjacent
+        {
+            let mut e = i;
+            while e + 1 < n
+                && between(text, &toks[e], &toks[e + 1]) == " "
+                && toks[e + 1].cap
+                && !toks[e + 1].has(lex::STOP | lex::ABBREV)
+                && e - i < 2
+            {
+                e += 1;
+            }
+            push(out, t.start, toks[e].end, Category::Facility);
+            i = e + 1;
+            continue;
+        }
+        // A ward in a list of units of care (`F-MICU/QUARTERMAIN/CCU`).
+        if unknown(t) && t.key.len() >= 4 && !rules.near_safe(&t.key) {
+            let before = &text[..t.start];
+            let after = &text[t.end..];
+            let slash_unit = |w: Option<&Token>| {
+                w.is_some_and(|w| {
+                    matches!(
+                        w.key.as_str(),
+                        "icu" | "micu" | "sicu" | "ccu" | "csru" | "cvicu" | "nicu" | "picu" | "pacu"
+                            | "tele" | "floor" | "ed" | "er" | "ew" | "or" | "vicu" | "ticu"
+                    )
+                })
+            };
+            let prev_unit = before.ends_with('/') && slash_unit(i.checked_sub(1).map(|p| &toks[p]));
+            let next_unit = after.starts_with('/') && slash_unit(toks.get(i + 1));
+            if prev_unit || next_unit {
+                push(out, t.start, t.end, Category::Unit);
+                i += 1;
+                continue;
+            }
         }
         // An employer (`CEO OF IBM`, `works at Acme`).
         let employer = i >= 2

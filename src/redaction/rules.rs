@@ -140,6 +140,10 @@ pub(crate) struct Context {
     pub unit_cues: WordSet,
     /// Every word of `facility_names`.
     pub facility_name_words: WordSet,
+    /// US state names (one word each: `maryland`, `carolina`).
+    pub regions: WordSet,
+    /// Verbs of going somewhere (`went`, `transferred`).
+    pub go_verbs: WordSet,
 }
 
 /// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
@@ -214,6 +218,12 @@ struct ContextSpec {
     employer_cues: Vec<String>,
     #[serde(default)]
     unit_cues: Vec<String>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    facility_words: Vec<String>,
+    #[serde(default)]
+    go_verbs: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -449,11 +459,14 @@ impl RuleSet {
                 .collect(),
             employer_cues: set(&main.context.employer_cues),
             unit_cues: set(&main.context.unit_cues),
+            regions: set(&main.context.regions),
+            go_verbs: set(&main.context.go_verbs),
             facility_name_words: main
                 .context
                 .facility_names
                 .iter()
                 .flat_map(|s| s.split_whitespace())
+                .chain(main.context.facility_words.iter().map(String::as_str))
                 .map(fold_key)
                 .collect(),
         };

@@ -92,7 +92,21 @@ fn tokenize(text: &str, rules: &RuleSet) -> Vec<Token> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
-        let flags = rules.lexicon.get(&key).copied().unwrap_or(0);
+        let flags = rules.lexicon.get(&key).copied().unwrap_or_else(|| {
+            // A plural or contracted form of a known-safe word (`TVs`, `PVCs`, `D/C'd`,
+            // `sx'd`) is as safe as the word.
+            let (stem, contracted) = match key.split_once('\'') {
+                Some((a, b)) if b.len() <= 2 => (a, true),
+                Some(_) => ("", false),
+                None => (key.strip_suffix('s').unwrap_or(""), false),
+            };
+            let known = rules.lexicon.get(stem).copied().unwrap_or(0);
+            if known & lex::SAFE != 0 || (contracted && stem.len() <= 2) {
+                lex::ABBREV
+            } else {
+                0
+            }
+        });
         out.push(Token {
             flags,
             start,
@@ -411,7 +425,8 @@ fn digit_bounded(text: &str, s: usize, e: usize) -> bool {
     let b = text.as_bytes();
     let is_d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let sep = |i: usize| b.get(i).is_some_and(|c| matches!(c, b'/' | b'.' | b'-'));
-    if is_d(s) && s > 0 && (is_d(s - 1) || (sep(s - 1) && s >= 2 && is_d(s - 2))) {
+    let decimal = s >= 2 && b[s - 1] == b'.' && is_d(s - 2);
+    if is_d(s) && s > 0 && (is_d(s - 1) || decimal || (sep(s - 1) && s >= 2 && is_d(s - 2))) {
         return false;
     }
     if e > 0 && is_d(e - 1) && (is_d(e) || (sep(e) && is_d(e + 1))) {
@@ -470,7 +485,9 @@ fn date_value(
         Some(m) => month_number(m.as_str())?,
         None => num(month_group)?,
     };
-    let mut day = num(day_group).or_else(|| {
+    let mut day = num(day_group)
+        .or_else(|| num("dayd").filter(|_| day_group == "day"))
+        .or_else(|| {
         caps.name("dayw")
             .filter(|_| day_group == "day")
             .and_then(|m| ordinal_value(m.as_str()))
@@ -794,7 +811,13 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
                 hit = cap_unknown(t) && !t.upper;
             }
         }
-        if !hit && t.cap && !(t.upper && t.key.len() <= 5) && name_word(t) {
+        // A short upper-case word is a name only when no vocabulary knows it (`LUCY`, not
+        // `MAE` or `RAY`).
+        if !hit
+            && t.cap
+            && !(t.upper && t.key.len() <= 5 && (t.has(lex::ENGLISH) || !t.has(lex::FIRST)))
+            && name_word(t)
+        {
             hit = true;
         }
         // A word no vocabulary knows, capitalised inside mixed-case running text.
@@ -874,6 +897,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             let s = between(text, &toks[j - 1], &toks[j]);
             if !protected[j]
                 && (s == " " || s == "-")
+                && !toks[j].has(lex::STOP)
                 && (cap_unknown(&toks[j]) || (toks[j].cap && dict(&toks[j]) && !clinical(&toks[j])))
             {
                 is_name[j] = true;
@@ -888,6 +912,7 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
             let s = between(text, p, &toks[i]);
             if !protected[i - 1]
                 && (s == " " || s == "-")
+                && !p.has(lex::STOP)
                 && cap_unknown(p)
                 && !p.sentence_start
                 && !p.upper
@@ -1038,8 +1063,15 @@ fn is_particle(key: &str) -> bool {
 pub(crate) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
     for t in toks {
         if let Some(&p) = ctx.people.by_key.get(&t.key) {
-            if (t.cap || !t.has(lex::COMMON))
-                && !t.has(lex::CLINICAL | lex::ABBREV)
+            // An English word is the remembered name only where it reads as a proper noun:
+            // capitalised inside mixed-case text (`Plan` opening a line stays).
+            let proper = if t.has(lex::ENGLISH | lex::COMMON) {
+                t.cap && !t.sentence_start && (!t.upper || t.has(lex::FIRST | lex::LAST))
+            } else {
+                true
+            };
+            if proper
+                && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP)
                 && t.key.len() >= 2
             {
                 out.push(Span {
@@ -1113,8 +1145,11 @@ fn detect_places(
         let t = &toks[i];
         // A city that is no English word (`Seattle`, `rome`; not `Reading`, `mobile`).
         let plain = !t.has(lex::ENGLISH | lex::CLINICAL | lex::ABBREV);
+        // A one-word city that is no English word is a place wherever it stands
+        // (`Baltimore reconsult`), unless it starts a sentence in lower case.
+        let anywhere = single && t.cap && plain && t.key.len() >= 4 && !t.has(lex::FIRST | lex::LAST);
         let accept = if single {
-            before_state || (cued && plain)
+            before_state || (cued && plain) || anywhere
         } else if !t.cap {
             cued
         } else {
