@@ -161,6 +161,51 @@ pub(crate) fn mark_names(
             }
         }
     }
+    // A name in quotes after a naming cue (`prefers to be called 'Sunny'`, `goes by "Bud"`).
+    for i in 1..n {
+        let t = &toks[i];
+        let before = &text[..t.start];
+        let after = &text[t.end..];
+        let quoted = before.ends_with(['\'', '"', '‘', '“']) && after.starts_with(['\'', '"', '’', '”']);
+        let cued = matches!(
+            toks[i - 1].key.as_str(),
+            "called" | "named" | "by" | "nickname" | "nicknamed" | "as" | "known"
+        );
+        if quoted && cued && t.cap && !protected[i] && !t.has(lex::CLINICAL | lex::ABBREV) {
+            is_name[i] = true;
+        }
+    }
+    // Names inside file names (`marisol_frontal_2024.jpg`, `Scan-Okafor.pdf`).
+    for i in 0..n {
+        let t = &toks[i];
+        let chunk_start = text[..t.start]
+            .rfind(|c: char| c.is_whitespace())
+            .map_or(0, |p| p + 1);
+        let chunk_end = text[t.end..]
+            .find(|c: char| c.is_whitespace())
+            .map_or(text.len(), |p| t.end + p);
+        let chunk = text[chunk_start..chunk_end].trim_end_matches(['.', ',', ';', ')']);
+        let file = chunk.contains(['_', '-'])
+            && chunk.rsplit_once('.').is_some_and(|(_, ext)| {
+                matches!(
+                    ext.to_ascii_lowercase().as_str(),
+                    "jpg" | "jpeg" | "png" | "gif" | "tif" | "tiff" | "bmp" | "heic" | "pdf" | "doc"
+                        | "docx" | "xls" | "xlsx" | "csv" | "txt" | "rtf" | "dcm" | "mp4" | "mov"
+                        | "avi" | "wav" | "mp3" | "zip" | "msg" | "eml" | "ppt" | "pptx"
+                )
+            });
+        // Not the extension itself.
+        let before_ext = text[t.end..chunk_start + chunk.len()].contains('.');
+        if file
+            && before_ext
+            && (t.has(lex::FIRST | lex::LAST) || unknown(t))
+            && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP)
+            && !(t.has(lex::ENGLISH) && !t.has(lex::FIRST))
+            && t.key.len() >= 3
+        {
+            is_name[i] = true;
+        }
+    }
     // Sign-offs: up to three name words and initials right before a credential at the end
     // of a phrase (`q. lander rrt`, `EARL N. RAND, RRT`, `barbara j. parrilli bsn/rn`).
     for c in 0..n {

@@ -536,6 +536,15 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
             }
         }
     }
+    // Acronyms: `SRMC` of "St. Rita's Medical Center", `HFH` of "Henry Ford Hospital";
+    // also written with dots or an ampersand left out (`S.R.M.C.`).
+    for acronym in facility_acronyms(&words) {
+        if acronym.len() >= 3 || !rules.lexicon.contains_key(&acronym.to_ascii_lowercase()) {
+            b.add(&acronym, Category::Facility, None);
+            let dotted: String = acronym.chars().flat_map(|c| [c, '.']).collect();
+            b.add(&dotted, Category::Facility, None);
+        }
+    }
     // "Mercy General" of "Mercy General Hospital": the name without its last word.
     if words.len() >= 3 {
         b.add(
@@ -544,6 +553,33 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
             None,
         );
     }
+}
+
+/// Initials of a facility name, with and without its function words (`of`, `the`, `and`):
+/// "Hospital of the University of Pennsylvania" gives `HUP` and `HOTUOP`.
+fn facility_acronyms(words: &[&str]) -> Vec<String> {
+    let initial = |w: &&str| {
+        w.chars()
+            .find(|c| c.is_alphanumeric())
+            .map(|c| c.to_ascii_uppercase())
+    };
+    let function = |w: &&str| {
+        matches!(
+            fold_key(w).as_str(),
+            "of" | "the" | "and" | "&" | "at" | "for" | "in"
+        )
+    };
+    let mut out = Vec::new();
+    if words.len() >= 2 {
+        let content: String = words.iter().filter(|w| !function(w)).filter_map(initial).collect();
+        let all: String = words.iter().filter_map(initial).collect();
+        for a in [content, all] {
+            if a.chars().count() >= 2 && !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 fn saint_variants(s: &str) -> Vec<String> {
@@ -566,27 +602,94 @@ fn saint_variants(s: &str) -> Vec<String> {
 
 fn add_unit(b: &mut Builder<'_>, unit: &str) {
     b.add(unit, Category::Unit, None);
-    let words: Vec<&str> = unit.split_whitespace().collect();
-    if words.len() == 2 && words[0].chars().all(|c| c.is_ascii_digit()) {
-        let dir = fold_key(words[1]);
-        let abbr = match dir.as_str() {
-            "north" => Some("N"),
-            "south" => Some("S"),
-            "east" => Some("E"),
-            "west" => Some("W"),
-            _ => None,
-        };
-        if let Some(a) = abbr {
-            b.add(&format!("{}{}", words[0], a), Category::Unit, None);
-            b.add(&format!("{} {}", words[0], a), Category::Unit, None);
-        }
-        b.add(&format!("{}{}", words[0], words[1]), Category::Unit, None);
+    for form in unit_short_forms(unit) {
+        b.add(&form, Category::Unit, None);
     }
+}
+
+/// Short forms of a ward's name, as staff write them: "Tower 6 North" gives `T6N`, `6N`,
+/// `6 N`, `6 North`, `6North`, `Tower 6`, `TOW6N`; "Hunt 7" gives `HUN7`, `Hunt7`, `H7`,
+/// `Hunt-7`.
+fn unit_short_forms(unit: &str) -> Vec<String> {
+    let words: Vec<&str> = unit
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let dir = |w: &str| match fold_key(w).as_str() {
+        "north" | "n" => Some('N'),
+        "south" | "s" => Some('S'),
+        "east" | "e" => Some('E'),
+        "west" | "w" => Some('W'),
+        _ => None,
+    };
+    let Some(ni) = words
+        .iter()
+        .position(|w| w.chars().all(|c| c.is_ascii_digit()) || w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    else {
+        return Vec::new();
+    };
+    let num = words[ni];
+    let before: Vec<&str> = words[..ni].to_vec();
+    let after: Vec<&str> = words[ni + 1..].to_vec();
+    let d: Option<char> = after.first().and_then(|w| dir(w));
+    let dl: String = d.map(String::from).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(dw) = after.first().filter(|_| d.is_some()) {
+        out.push(format!("{num}{dl}"));
+        out.push(format!("{num} {dl}"));
+        out.push(format!("{num} {dw}"));
+        out.push(format!("{num}{dw}"));
+        out.push(format!("{num}-{dw}"));
+    }
+    if !before.is_empty() {
+        let initials: String = before
+            .iter()
+            .filter_map(|w| w.chars().next())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        out.push(format!("{initials}{num}{dl}"));
+        let joined = before.join(" ");
+        out.push(format!("{joined} {num}"));
+        out.push(format!("{joined}{num}"));
+        out.push(format!("{joined}-{num}"));
+        let first = before[0];
+        if first.chars().count() >= 4 {
+            let stem: String = first.chars().take(3).collect::<String>().to_uppercase();
+            out.push(format!("{stem}{num}{dl}"));
+            out.push(format!("{stem}{num}"));
+        }
+    }
+    out.retain(|f| f.len() >= 2);
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facility_acronyms_skip_function_words() {
+        let words: Vec<&str> = "St. Rita's Medical Center".split_whitespace().collect();
+        assert_eq!(facility_acronyms(&words), vec!["SRMC".to_owned()]);
+        let words: Vec<&str> = "Hospital of the University of Pennsylvania"
+            .split_whitespace()
+            .collect();
+        assert_eq!(facility_acronyms(&words), vec!["HUP".to_owned(), "HOTUOP".to_owned()]);
+    }
+
+    #[test]
+    fn unit_short_forms_as_staff_write_them() {
+        let forms = unit_short_forms("Tower 6 North");
+        for f in ["T6N", "6N", "6 North", "Tower 6", "TOW6N"] {
+            assert!(forms.iter().any(|x| x == f), "{f} missing from {forms:?}");
+        }
+        let forms = unit_short_forms("Hunt 7");
+        for f in ["HUN7", "Hunt7", "H7"] {
+            assert!(forms.iter().any(|x| x == f), "{f} missing from {forms:?}");
+        }
+        assert!(unit_short_forms("Medical ICU").is_empty());
+    }
 
     #[test]
     fn letters_count_past_z() {

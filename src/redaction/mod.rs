@@ -74,6 +74,23 @@ fn free_text_fields(case: &SubmittedCase) -> Vec<(String, &str)> {
     out
 }
 
+/// Whether `c` is an invisible format character (Unicode category Cf, and the soft hyphen).
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// `text` without format characters; borrowed when it has none.
+fn strip_format_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_format_char) {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| !is_format_char(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Runs the pipeline on one case.
 pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
     let occurred = case.event.occurred_on;
@@ -94,7 +111,12 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
         birth: case.patient.birth_date,
     };
     // Detect in every field first, so that a name found in one field is known in all.
-    let fields = free_text_fields(case);
+    // Format characters (a soft hyphen or zero-width space inside `Smi\u{ad}thers`) hide
+    // a word from every matcher; they are removed before matching and from the output.
+    let fields: Vec<(String, std::borrow::Cow<'_, str>)> = free_text_fields(case)
+        .into_iter()
+        .map(|(path, t)| (path, strip_format_chars(t)))
+        .collect();
     let mut detected = Vec::with_capacity(fields.len());
     for (_, t) in &fields {
         detected.push(text::detect(t, &mut ctx));

@@ -789,7 +789,9 @@ fn detect_names(text: &str, ctx: &mut CaseContext<'_>, out: &mut Vec<Span>) -> V
         let sep = prev.map(|p| between(text, p, t)).unwrap_or("");
         let close = sep.len() <= 3
             && !sep.contains('\n')
-            && sep.chars().all(|c| matches!(c, ' ' | '.' | ',' | ':'));
+            && sep
+                .chars()
+                .all(|c| matches!(c, ' ' | '.' | ',' | ':' | '\'' | '"' | '‘' | '“'));
         let mut hit = false;
         if let (Some(p), true) = (prev, close) {
             if p.has(lex::TITLE) {
