@@ -17,20 +17,10 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// The server's secret key for keyed digests: pseudonyms of organizations' case
-/// numbers, of search queries in the audit log, and of submitted content. No `Debug`
-/// beyond its key id.
+/// numbers, of search queries in the audit log, and of submitted content. No `Debug`.
 pub struct PseudonymKey {
     key: hmac::Key,
     id: KeyId,
-}
-
-impl std::fmt::Debug for PseudonymKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PseudonymKey")
-            .field("id", &self.id.as_str())
-            .field("key", &"[redacted]")
-            .finish()
-    }
 }
 
 /// A short public name of a key (8 hex digits, derived from the key with a one-way
@@ -362,7 +352,6 @@ mod tests {
             k1.content_digest(OrgId::new(1), b"{}").key_id(),
             k1.id().as_str()
         );
-        assert!(!format!("{k1:?}").contains(&format!("{:?}", [1u8; 32])));
     }
 
     #[cfg(unix)]
@@ -371,7 +360,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pseudonym.key");
-        let err = PseudonymKey::load(&path).unwrap_err().to_string();
+        let err = PseudonymKey::load(&path).err().unwrap().to_string();
         assert!(
             err.contains("safetable init") && err.contains("pseudonym.key"),
             "{err}"
@@ -382,7 +371,7 @@ mod tests {
         assert!(!created);
         assert_eq!(k.id(), again.id());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = PseudonymKey::load(&path).unwrap_err().to_string();
+        let err = PseudonymKey::load(&path).err().unwrap().to_string();
         assert!(err.contains("chmod 600") && err.contains("0644"), "{err}");
     }
 
