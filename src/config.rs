@@ -155,6 +155,12 @@ impl Settings {
     pub fn pseudonym_key_file(&self) -> PathBuf {
         self.data_dir.join("pseudonym.key")
     }
+
+    /// Where rotated-out pseudonym keys are kept (`*.key`, each 0600): still used to find
+    /// and recognize what was stored under them.
+    pub fn retired_keys_dir(&self) -> PathBuf {
+        self.data_dir.join("pseudonym-retired")
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub struct Repository {
     pub rules: Arc<RuleSet>,
     recipients: Arc<Recipients>,
     key: Arc<PseudonymKey>,
+    /// Keys rotated out: digests made with them are still found and recognized.
+    retired: Arc<Vec<PseudonymKey>>,
 }
 
 /// A case after the CPU-bound part of the path (parse, redact, seal), ready to store.
@@ -53,17 +55,25 @@ impl Repository {
         // the cases stored under the key its peers share.
         let key = PseudonymKey::load(&settings.pseudonym_key_file())
             .map_err(|e| OpenError(e.to_string()))?;
+        let retired = PseudonymKey::load_retired(&settings.retired_keys_dir())
+            .map_err(|e| OpenError(e.to_string()))?;
         Ok(Repository {
             store,
             rules: Arc::new(rules),
             recipients: Arc::new(recipients),
             key: Arc::new(key),
+            retired: Arc::new(retired),
         })
     }
 
     /// The pseudonym of an organization's case number.
+    /// Under the current key, with its forms under the retired keys.
     pub fn ref_digest(&self, org: OrgId, external_ref: &str) -> RefDigest {
-        self.key.ref_digest(org, external_ref)
+        self.retired
+            .iter()
+            .fold(self.key.ref_digest(org, external_ref), |d, k| {
+                d.with_retired(k.ref_digest(org, external_ref))
+            })
     }
 
     /// The keyed digest of a search query, for the audit log.
@@ -74,7 +84,7 @@ impl Repository {
     /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O.
     pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
         let case = parse_case(body)?;
-        let digest = self.key.ref_digest(org, &case.external_ref);
+        let digest = self.ref_digest(org, &case.external_ref);
         let mut redacted = redaction::redact(&case, &self.rules);
         redacted.view.id = Some(CaseId::random());
         let report_json = serde_json::to_string(&redacted.report)
@@ -84,7 +94,12 @@ impl Repository {
         let original = serde_json::to_vec(&case).map_err(|e| AppError::Internal(e.to_string()))?;
         // That serialization is canonical (field order of our types, no white space), so
         // the same case sent again, however formatted, has the same digest.
-        let content = self.key.content_digest(org, &original);
+        let content = self
+            .retired
+            .iter()
+            .fold(self.key.content_digest(org, &original), |d, k| {
+                d.with_retired(k.content_digest(org, &original))
+            });
         let sealed = self
             .recipients
             .seal(&original)

@@ -40,16 +40,37 @@ macro_rules! keyed_digest {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub struct $name(String);
+        pub struct $name {
+            /// Under the current key: what is stored.
+            value: String,
+            /// The same input under each retired key: what may have been stored before
+            /// the key was rotated.
+            retired: Vec<String>,
+        }
 
         impl $name {
+            fn new(value: String) -> Self {
+                $name {
+                    value,
+                    retired: Vec::new(),
+                }
+            }
             /// The digest as stored: `KEYID:HEX`.
             pub fn as_str(&self) -> &str {
-                &self.0
+                &self.value
             }
             /// The id of the key that made it.
             pub fn key_id(&self) -> &str {
-                self.0.split_once(':').map(|(k, _)| k).unwrap_or("")
+                self.value.split_once(':').map(|(k, _)| k).unwrap_or("")
+            }
+            /// Adds the digest of the same input under a retired key.
+            pub fn with_retired(mut self, other: Self) -> Self {
+                self.retired.push(other.value);
+                self
+            }
+            /// Whether a stored digest is this one, under the current or a retired key.
+            pub fn matches(&self, stored: &str) -> bool {
+                self.value == stored || self.retired.iter().any(|r| r == stored)
             }
         }
     };
@@ -75,12 +96,16 @@ keyed_digest!(
 );
 
 impl RefDigest {
-    /// The forms a stored digest of this number may take: the current `KEYID:HEX`, and the
-    /// bare hex written before digests carried a key id (same key, same HMAC).
+    /// The forms a stored digest of this number may take: `KEYID:HEX` under the current
+    /// key and under each retired key, and the bare hex written before digests carried a
+    /// key id (same key, same HMAC).
     pub fn lookup_forms(&self) -> Vec<String> {
-        let mut forms = vec![self.0.clone()];
-        if let Some((_, hex)) = self.0.split_once(':') {
-            forms.push(hex.to_owned());
+        let mut forms = Vec::new();
+        for d in std::iter::once(&self.value).chain(&self.retired) {
+            forms.push(d.clone());
+            if let Some((_, hex)) = d.split_once(':') {
+                forms.push(hex.to_owned());
+            }
         }
         forms
     }
@@ -159,6 +184,30 @@ impl PseudonymKey {
         Ok((Self::load(path)?, created))
     }
 
+    /// The retired keys: every `*.key` file in `dir` (none when `dir` does not exist),
+    /// each held to the same rules as the current key. After a rotation they still find
+    /// and recognize what was stored under them; nothing new is made with them.
+    pub fn load_retired(dir: &Path) -> Result<Vec<Self>, KeyError> {
+        let io = |error| KeyError::Io {
+            path: dir.display().to_string(),
+            error,
+        };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "key") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths.iter().map(|p| Self::load(p)).collect()
+    }
+
     /// A key from raw bytes (tests, benchmarks).
     pub fn from_bytes(bytes: &[u8]) -> Self {
         let key = hmac::Key::new(hmac::HMAC_SHA256, bytes);
@@ -183,7 +232,7 @@ impl PseudonymKey {
 
     /// The pseudonym of one organization's case number.
     pub fn ref_digest(&self, org: OrgId, external_ref: &str) -> RefDigest {
-        RefDigest(self.digest(
+        RefDigest::new(self.digest(
             b"safetable/external_ref/v1\0",
             &[&org.get().to_be_bytes(), external_ref.trim().as_bytes()],
         ))
@@ -197,12 +246,12 @@ impl PseudonymKey {
             .map(str::to_lowercase)
             .collect::<Vec<_>>()
             .join(" ");
-        QueryDigest(self.digest(b"safetable/search_query/v1\0", &[normalized.as_bytes()]))
+        QueryDigest::new(self.digest(b"safetable/search_query/v1\0", &[normalized.as_bytes()]))
     }
 
     /// The digest of a validated case's canonical JSON, for one organization.
     pub fn content_digest(&self, org: OrgId, canonical_json: &[u8]) -> ContentDigest {
-        ContentDigest(self.digest(
+        ContentDigest::new(self.digest(
             b"safetable/case_content/v1\0",
             &[&org.get().to_be_bytes(), canonical_json],
         ))

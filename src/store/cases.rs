@@ -245,7 +245,7 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
         if status(&st)? != CaseStatus::Returned {
             // A case stored before content digests cannot be compared: it is reported as
             // a conflict, never silently taken for the same one.
-            return Ok(if content.as_deref() == Some(new.content_digest.as_str()) {
+            return Ok(if content.is_some_and(|c| new.content_digest.matches(&c)) {
                 SubmitOutcome::Duplicate(existing_id)
             } else {
                 SubmitOutcome::Conflict(existing_id)

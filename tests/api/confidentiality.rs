@@ -440,10 +440,31 @@ fn serve_and_import_refuse_a_missing_or_open_pseudonym_key(db: Db) {
     assert!(out.contains("1 created"), "{out}");
 }
 
+/// The `ref_digest` column of a query's rows.
+fn digests(db: Db, url: &str, sql: &str) -> Vec<String> {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        ref_digest: String,
+    }
+    let rows = match db {
+        Db::Sqlite => {
+            let mut c =
+                diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
+            diesel::sql_query(sql).load::<Row>(&mut c).unwrap()
+        }
+        Db::Postgres => {
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            diesel::sql_query(sql).load::<Row>(&mut c).unwrap()
+        }
+    };
+    rows.into_iter().map(|r| r.ref_digest).collect()
+}
+
 /// Digests of case numbers start with the key's id; digests stored before they did are
 /// still found.
 fn stored_digests_carry_the_key_id(db: Db) {
-    use diesel::{Connection, RunQueryDsl};
     let Some(app) = TestApp::spawn(db) else {
         return;
     };
@@ -451,36 +472,8 @@ fn stored_digests_carry_the_key_id(db: Db) {
     let reference = case["external_ref"].as_str().unwrap().to_owned();
     let id = app.submit("contributor", &case);
     let key = safetable::seal::PseudonymKey::load(&app.settings.pseudonym_key_file()).unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        ref_digest: String,
-    }
     let url = &app.settings.database_url;
-    let query = |sql: &str| -> Vec<String> {
-        match db {
-            Db::Sqlite => {
-                let mut c =
-                    diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
-                        .unwrap();
-                diesel::sql_query(sql)
-                    .load::<Row>(&mut c)
-                    .unwrap()
-                    .into_iter()
-                    .map(|r| r.ref_digest)
-                    .collect()
-            }
-            Db::Postgres => {
-                let mut c = diesel::PgConnection::establish(url).unwrap();
-                diesel::sql_query(sql)
-                    .load::<Row>(&mut c)
-                    .unwrap()
-                    .into_iter()
-                    .map(|r| r.ref_digest)
-                    .collect()
-            }
-        }
-    };
+    let query = |sql: &str| digests(db, url, sql);
     let stored = query("SELECT ref_digest FROM cases");
     assert_eq!(stored.len(), 1);
     assert!(
@@ -514,7 +507,86 @@ fn stored_digests_carry_the_key_id(db: Db) {
     );
 }
 
+/// After a rotation (the key moved to `pseudonym-retired/`, `init` makes a new one),
+/// what the old key made is still found and recognized; new digests use the new key.
+fn a_rotated_key_still_finds_and_recognizes_what_it_made(db: Db) {
+    let Some(mut app) = TestApp::spawn(db) else {
+        return;
+    };
+    let old_case = crate::helpers::case_with(730);
+    let reference = old_case["external_ref"].as_str().unwrap().to_owned();
+    let id = app.submit("contributor", &old_case);
+    app.stop();
+    let key_file = app.settings.pseudonym_key_file();
+    let old = safetable::seal::PseudonymKey::load(&key_file).unwrap();
+    let retired = app.settings.retired_keys_dir();
+    std::fs::create_dir(&retired).unwrap();
+    std::fs::rename(&key_file, retired.join("2026-12.key")).unwrap();
+    let out = ok(safetable(&app, &["init"]), "init after rotation");
+    assert!(out.contains("pseudonym key created"), "{out}");
+    let new = safetable::seal::PseudonymKey::load(&key_file).unwrap();
+    assert_ne!(old.id(), new.id());
+
+    app.server = Some(crate::helpers::Server::start(&app.settings));
+    let path = format!("/cases?external_ref={reference}");
+    let (_, list) = app.call("GET", &path, Some("contributor"), None);
+    assert_eq!(
+        list[0]["id"],
+        id.as_str(),
+        "not found after rotation: {list}"
+    );
+    let (status, _) = app.call(
+        "POST",
+        "/cases",
+        Some("contributor"),
+        Some(old_case.to_string().as_bytes()),
+    );
+    assert_eq!(status, 409);
+    // The same case again is recognized as the same, a different one as a conflict.
+    let file = app.dir.path().join("again.jsonl");
+    let ids = app.dir.path().join("again.ids.tsv");
+    let import = [
+        "import",
+        file.to_str().unwrap(),
+        "--org",
+        "Org A",
+        "--ids-out",
+        ids.to_str().unwrap(),
+    ];
+    std::fs::write(&file, old_case.to_string()).unwrap();
+    let out = ok(safetable(&app, &import), "import of the same case");
+    assert!(out.contains("1 already present"), "{out}");
+    let mut different = old_case.clone();
+    different["event"]["harm"] = serde_json::json!("severe");
+    std::fs::write(&file, different.to_string()).unwrap();
+    let out = safetable(&app, &import);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 conflicts"));
+
+    let new_id = app.submit("contributor", &crate::helpers::case_with(731));
+    let url = &app.settings.database_url;
+    let stored = digests(
+        db,
+        url,
+        &format!("SELECT ref_digest FROM cases WHERE id = '{new_id}'"),
+    );
+    assert!(
+        stored[0].starts_with(&format!("{}:", new.id().as_str())),
+        "{stored:?}"
+    );
+    let stored = digests(
+        db,
+        url,
+        &format!("SELECT ref_digest FROM cases WHERE id = '{id}'"),
+    );
+    assert!(
+        stored[0].starts_with(&format!("{}:", old.id().as_str())),
+        "{stored:?}"
+    );
+}
+
 backend_tests!(
+    a_rotated_key_still_finds_and_recognizes_what_it_made,
     access_log_names_the_route_never_the_path_or_query,
     search_text_is_kept_in_the_audit_log_only_as_a_keyed_digest,
     data_directory_files_are_private_whatever_the_umask,
