@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The file form; every key optional.
-#[derive(Debug, Default, Deserialize)]
+/// The file form; every key optional. No `Debug`: `database_url` may hold a password.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     database_url: Option<String>,
@@ -19,8 +19,8 @@ struct FileSettings {
     workers: Option<usize>,
 }
 
-/// The resolved settings.
-#[derive(Debug, Clone)]
+/// The resolved settings. `Debug` shows the database URL without its password.
+#[derive(Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
@@ -31,6 +31,54 @@ pub struct Settings {
     pub rules_dir: Option<PathBuf>,
     pub index_dir: PathBuf,
     pub workers: usize,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("custodian_recipients", &self.custodian_recipients)
+            .field("rules_dir", &self.rules_dir)
+            .field("index_dir", &self.index_dir)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// A database URL fit for a log line: the password in the user part
+/// (`postgres://user:***@host/db`) and any `password=` parameter replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let query_at = rest.find('?').unwrap_or(rest.len());
+    let (before_query, query) = rest.split_at(query_at);
+    // The last `@` before the query ends the user part (a password may hold `/`).
+    let location = match before_query.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = (&before_query[..at], &before_query[at + 1..]);
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => format!("{userinfo}@{host}"),
+            }
+        }
+        None => before_query.to_owned(),
+    };
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        let params: Vec<String> = query[1..]
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        format!("?{}", params.join("&"))
+    };
+    format!("{scheme}://{location}{query}")
 }
 
 /// A configuration problem, naming the file or variable.
@@ -107,11 +155,41 @@ impl Settings {
     pub fn pseudonym_key_file(&self) -> PathBuf {
         self.data_dir.join("pseudonym.key")
     }
+
+    /// Where rotated-out pseudonym keys are kept (`*.key`, each 0600): still used to find
+    /// and recognize what was stored under them.
+    pub fn retired_keys_dir(&self) -> PathBuf {
+        self.data_dir.join("pseudonym-retired")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_the_database_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::load(dir.path(), None).unwrap();
+        s.database_url = "postgres://app:s3cr3t-pw@db.internal:5432/safetable".into();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:***@db.internal:5432/safetable"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_url("postgresql://u:p/w@d@h/db?sslmode=disable&Password=x2&user=u"),
+            "postgresql://u:***@h/db?sslmode=disable&Password=***&user=u"
+        );
+        assert_eq!(
+            redact_url("postgres://u@h/db"),
+            "postgres://u@h/db",
+            "no password, nothing to hide"
+        );
+        assert_eq!(redact_url("sqlite:///var/x.db"), "sqlite:///var/x.db");
+        assert_eq!(redact_url("sqlite:x.db"), "sqlite:x.db");
+    }
 
     #[test]
     fn defaults_live_under_the_data_dir_and_files_are_checked() {

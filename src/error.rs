@@ -15,6 +15,10 @@ pub enum AppError {
     Malformed(String),
     #[error("authentication required: send Authorization: Bearer TOKEN")]
     Unauthenticated,
+    /// Signing in with an e-mail address and a password that do not match (which of the
+    /// two is wrong is not said: that would tell who has an account).
+    #[error("wrong e-mail address or password")]
+    WrongPassword,
     #[error("your role does not allow this")]
     Forbidden,
     #[error("no such {0}")]
@@ -39,7 +43,7 @@ pub enum AppError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `malformed`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`, `not_found`, `conflict`,
     /// `too_large`, `schema`, `bad_query`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
@@ -55,6 +59,7 @@ impl AppError {
         match self {
             AppError::Malformed(_) => ("malformed", StatusCode::BAD_REQUEST),
             AppError::Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED),
+            AppError::WrongPassword => ("wrong_password", StatusCode::UNAUTHORIZED),
             AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
             AppError::Conflict(_) => ("conflict", StatusCode::CONFLICT),
@@ -110,6 +115,13 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound("case"),
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::InvalidTransition { .. } => AppError::Conflict(e.to_string()),
+            StoreError::NotInField => AppError::Schema {
+                message: e.to_string(),
+                fields: vec![FieldError {
+                    path: "text".into(),
+                    problem: "does not occur in the shared-view field named by `field`".into(),
+                }],
+            },
             StoreError::Connect(_) => AppError::Unavailable("the database does not answer".into()),
             other => AppError::Internal(other.to_string()),
         }

@@ -20,6 +20,7 @@ pub mod index;
 pub mod redaction;
 pub mod repository;
 pub mod seal;
+pub mod setup;
 pub mod store;
 pub mod telemetry;
 pub mod web;

@@ -10,7 +10,7 @@ use crate::case::{parse_case, CaseId, OrgId};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::redaction::{self, RuleSet};
-use crate::seal::{PseudonymKey, Recipients, RefDigest, SealedOriginal};
+use crate::seal::{ContentDigest, PseudonymKey, Recipients, RefDigest, SealedOriginal};
 use crate::store::{NewCase, Store, SubmitOutcome};
 
 /// Everything a submission needs; cheap to clone.
@@ -20,12 +20,15 @@ pub struct Repository {
     pub rules: Arc<RuleSet>,
     recipients: Arc<Recipients>,
     key: Arc<PseudonymKey>,
+    /// Keys rotated out: digests made with them are still found and recognized.
+    retired: Arc<Vec<PseudonymKey>>,
 }
 
 /// A case after the CPU-bound part of the path (parse, redact, seal), ready to store.
 pub struct Prepared {
     org: OrgId,
     digest: RefDigest,
+    content: ContentDigest,
     view: crate::case::SharedView,
     report_json: String,
     sealed: SealedOriginal,
@@ -39,7 +42,8 @@ pub struct Prepared {
 pub struct OpenError(pub String);
 
 impl Repository {
-    /// Opens the store, loads the rules, the custodian recipients and the pseudonym key.
+    /// Opens the store, loads the rules, the custodian recipients and the pseudonym key
+    /// (which must exist and be private to its owner: see [`crate::setup::initialize`]).
     pub fn open(settings: &Settings) -> Result<Self, OpenError> {
         let store = Store::open(&settings.database_url).map_err(|e| OpenError(e.to_string()))?;
         let rules = match &settings.rules_dir {
@@ -47,25 +51,40 @@ impl Repository {
             None => RuleSet::embedded(),
         };
         let recipients = load_recipients(settings)?;
-        let key = PseudonymKey::load_or_create(&settings.pseudonym_key_file())
-            .map_err(|e| OpenError(format!("pseudonym key: {e}")))?;
+        // Created by `init` only: a server that made up its own key would no longer find
+        // the cases stored under the key its peers share.
+        let key = PseudonymKey::load(&settings.pseudonym_key_file())
+            .map_err(|e| OpenError(e.to_string()))?;
+        let retired = PseudonymKey::load_retired(&settings.retired_keys_dir())
+            .map_err(|e| OpenError(e.to_string()))?;
         Ok(Repository {
             store,
             rules: Arc::new(rules),
             recipients: Arc::new(recipients),
             key: Arc::new(key),
+            retired: Arc::new(retired),
         })
     }
 
     /// The pseudonym of an organization's case number.
+    /// Under the current key, with its forms under the retired keys.
     pub fn ref_digest(&self, org: OrgId, external_ref: &str) -> RefDigest {
-        self.key.ref_digest(org, external_ref)
+        self.retired
+            .iter()
+            .fold(self.key.ref_digest(org, external_ref), |d, k| {
+                d.with_retired(k.ref_digest(org, external_ref))
+            })
+    }
+
+    /// The keyed digest of a search query, for the audit log.
+    pub fn query_digest(&self, query: &str) -> crate::seal::QueryDigest {
+        self.key.query_digest(query)
     }
 
     /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O.
     pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
         let case = parse_case(body)?;
-        let digest = self.key.ref_digest(org, &case.external_ref);
+        let digest = self.ref_digest(org, &case.external_ref);
         let mut redacted = redaction::redact(&case, &self.rules);
         redacted.view.id = Some(CaseId::random());
         let report_json = serde_json::to_string(&redacted.report)
@@ -73,6 +92,14 @@ impl Repository {
         // Serialize the validated case (not the raw body) so that what is sealed is
         // exactly what was accepted.
         let original = serde_json::to_vec(&case).map_err(|e| AppError::Internal(e.to_string()))?;
+        // That serialization is canonical (field order of our types, no white space), so
+        // the same case sent again, however formatted, has the same digest.
+        let content = self
+            .retired
+            .iter()
+            .fold(self.key.content_digest(org, &original), |d, k| {
+                d.with_retired(k.content_digest(org, &original))
+            });
         let sealed = self
             .recipients
             .seal(&original)
@@ -81,6 +108,7 @@ impl Repository {
         Ok(Prepared {
             org,
             digest,
+            content,
             counts: redacted.report.counts.clone(),
             view: redacted.view,
             report_json,
@@ -98,6 +126,7 @@ impl Repository {
         Ok(self.store.submit_case(NewCase {
             org: prepared.org,
             ref_digest: &prepared.digest,
+            content_digest: &prepared.content,
             view: &prepared.view,
             report_json: &prepared.report_json,
             sealed: &prepared.sealed,
@@ -120,6 +149,7 @@ impl Repository {
             .map(|p| NewCase {
                 org: p.org,
                 ref_digest: &p.digest,
+                content_digest: &p.content,
                 view: &p.view,
                 report_json: &p.report_json,
                 sealed: &p.sealed,

@@ -3,6 +3,7 @@
 //! `spec/SHARED-VIEW.md`), and the typed vocabulary both share.
 
 mod ids;
+mod schema;
 mod shared;
 mod status;
 mod submitted;
@@ -10,11 +11,12 @@ mod validate;
 mod vocab;
 
 pub use ids::{CaseId, OrgId, UserId};
+pub use schema::MAX_ERRORS;
 pub use shared::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
     SharedPatient, SharedResolution, SharedReview, SharedView, Timeline,
 };
-pub use status::CaseStatus;
+pub use status::{CaseStatus, ReturnComment};
 pub use submitted::{
     Address, Communication, Event, Facility, ImprovementAction, Patient, Person, Resolution,
     Review, SubmittedCase,

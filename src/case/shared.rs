@@ -66,9 +66,43 @@ impl SharedView {
     /// free-text field by `placeholder`; returns how many were replaced. Used for a
     /// curator's manual redaction, which must reach every place the pipeline missed.
     pub fn replace_everywhere(&mut self, text: &str, placeholder: &str) -> usize {
+        let Some(re) = Self::manual_matcher(text) else {
+            return 0;
+        };
+        let mut total = 0;
+        for (_, field) in self.text_fields_mut() {
+            let n = re.find_iter(field).count();
+            if n > 0 {
+                *field = re
+                    .replace_all(field, regex::NoExpand(placeholder))
+                    .into_owned();
+                total += n;
+            }
+        }
+        total
+    }
+
+    /// Whether `text` occurs (as [`Self::replace_everywhere`] finds it) in the free-text
+    /// field `field`: a path such as `event.summary`, or `improvement_actions` /
+    /// `improvement_actions[2]` for the actions' descriptions.
+    pub fn field_mentions(&self, field: &str, text: &str) -> bool {
+        let Some(re) = Self::manual_matcher(text) else {
+            return false;
+        };
+        let mut view = self.clone();
+        let fields = view.text_fields_mut();
+        fields.into_iter().any(|(path, value)| {
+            let named = path == field
+                || path.starts_with(&format!("{field}["))
+                || path.starts_with(&format!("{field}."));
+            named && re.is_match(value)
+        })
+    }
+
+    fn manual_matcher(text: &str) -> Option<regex::Regex> {
         let needle = text.trim();
         if needle.is_empty() {
-            return 0;
+            return None;
         }
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let pattern = format!(
@@ -85,20 +119,7 @@ impl SharedView {
                 ""
             },
         );
-        let Ok(re) = regex::Regex::new(&pattern) else {
-            return 0;
-        };
-        let mut total = 0;
-        for (_, field) in self.text_fields_mut() {
-            let n = re.find_iter(field).count();
-            if n > 0 {
-                *field = re
-                    .replace_all(field, regex::NoExpand(placeholder))
-                    .into_owned();
-                total += n;
-            }
-        }
-        total
+        regex::Regex::new(&pattern).ok()
     }
 }
 
@@ -338,6 +359,9 @@ mod tests {
         assert_eq!(v.replace_everywhere("Bo", "[RN-A]"), 1);
         assert!(v.lessons_learned.contains("Bob"));
         assert_eq!(v.replace_everywhere("  ", "[X]"), 0);
+        assert!(v.field_mentions("lessons_learned", "bob"));
+        assert!(!v.field_mentions("event.summary", "Bob"));
+        assert!(!v.field_mentions("lessons_learned", "  "));
     }
 
     #[test]

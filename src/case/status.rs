@@ -41,3 +41,56 @@ impl std::fmt::Display for CaseStatus {
         f.write_str(self.as_str())
     }
 }
+
+/// Why a curator returns a case to its organization: required, 1 to 10,000 characters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReturnComment(String);
+
+impl ReturnComment {
+    /// The longest comment.
+    pub const MAX_CHARS: usize = 10_000;
+
+    /// A comment, or what is wrong with it (never quoting it).
+    pub fn parse(raw: Option<&str>) -> Result<Self, super::FieldError> {
+        let problem = match raw.map(str::trim) {
+            None | Some("") => {
+                "a comment is required: say why the case goes back to its organization"
+            }
+            Some(c) if c.chars().count() > Self::MAX_CHARS => {
+                "must not be longer than 10000 characters"
+            }
+            Some(_) => return Ok(ReturnComment(raw.unwrap_or_default().to_owned())),
+        };
+        Err(super::FieldError {
+            path: "comment".into(),
+            problem: problem.into(),
+        })
+    }
+
+    /// The comment as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod return_comment_tests {
+    use super::ReturnComment;
+
+    #[test]
+    fn a_comment_is_required_and_bounded() {
+        for missing in [None, Some(""), Some("  \n")] {
+            let e = ReturnComment::parse(missing).err().unwrap();
+            assert_eq!(e.path, "comment");
+            assert!(e.problem.contains("a comment is required"), "{}", e.problem);
+        }
+        let long = "x".repeat(10_001);
+        assert!(ReturnComment::parse(Some(&long)).is_err());
+        assert_eq!(
+            ReturnComment::parse(Some("Remove the unit."))
+                .unwrap()
+                .as_str(),
+            "Remove the unit."
+        );
+    }
+}

@@ -8,8 +8,16 @@ use serde::Serialize;
 
 use super::SubmittedCase;
 
-/// The largest case body accepted by every submission path (API and import line).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest case body accepted by every submission path (API and import line): 32 MiB.
+///
+/// The schema bounds 2,516,264 characters of text (five narratives of 100,000, a hundred
+/// action descriptions of 20,000, two hundred roles of 80, the short fields). Written the
+/// most expensive way JSON allows, every character as a `\uXXXX\uXXXX` surrogate pair
+/// (12 bytes), that is 30.2 MB; a limit of 32 MiB accepts it and leaves 3.3 MB for the
+/// strings the schema does not bound (names, numbers, addresses). Those have no
+/// `maxLength`, so no finite limit accepts every case the schema allows; a case whose
+/// names alone run to megabytes is refused with 413.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// One schema violation: where, and what was expected. Never the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +71,13 @@ pub fn parse_case(bytes: &[u8]) -> Result<SubmittedCase, ParseError> {
             line: e.line(),
             column: e.column(),
         })?;
+    // Every problem at once (up to MAX_ERRORS), from the schema's table.
+    let errors = super::schema::check(&value);
+    if !errors.is_empty() {
+        return Err(ParseError::Schema(errors));
+    }
+    // What the table accepts, the types accept; should they ever disagree, the first
+    // problem serde meets is still reported, by path.
     let case: SubmittedCase = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = display_path(&e.path().to_string());
         ParseError::Schema(vec![FieldError {
@@ -70,12 +85,7 @@ pub fn parse_case(bytes: &[u8]) -> Result<SubmittedCase, ParseError> {
             path,
         }])
     })?;
-    let errors = check(&case);
-    if errors.is_empty() {
-        Ok(case)
-    } else {
-        Err(ParseError::Schema(errors))
-    }
+    Ok(case)
 }
 
 fn display_path(path: &str) -> String {
@@ -137,87 +147,6 @@ fn describe(message: &str) -> String {
         return "not a valid date (YYYY-MM-DD) or date-time (RFC 3339)".to_owned();
     }
     "invalid value".to_owned()
-}
-
-struct Checker {
-    errors: Vec<FieldError>,
-}
-
-impl Checker {
-    fn fail(&mut self, path: impl Into<String>, problem: impl Into<String>) {
-        self.errors.push(FieldError {
-            path: path.into(),
-            problem: problem.into(),
-        });
-    }
-
-    fn len(&mut self, path: &str, value: &str, min: usize, max: Option<usize>) {
-        let n = value.chars().count();
-        if n < min {
-            self.fail(path, format!("must not be shorter than {min} characters"));
-        }
-        if let Some(max) = max {
-            if n > max {
-                self.fail(path, format!("must not be longer than {max} characters"));
-            }
-        }
-    }
-
-    fn opt_len(&mut self, path: &str, value: &Option<String>, max: usize) {
-        if let Some(v) = value {
-            self.len(path, v, 0, Some(max));
-        }
-    }
-}
-
-/// The constraints of the schema that serde's types do not express.
-fn check(case: &SubmittedCase) -> Vec<FieldError> {
-    let mut c = Checker { errors: Vec::new() };
-    if case.schema_version != "1" {
-        c.fail("schema_version", "must be \"1\"");
-    }
-    c.len("external_ref", &case.external_ref, 1, Some(64));
-    c.opt_len("event.service", &case.event.service, 120);
-    c.len("event.summary", &case.event.summary, 1, Some(100_000));
-    if let Some(age) = case.patient.age_years {
-        if age > 130 {
-            c.fail("patient.age_years", "must be between 0 and 130");
-        }
-    }
-    if case.people.len() > 200 {
-        c.fail("people", "must not have more than 200 items");
-    }
-    for (i, p) in case.people.iter().enumerate() {
-        c.len(&format!("people[{i}].name"), &p.name, 1, None);
-        c.len(&format!("people[{i}].role"), &p.role, 1, Some(80));
-    }
-    if let Some(com) = &case.communication {
-        c.opt_len(
-            "communication.disclosed_by_role",
-            &com.disclosed_by_role,
-            80,
-        );
-        c.opt_len("communication.notes", &com.notes, 100_000);
-    }
-    if let Some(r) = &case.review {
-        c.opt_len("review.findings", &r.findings, 100_000);
-    }
-    if let Some(r) = &case.resolution {
-        c.opt_len("resolution.notes", &r.notes, 100_000);
-    }
-    c.len("lessons_learned", &case.lessons_learned, 1, Some(100_000));
-    if case.improvement_actions.len() > 100 {
-        c.fail("improvement_actions", "must not have more than 100 items");
-    }
-    for (i, a) in case.improvement_actions.iter().enumerate() {
-        c.len(
-            &format!("improvement_actions[{i}].description"),
-            &a.description,
-            1,
-            Some(20_000),
-        );
-    }
-    c.errors
 }
 
 #[cfg(test)]
@@ -304,6 +233,90 @@ mod tests {
         };
         let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["schema_version", "external_ref", "lessons_learned"]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_up_to_twenty() {
+        let body = with(|v| {
+            v["event"]["harm"] = "Jane Secret".into();
+            v["patient"]["age_years"] = "Smith".into();
+            v["closed_on"] = "03/14/2025".into();
+            v["patient"]["ssn"] = "123-45-6789".into();
+            v.as_object_mut().unwrap().remove("lessons_learned");
+        });
+        let err = parse_err(&body);
+        let ParseError::Schema(errors) = &err else {
+            panic!("expected schema errors")
+        };
+        let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "closed_on",
+                "event.harm",
+                "patient.age_years",
+                "patient",
+                "lessons_learned"
+            ],
+            "{err}"
+        );
+        let text = err.to_string();
+        for secret in ["Jane Secret", "Smith", "03/14", "123-45"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        // Thirty bad people: twenty problems, no more.
+        let body = with(|v| {
+            v["people"] = serde_json::json!((0..30)
+                .map(|_| serde_json::json!({"name": ""}))
+                .collect::<Vec<_>>());
+        });
+        let ParseError::Schema(errors) = parse_err(&body) else {
+            panic!("expected schema errors")
+        };
+        assert_eq!(errors.len(), super::super::schema::MAX_ERRORS);
+    }
+
+    /// The largest case the schema's bounded fields allow, every character outside the
+    /// Basic Multilingual Plane and written as an escaped surrogate pair.
+    #[test]
+    fn the_body_limit_accepts_the_largest_bounded_case_in_its_longest_encoding() {
+        let s = |n: usize| "\u{1F600}".repeat(n);
+        let body = with(|v| {
+            v["external_ref"] = s(64).into();
+            v["event"]["service"] = s(120).into();
+            v["event"]["summary"] = s(100_000).into();
+            v["lessons_learned"] = s(100_000).into();
+            v["communication"] =
+                serde_json::json!({"disclosed_by_role": s(80), "notes": s(100_000)});
+            v["review"] = serde_json::json!({"findings": s(100_000)});
+            v["resolution"] = serde_json::json!({"notes": s(100_000)});
+            v["people"] = (0..200)
+                .map(|_| serde_json::json!({"name": s(1), "role": s(80)}))
+                .collect::<Vec<_>>()
+                .into();
+            v["improvement_actions"] = (0..100)
+                .map(|_| serde_json::json!({"description": s(20_000), "strength": "weaker", "status": "planned"}))
+                .collect::<Vec<_>>()
+                .into();
+        });
+        let mut escaped = String::with_capacity(MAX_BODY_BYTES);
+        for c in String::from_utf8(body).unwrap().chars() {
+            if c.is_ascii() {
+                escaped.push(c);
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    escaped.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        assert!(escaped.len() > 30_000_000, "{}", escaped.len());
+        assert!(escaped.len() <= MAX_BODY_BYTES, "{}", escaped.len());
+        assert_eq!(
+            super::super::schema::bounded_characters(),
+            2_516_264,
+            "the schema's bounds changed: recompute MAX_BODY_BYTES"
+        );
+        assert!(parse_case(escaped.as_bytes()).is_ok());
     }
 
     #[test]

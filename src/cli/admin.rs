@@ -11,7 +11,7 @@ use crate::auth::Roles;
 use crate::case::CaseId;
 use crate::config::Settings;
 use crate::redaction::{self, RuleSet};
-use crate::seal::{self, ApiToken, CustodianIdentity, PseudonymKey};
+use crate::seal::{self, ApiToken, CustodianIdentity};
 use crate::store::{Backend, Store};
 
 const CLI_ACTOR: &str = "cli";
@@ -42,39 +42,29 @@ pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {
 
 /// `safetable init`.
 pub fn init(settings: &Settings) -> Result<(), CliError> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-        CliError(format!(
-            "cannot create {}: {e}",
-            settings.data_dir.display()
-        ))
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ =
-            std::fs::set_permissions(&settings.data_dir, std::fs::Permissions::from_mode(0o700));
-    }
-    Store::open(&settings.database_url)?;
-    PseudonymKey::load_or_create(&settings.pseudonym_key_file())?;
+    let done = crate::setup::initialize(settings)?;
     println!("data directory: {}", settings.data_dir.display());
-    if !settings.custodian_recipients.is_empty() {
+    if done.key_created {
         println!(
-            "custodian recipients: {} from the configuration",
-            settings.custodian_recipients.len()
+            "pseudonym key created: {} (back it up; every server of this PSO needs the same one)",
+            settings.pseudonym_key_file().display()
         );
-    } else if settings.recipients_file().exists() {
-        println!(
-            "custodian recipients: {}",
-            settings.recipients_file().display()
-        );
-    } else {
-        let identity = settings.generated_identity_file();
-        let recipients = seal::generate_identity(&identity)?;
-        std::fs::write(settings.recipients_file(), recipients.to_lines())?;
+    }
+    if let Some(identity) = &done.identity_generated {
         println!("custodian identity generated: {}", identity.display());
         println!(
             "MOVE IT OFF THIS SERVER NOW: the server needs only the public recipient (in {}); \
              the identity is needed only for `safetable original decrypt`.",
+            settings.recipients_file().display()
+        );
+    } else if !settings.custodian_recipients.is_empty() {
+        println!(
+            "custodian recipients: {} from the configuration",
+            settings.custodian_recipients.len()
+        );
+    } else {
+        println!(
+            "custodian recipients: {}",
             settings.recipients_file().display()
         );
     }
@@ -153,6 +143,29 @@ pub fn audit_verify(settings: &Settings) -> Result<ExitCode, CliError> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `safetable audit list`: every entry as a JSON line (the details as stored: ids,
+/// counts, vocabulary values and keyed digests, never case content or typed text).
+pub fn audit_list(settings: &Settings) -> Result<ExitCode, CliError> {
+    let (entries, _) = store(settings)?.audit_log()?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in &entries {
+        let detail: serde_json::Value =
+            serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
+        let line = serde_json::json!({
+            "seq": e.seq,
+            "at": e.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            "actor": e.actor,
+            "action": e.action,
+            "subject": e.subject,
+            "detail": detail,
+            "hash": e.hash,
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `safetable original decrypt CASE_ID --identity FILE --reason TEXT`.

@@ -1,8 +1,10 @@
 //! `safetable import FILE.jsonl --org ORG`: bulk contribution with a progress bar.
 //!
 //! The CPU-bound part (validate, redact, seal) runs on every core; storing is one
-//! transaction per case, in file order. Idempotent on (organization, external_ref): a
-//! case already present is reported, not stored twice.
+//! transaction per chunk, in file order. Idempotent on (organization, external_ref): the
+//! same case again is reported as already present and not stored twice; a different case
+//! reusing a number already stored is reported on its line as a conflict (exit 1, as the
+//! API's 409).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ pub struct ImportSummary {
     pub created: u64,
     pub replaced: u64,
     pub already_present: u64,
+    /// A different case reusing the number of one already stored: not stored.
+    pub conflicts: u64,
     pub rejected: u64,
 }
 
@@ -38,6 +42,7 @@ pub fn import(
     ids_out: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
     let repo = Repository::open(settings)?;
+    crate::setup::tighten_data(settings)?;
     let org = repo
         .store
         .org_by_name(org)?
@@ -118,7 +123,7 @@ pub fn import(
                 let mut accepted = Vec::new();
                 for (line_no, result) in chunk.line_nos.iter().zip(&chunk.prepared) {
                     match result {
-                        Ok((reference, p)) => accepted.push((reference, p)),
+                        Ok((reference, p)) => accepted.push(((line_no, reference), p)),
                         Err(AppError::Internal(detail)) => {
                             return Err(CliError(format!(
                                 "line {line_no}: internal error: {detail}"
@@ -134,7 +139,7 @@ pub fn import(
                 let outcomes = repo_ref
                     .store_prepared_batch(&batch, actor, publish)
                     .map_err(|e| CliError(format!("storing failed: {e}")))?;
-                for ((reference, _), outcome) in accepted.iter().zip(outcomes) {
+                for (((line_no, reference), _), outcome) in accepted.iter().zip(outcomes) {
                     let (id, word) = match outcome {
                         SubmitOutcome::Created(id) => {
                             summary.created += 1;
@@ -147,6 +152,17 @@ pub fn import(
                         SubmitOutcome::Duplicate(id) => {
                             summary.already_present += 1;
                             (id, "already-present")
+                        }
+                        SubmitOutcome::Conflict(id) => {
+                            summary.conflicts += 1;
+                            // The field, never its value: the number is identifying.
+                            bar.suspend(|| {
+                                eprintln!(
+                                    "line {line_no}: conflict: external_ref is already used by case {id}, \
+                                     whose content differs; not stored (the API answers 409)"
+                                )
+                            });
+                            (id, "conflict")
                         }
                     };
                     writeln!(
@@ -171,11 +187,12 @@ pub fn import(
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{} lines: {} created, {} replaced, {} already present, {} rejected{} in {:.1} s ({:.0} cases/s)",
+        "{} lines: {} created, {} replaced, {} already present, {} conflicts, {} rejected{} in {:.1} s ({:.0} cases/s)",
         summary.lines,
         summary.created,
         summary.replaced,
         summary.already_present,
+        summary.conflicts,
         summary.rejected,
         if publish { ", published" } else { "" },
         secs,
@@ -185,7 +202,7 @@ pub fn import(
         "external_ref → id pairs: {} (keep it with your organization's records; it is not kept here)",
         ids_path.display()
     );
-    Ok(if summary.rejected > 0 {
+    Ok(if summary.rejected > 0 || summary.conflicts > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -254,7 +271,16 @@ fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
+    let file = options
         .open(path)
-        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?;
+    // `mode` applies only to a file created now, and through the umask: an existing file
+    // keeps its mode unless it is set.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| CliError(format!("cannot make {} private: {e}", path.display())))?;
+    }
+    Ok(file)
 }

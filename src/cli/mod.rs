@@ -132,6 +132,8 @@ enum TokenCommand {
 enum AuditCommand {
     /// Check the hash chain; exit 1 naming the first broken entry.
     Verify,
+    /// Print the log, one JSON object per entry, oldest first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -160,6 +162,9 @@ impl<E: std::fmt::Display> From<E> for CliError {
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Everything this process creates (database, WAL, index segments, keys, backups, id
+    // lists) is private to its owner, whatever umask it was started with.
+    crate::setup::restrict_umask();
     crate::telemetry::init();
     match run(cli) {
         Ok(code) => code,
@@ -210,6 +215,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => admin::audit_verify(&settings()?),
+        Command::Audit {
+            command: AuditCommand::List,
+        } => admin::audit_list(&settings()?),
         Command::Original {
             command:
                 OriginalCommand::Decrypt {

@@ -20,7 +20,8 @@ use crate::web::Application;
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 
 fn open_index(settings: &Settings) -> Result<Arc<SearchIndex>, CliError> {
-    std::fs::create_dir_all(&settings.index_dir)?;
+    crate::setup::create_private_dir(&settings.index_dir)
+        .map_err(|e| CliError(format!("{}: {e}", settings.index_dir.display())))?;
     Ok(Arc::new(SearchIndex::open(
         &settings.index_dir,
         &IndexSettings::embedded(),
@@ -36,6 +37,7 @@ pub fn serve(settings: Settings) -> Result<ExitCode, CliError> {
         );
     }
     let repo = Repository::open(&settings)?;
+    crate::setup::tighten_data(&settings)?;
     run_server(&settings, repo, &settings.bind)
 }
 
@@ -105,11 +107,8 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
 /// `safetable demo`: a throw-away data directory with synthetic cases and one user per
 /// role, then the server.
 pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
-    if !settings.data_dir.join("safetable.db").exists()
-        && settings.database_url.starts_with("sqlite")
-    {
-        super::admin::init(&settings)?;
-    }
+    // The same set-up as `init` (idempotent): the pseudonym key is made there only.
+    super::admin::init(&settings)?;
     let repo = Repository::open(&settings)?;
     let store = &repo.store;
     let org = match store.org_by_name("Demo Health System")? {

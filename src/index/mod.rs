@@ -473,12 +473,14 @@ impl SearchIndex {
         let text_query: Option<Box<dyn Query>> = match request.query.as_deref() {
             Some(q) => {
                 let expanded = self.synonyms.expand(q);
-                let parsed = self.parser.parse_query(&expanded).map_err(|e| {
-                    SearchError::BadQuery(format!(
-                        "the query does not parse ({e}); write words, \"phrases\", AND/OR/NOT, \
+                // The parser's own message quotes the query: not repeated.
+                let parsed = self.parser.parse_query(&expanded).map_err(|_| {
+                    SearchError::BadQuery(
+                        "the query does not parse; write words, \"phrases\", AND/OR/NOT, \
                          parentheses, or field:word with a field among summary, findings, \
                          notes, lessons, actions, service"
-                    ))
+                            .into(),
+                    )
                 })?;
                 Some(guard_exclusions(parsed))
             }

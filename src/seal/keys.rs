@@ -16,60 +16,260 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// The server's secret key for pseudonyms of organizations' case numbers. No `Debug`.
-pub struct PseudonymKey(hmac::Key);
+/// The server's secret key for keyed digests: pseudonyms of organizations' case
+/// numbers, of search queries in the audit log, and of submitted content. No `Debug`.
+pub struct PseudonymKey {
+    key: hmac::Key,
+    id: KeyId,
+}
 
-/// HMAC-SHA-256 of (organization, external_ref), hex: enough to refuse duplicates and to
-/// find a case by its number, useless for recovering the number.
+/// A short public name of a key (8 hex digits, derived from the key with a one-way
+/// function). Every stored digest starts with it, so that the key can be rotated: a digest
+/// says which key made it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RefDigest(String);
+pub struct KeyId(String);
 
-impl RefDigest {
-    /// The digest as stored.
+impl KeyId {
+    /// The id as written in front of each digest.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl PseudonymKey {
-    /// Reads the 32-byte key file, creating it (0600) if it does not exist.
-    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
-        match std::fs::read(path) {
-            Ok(bytes) if bytes.len() == 32 => Ok(Self::from_bytes(&bytes)),
-            Ok(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{} is not a 32-byte pseudonym key", path.display()),
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let bytes: [u8; 32] = random_bytes();
-                super::write_private_file(path, &bytes)?;
-                Ok(Self::from_bytes(&bytes))
-            }
-            Err(e) => Err(e),
+macro_rules! keyed_digest {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            /// Under the current key: what is stored.
+            value: String,
+            /// The same input under each retired key: what may have been stored before
+            /// the key was rotated.
+            retired: Vec<String>,
         }
+
+        impl $name {
+            fn new(value: String) -> Self {
+                $name {
+                    value,
+                    retired: Vec::new(),
+                }
+            }
+            /// The digest as stored: `KEYID:HEX`.
+            pub fn as_str(&self) -> &str {
+                &self.value
+            }
+            /// The id of the key that made it.
+            pub fn key_id(&self) -> &str {
+                self.value.split_once(':').map(|(k, _)| k).unwrap_or("")
+            }
+            /// Adds the digest of the same input under a retired key.
+            pub fn with_retired(mut self, other: Self) -> Self {
+                self.retired.push(other.value);
+                self
+            }
+            /// Whether a stored digest is this one, under the current or a retired key.
+            pub fn matches(&self, stored: &str) -> bool {
+                self.value == stored || self.retired.iter().any(|r| r == stored)
+            }
+        }
+    };
+}
+
+keyed_digest!(
+    /// HMAC-SHA-256 of (organization, external_ref), as `KEYID:HEX`: enough to refuse
+    /// duplicates and to find a case by its number, useless for recovering the number.
+    RefDigest
+);
+
+keyed_digest!(
+    /// HMAC-SHA-256 of a normalized search query, as `KEYID:HEX`: the audit log can tell
+    /// that two searches were the same without holding what was typed (a member may type a
+    /// patient's name, and the hash chain makes an entry impossible to erase).
+    QueryDigest
+);
+
+keyed_digest!(
+    /// HMAC-SHA-256 of (organization, canonical JSON of a validated case), as `KEYID:HEX`:
+    /// tells the same case submitted again from a different case reusing its number.
+    ContentDigest
+);
+
+impl RefDigest {
+    /// The forms a stored digest of this number may take: `KEYID:HEX` under the current
+    /// key and under each retired key, and the bare hex written before digests carried a
+    /// key id (same key, same HMAC).
+    pub fn lookup_forms(&self) -> Vec<String> {
+        let mut forms = Vec::new();
+        for d in std::iter::once(&self.value).chain(&self.retired) {
+            forms.push(d.clone());
+            if let Some((_, hex)) = d.split_once(':') {
+                forms.push(hex.to_owned());
+            }
+        }
+        forms
+    }
+}
+
+/// Why the pseudonym key cannot be used. Names the file and the fix, never the key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the pseudonym key {0} does not exist: run `safetable init` (on a second server, copy pseudonym.key from the first one, mode 0600)")]
+    Missing(String),
+    #[error(
+        "the pseudonym key {path} can be read by others (mode {mode:04o}): run `chmod 600 {path}`"
+    )]
+    TooOpen { path: String, mode: u32 },
+    #[error("{0} is not a 32-byte pseudonym key")]
+    Invalid(String),
+    #[error("cannot read or write the pseudonym key {path}: {error}")]
+    Io { path: String, error: std::io::Error },
+}
+
+impl PseudonymKey {
+    /// Reads the 32-byte key file, which must exist (`init` creates it) and be readable by
+    /// its owner only.
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let name = path.display().to_string();
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyError::Missing(name))
+            }
+            Err(error) => return Err(KeyError::Io { path: name, error }),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = file
+                .metadata()
+                .map_err(|error| KeyError::Io {
+                    path: name.clone(),
+                    error,
+                })?
+                .permissions()
+                .mode()
+                & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(KeyError::TooOpen { path: name, mode });
+            }
+        }
+        let mut bytes = Vec::with_capacity(33);
+        use std::io::Read;
+        file.take(33)
+            .read_to_end(&mut bytes)
+            .map_err(|error| KeyError::Io {
+                path: name.clone(),
+                error,
+            })?;
+        if bytes.len() != 32 {
+            return Err(KeyError::Invalid(name));
+        }
+        Ok(Self::from_bytes(&bytes))
+    }
+
+    /// `init`: creates the key file (0600) when it does not exist, then loads it. Returns
+    /// whether it was created.
+    pub fn create_if_missing(path: &Path) -> Result<(Self, bool), KeyError> {
+        let created = if path.exists() {
+            false
+        } else {
+            let bytes: [u8; 32] = random_bytes();
+            super::write_private_file(path, &bytes).map_err(|error| KeyError::Io {
+                path: path.display().to_string(),
+                error,
+            })?;
+            true
+        };
+        Ok((Self::load(path)?, created))
+    }
+
+    /// The retired keys: every `*.key` file in `dir` (none when `dir` does not exist),
+    /// each held to the same rules as the current key. After a rotation they still find
+    /// and recognize what was stored under them; nothing new is made with them.
+    pub fn load_retired(dir: &Path) -> Result<Vec<Self>, KeyError> {
+        let io = |error| KeyError::Io {
+            path: dir.display().to_string(),
+            error,
+        };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "key") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths.iter().map(|p| Self::load(p)).collect()
     }
 
     /// A key from raw bytes (tests, benchmarks).
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        PseudonymKey(hmac::Key::new(hmac::HMAC_SHA256, bytes))
+        let key = hmac::Key::new(hmac::HMAC_SHA256, bytes);
+        let tag = hmac::sign(&key, b"safetable/key-id/v1");
+        let id = KeyId(hex::encode(&tag.as_ref()[..4]));
+        PseudonymKey { key, id }
+    }
+
+    /// The key's public id.
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    fn digest(&self, purpose: &[u8], parts: &[&[u8]]) -> String {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(purpose);
+        for part in parts {
+            ctx.update(part);
+        }
+        format!("{}:{}", self.id.0, hex::encode(ctx.sign().as_ref()))
     }
 
     /// The pseudonym of one organization's case number.
     pub fn ref_digest(&self, org: OrgId, external_ref: &str) -> RefDigest {
-        let mut ctx = hmac::Context::with_key(&self.0);
-        ctx.update(b"safetable/external_ref/v1\0");
-        ctx.update(&org.get().to_be_bytes());
-        ctx.update(external_ref.trim().as_bytes());
-        RefDigest(hex::encode(ctx.sign().as_ref()))
+        RefDigest::new(self.digest(
+            b"safetable/external_ref/v1\0",
+            &[&org.get().to_be_bytes(), external_ref.trim().as_bytes()],
+        ))
+    }
+
+    /// The digest of a search query, normalized (case, surrounding and repeated white
+    /// space) so that the same search typed twice gives the same digest.
+    pub fn query_digest(&self, query: &str) -> QueryDigest {
+        let normalized = query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ");
+        QueryDigest::new(self.digest(b"safetable/search_query/v1\0", &[normalized.as_bytes()]))
+    }
+
+    /// The digest of a validated case's canonical JSON, for one organization.
+    pub fn content_digest(&self, org: OrgId, canonical_json: &[u8]) -> ContentDigest {
+        ContentDigest::new(self.digest(
+            b"safetable/case_content/v1\0",
+            &[&org.get().to_be_bytes(), canonical_json],
+        ))
     }
 }
 
 /// A freshly created API token: 256 random bits. Shown once, never stored. No `Debug`.
 pub struct ApiToken(String);
 
-/// SHA-256 of a token, hex; the only form stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// SHA-256 of a token, hex; the only form stored. `Debug` shows none of it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TokenHash(String);
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHash([redacted])")
+    }
+}
 
 impl TokenHash {
     /// The hash as stored.
@@ -180,12 +380,59 @@ mod tests {
     }
 
     #[test]
+    fn digests_carry_the_key_id() {
+        let k1 = PseudonymKey::from_bytes(&[1; 32]);
+        let k2 = PseudonymKey::from_bytes(&[2; 32]);
+        assert_eq!(k1.id().as_str().len(), 8);
+        assert_ne!(k1.id(), k2.id());
+        let d = k1.ref_digest(OrgId::new(1), "CRP-1");
+        assert_eq!(d.key_id(), k1.id().as_str());
+        assert!(d.as_str().starts_with(&format!("{}:", k1.id().as_str())));
+        // The bare hex of digests written before key ids is still found.
+        let forms = d.lookup_forms();
+        assert_eq!(forms.len(), 2);
+        assert_eq!(forms[1].len(), 64);
+        assert_eq!(
+            k1.query_digest("  Heparin   OVERDOSE "),
+            k1.query_digest("heparin overdose")
+        );
+        assert_ne!(k1.query_digest("heparin"), k2.query_digest("heparin"));
+        assert_eq!(
+            k1.content_digest(OrgId::new(1), b"{}").key_id(),
+            k1.id().as_str()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_must_exist_and_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pseudonym.key");
+        let err = PseudonymKey::load(&path).err().unwrap().to_string();
+        assert!(
+            err.contains("safetable init") && err.contains("pseudonym.key"),
+            "{err}"
+        );
+        let (k, created) = PseudonymKey::create_if_missing(&path).unwrap();
+        assert!(created);
+        let (again, created) = PseudonymKey::create_if_missing(&path).unwrap();
+        assert!(!created);
+        assert_eq!(k.id(), again.id());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = PseudonymKey::load(&path).err().unwrap().to_string();
+        assert!(err.contains("chmod 600") && err.contains("0644"), "{err}");
+    }
+
+    #[test]
     fn tokens_are_random_and_only_their_hash_matches() {
         let t = ApiToken::generate();
         assert_eq!(t.reveal().len(), 67);
         assert_ne!(t.reveal(), ApiToken::generate().reveal());
         assert_eq!(TokenHash::of(t.reveal()), t.hash());
         assert_ne!(TokenHash::of("st_guess"), t.hash());
+        let shown = format!("{:?}", t.hash());
+        assert!(!shown.contains(t.hash().as_str()), "{shown}");
     }
 
     #[test]

@@ -9,12 +9,13 @@ mod keys;
 mod original;
 
 pub use keys::{
-    generate_password, hash_password, verify_password, ApiToken, PseudonymKey, RefDigest,
-    TokenHash, DUMMY_PASSWORD_HASH,
+    generate_password, hash_password, verify_password, ApiToken, ContentDigest, KeyError, KeyId,
+    PseudonymKey, QueryDigest, RefDigest, TokenHash, DUMMY_PASSWORD_HASH,
 };
 pub use original::{generate_identity, CustodianIdentity, Recipients, SealError, SealedOriginal};
 
-/// Writes `bytes` to a new file readable by its owner only (0600 on Unix).
+/// Writes `bytes` to a new file readable by its owner only (0600 on Unix, whatever the
+/// umask).
 pub(crate) fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -25,6 +26,11 @@ pub(crate) fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::i
         options.mode(0o600);
     }
     let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -8,13 +8,16 @@ use super::schema::{audit_head, cases, index_changes, manual_redactions, sealed_
 use super::{append_audit, now, Store, StoreError};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::case::{CaseId, CaseStatus, OrgId, SharedView, UserId};
-use crate::seal::{RefDigest, SealedOriginal};
+use crate::seal::{ContentDigest, RefDigest, SealedOriginal};
 
 /// A case ready to store: its shared view (with `id` set), the pipeline's report, the
 /// sealed original.
 pub struct NewCase<'a> {
     pub org: OrgId,
     pub ref_digest: &'a RefDigest,
+    /// Keyed digest of the validated case: tells the same case again from a different
+    /// one that reuses the number.
+    pub content_digest: &'a ContentDigest,
     pub view: &'a SharedView,
     pub report_json: &'a str,
     pub sealed: &'a SealedOriginal,
@@ -30,8 +33,12 @@ pub enum SubmitOutcome {
     Created(CaseId),
     /// The organization's returned case with the same number, replaced and back in review.
     Replaced(CaseId),
-    /// The organization already has a case with that number that is not returned.
+    /// The organization already has this very case (same number, same content), not
+    /// returned: nothing was stored.
     Duplicate(CaseId),
+    /// The organization already has a *different* case with that number, not returned:
+    /// nothing was stored (the API's 409).
+    Conflict(CaseId),
 }
 
 /// A stored case.
@@ -226,23 +233,31 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
         .id
         .clone()
         .ok_or_else(|| StoreError::Corrupt("a stored shared view needs its id".into()))?;
-    let existing: Option<(String, String)> = cases::table
+    let existing: Option<(String, String, Option<String>)> = cases::table
         .filter(cases::org_id.eq(new.org.get()))
-        .filter(cases::ref_digest.eq(new.ref_digest.as_str()))
-        .select((cases::id, cases::status))
+        .filter(cases::ref_digest.eq_any(new.ref_digest.lookup_forms()))
+        .select((cases::id, cases::status, cases::content_digest))
         .first(c)
         .optional()?;
     let t = now();
-    if let Some((existing_id, st)) = existing {
+    if let Some((existing_id, st, content)) = existing {
         let existing_id = case_id(existing_id)?;
         if status(&st)? != CaseStatus::Returned {
-            return Ok(SubmitOutcome::Duplicate(existing_id));
+            // A case stored before content digests cannot be compared: it is reported as
+            // a conflict, never silently taken for the same one.
+            return Ok(if content.is_some_and(|c| new.content_digest.matches(&c)) {
+                SubmitOutcome::Duplicate(existing_id)
+            } else {
+                SubmitOutcome::Conflict(existing_id)
+            });
         }
         let mut view = new.view.clone();
         view.id = Some(existing_id.clone());
         diesel::update(cases::table.filter(cases::id.eq(existing_id.as_str())))
             .set((
                 cases::status.eq(CaseStatus::InReview.as_str()),
+                cases::ref_digest.eq(new.ref_digest.as_str()),
+                cases::content_digest.eq(new.content_digest.as_str()),
                 cases::rule_set_version.eq(&view.redaction.rule_set_version),
                 cases::shared_view.eq(view_json(&view)?),
                 cases::report.eq(new.report_json),
@@ -293,6 +308,7 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
             cases::id.eq(id.as_str()),
             cases::org_id.eq(new.org.get()),
             cases::ref_digest.eq(new.ref_digest.as_str()),
+            cases::content_digest.eq(new.content_digest.as_str()),
             cases::status.eq(initial.as_str()),
             cases::rule_set_version.eq(&new.view.redaction.rule_set_version),
             cases::shared_view.eq(view_json(new.view)?),
@@ -352,7 +368,7 @@ impl Store {
             query = query.filter(cases::status.eq(st.as_str()));
         }
         if let Some(d) = &filter.ref_digest {
-            query = query.filter(cases::ref_digest.eq(d.as_str().to_owned()));
+            query = query.filter(cases::ref_digest.eq_any(d.lookup_forms()));
         }
         let rows: Vec<(String, String, String, String, NaiveDateTime, NaiveDateTime)> =
             query.load(&mut *conn)?;
@@ -431,6 +447,11 @@ impl Store {
                     to: "redacted by hand",
                 });
             }
+            // The curator saw it in that field: if it is not there, the redaction would
+            // do nothing, or something other than what was meant.
+            if !current.view.field_mentions(field, text) {
+                return Err(StoreError::NotInField);
+            }
             let replaced = current.view.replace_everywhere(text, placeholder);
             current.view.redaction.manual += 1;
             diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
@@ -479,6 +500,7 @@ impl Store {
                     cases::report.eq(""),
                     cases::return_comment.eq(None::<String>),
                     cases::ref_digest.eq(format!("withdrawn:{id}")),
+                    cases::content_digest.eq(None::<String>),
                     cases::updated_at.eq(now()),
                 ))
                 .execute(c)?;

@@ -32,6 +32,9 @@ pub enum StoreError {
         from: &'static str,
         to: &'static str,
     },
+    /// A manual redaction whose text is not in the field it names.
+    #[error("the text to redact does not occur in the field named")]
+    NotInField,
     #[error("configuration: {0}")]
     Config(String),
     #[error("cannot connect to the database: {0}")]
@@ -254,13 +257,35 @@ impl Store {
         if self.backend() != Backend::Sqlite {
             return Err(StoreError::Config("backup_into is for SQLite".into()));
         }
+        let path = dest;
         let dest = dest
             .to_str()
             .ok_or_else(|| StoreError::Config("the backup path is not valid UTF-8".into()))?;
+        // Created empty and private first (VACUUM INTO fills an empty file), so that the
+        // copy is never readable by others, whatever the umask; set again afterwards.
+        let private = |r: std::io::Result<()>| {
+            r.map_err(|e| StoreError::Config(format!("backup file {dest}: {e}")))
+        };
+        {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            private(options.open(path).map(drop))?;
+        }
+        private(crate::setup::make_private(path))?;
         let mut conn = self.conn()?;
-        diesel::sql_query("VACUUM INTO ?")
+        let result = diesel::sql_query("VACUUM INTO ?")
             .bind::<diesel::sql_types::Text, _>(dest)
-            .execute(&mut *conn)?;
+            .execute(&mut *conn);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(path);
+            return Err(e.into());
+        }
+        private(crate::setup::make_private(path))?;
         Ok(())
     }
 }

@@ -40,6 +40,7 @@ diesel::table! {
         return_comment -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        content_digest -> Nullable<Text>,
     }
 }
 

@@ -16,14 +16,26 @@ pub struct OrgRecord {
     pub name: String,
 }
 
-/// A user account (the password hash stays in the store).
-#[derive(Debug, Clone)]
+/// A user account (the password hash stays in the store, and out of `Debug`).
+#[derive(Clone)]
 pub struct UserRecord {
     pub id: UserId,
     pub email: String,
     pub org: OrgId,
     pub roles: Roles,
     pub(crate) password_hash: String,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("org", &self.org)
+            .field("roles", &self.roles)
+            .field("password_hash", &"[redacted]")
+            .finish()
+    }
 }
 
 fn is_unique_violation(e: &diesel::result::Error) -> bool {
@@ -205,5 +217,27 @@ impl Store {
             })
         })
         .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password_hash() {
+        let u = UserRecord {
+            id: UserId::new(7),
+            email: "a@b.invalid".into(),
+            org: OrgId::new(1),
+            roles: Roles::parse("member").unwrap(),
+            password_hash: crate::seal::hash_password("pw"),
+        };
+        let shown = format!("{u:?}");
+        assert!(!shown.contains("pbkdf2"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("a@b.invalid"),
+            "{shown}"
+        );
     }
 }

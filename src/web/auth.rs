@@ -23,11 +23,8 @@ impl FromRequest for Authenticated {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| TokenHash::of(t.trim()));
+            .and_then(bearer_token)
+            .map(TokenHash::of);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no application state".into()))?;
             let hash = token.ok_or(AppError::Unauthenticated)?;
@@ -36,5 +33,45 @@ impl FromRequest for Authenticated {
                 .ok_or(AppError::Unauthenticated)?;
             Ok(Authenticated(principal))
         })
+    }
+}
+
+/// The token of an `Authorization` header value: the scheme `Bearer` in any case
+/// (RFC 9110 §11.1: auth schemes are case-insensitive), one or more spaces, the token.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for header in [
+            "Bearer st_abc",
+            "bearer st_abc",
+            "BEARER st_abc",
+            "bEaReR   st_abc ",
+            "  Bearer\tst_abc",
+        ] {
+            assert_eq!(bearer_token(header), Some("st_abc"), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_empty_tokens_are_not_bearer_tokens() {
+        for header in [
+            "Basic dXNlcjpwdw==",
+            "Bearer",
+            "Bearer   ",
+            "Bearerst_abc",
+            "",
+            "st_abc",
+        ] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
     }
 }

@@ -27,7 +27,12 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     limit: usize,
 ) -> Result<T, AppError> {
     let bytes = read_limited(payload, limit).await?;
-    let text = std::str::from_utf8(&bytes)
+    parse_json(&bytes)
+}
+
+/// Parses a small JSON body already read; errors name the field, never the value.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| AppError::Malformed("the body is not valid UTF-8".into()))?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         AppError::Malformed(format!(

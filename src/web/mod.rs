@@ -51,7 +51,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(tracing_actix())
+                .wrap(actix_web::middleware::from_fn(access_log))
                 .configure(api::configure)
         })
         .workers(workers)
@@ -72,17 +72,41 @@ impl Application {
     }
 }
 
-/// Request logging: method, route pattern, status and duration; never bodies or query
-/// strings (a query can hold a search term).
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r-method %s %Dms").custom_request_replace(
-        "r-method",
-        |req| {
-            format!(
-                "{} {}",
-                req.method(),
-                req.match_pattern().unwrap_or_else(|| "-".into())
-            )
-        },
-    )
+/// Request logging: method, route pattern (`/api/v1/cases/{id}`), status and duration.
+/// Never the request line, the path as sent or the query string: a path can hold a case
+/// id and a query an `external_ref` or a search term. Runs after routing, so that the
+/// matched pattern is known.
+async fn access_log(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let result = next.call(req).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(res) => {
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "-".to_owned());
+            tracing::info!(
+                target: "safetable::access",
+                %method,
+                %route,
+                status = res.status().as_u16(),
+                elapsed_ms,
+                "request"
+            );
+        }
+        Err(e) => tracing::info!(
+            target: "safetable::access",
+            %method,
+            route = "-",
+            status = e.as_response_error().status_code().as_u16(),
+            elapsed_ms,
+            "request"
+        ),
+    }
+    result
 }

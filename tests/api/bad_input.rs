@@ -66,7 +66,10 @@ fn bad_submissions_are_rejected_and_nothing_is_stored(db: Db) {
     ));
 
     let mut huge = case_with(6);
-    huge["event"]["summary"] = serde_json::json!(format!("{secret} {}", "x".repeat(1_100_000)));
+    huge["patient"]["name"] = serde_json::json!(format!(
+        "{secret} {}",
+        "x".repeat(safetable::case::MAX_BODY_BYTES)
+    ));
     cases.push((
         "oversize body",
         huge.to_string().into_bytes(),

@@ -178,6 +178,8 @@ impl TestApp {
         let identity = dir.path().join("custodian-identity.txt");
         let recipients = safetable::seal::generate_identity(&identity).unwrap();
         std::fs::write(settings.recipients_file(), recipients.to_lines()).unwrap();
+        // What `init` does: the pseudonym key, the migrations, private modes.
+        safetable::setup::initialize(&settings).unwrap();
         let repo = Repository::open(&settings).unwrap();
         let store = &repo.store;
         let pso = store.create_org("The PSO", "test").unwrap();

@@ -8,5 +8,9 @@ mod bad_input;
 mod canary;
 mod cli;
 mod cluster;
+#[cfg(unix)]
+mod confidentiality;
+#[cfg(unix)]
+mod messages;
 mod search;
 mod workflow;

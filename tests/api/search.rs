@@ -1027,11 +1027,17 @@ fn every_search_is_audited(db: Db) {
     assert_eq!(new.len(), 3, "{new:#?}");
     assert_eq!(new[0].action, "search");
     assert!(new[0].actor.starts_with("user:"), "{:?}", new[0]);
+    // The typed filters in clear, the query as a keyed digest only (it may hold a name).
+    let key = safetable::seal::PseudonymKey::load(&app.settings.pseudonym_key_file()).unwrap();
     assert!(
-        new[0].detail.contains("furosemide") && new[0].detail.contains("moderate"),
+        new[0]
+            .detail
+            .contains(key.query_digest("furosemide").as_str())
+            && new[0].detail.contains("moderate"),
         "the search entry does not record the query: {}",
         new[0].detail
     );
+    assert!(!new[0].detail.contains("furosemide"), "{}", new[0].detail);
     assert!(
         new[0].detail.contains("\"total\":1"),
         "the search entry does not record the count: {}",

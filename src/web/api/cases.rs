@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::case_id;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::Action;
-use crate::case::{CaseId, CaseStatus, MAX_BODY_BYTES};
+use crate::case::{CaseId, CaseStatus, ReturnComment, MAX_BODY_BYTES};
 use crate::error::AppError;
 use crate::store::{CaseFilter, SubmitOutcome};
-use crate::web::body::{read_json, read_limited};
+use crate::web::body::{parse_json, read_json, read_limited};
 use crate::web::{AppState, Authenticated};
 
 /// The answer to a submission.
@@ -54,7 +54,7 @@ pub async fn submit(
     let (id, replaced) = match outcome {
         SubmitOutcome::Created(id) => (id, false),
         SubmitOutcome::Replaced(id) => (id, true),
-        SubmitOutcome::Duplicate(_) => {
+        SubmitOutcome::Duplicate(_) | SubmitOutcome::Conflict(_) => {
             return Err(AppError::Conflict(
                 "your organization already submitted a case with this external_ref".into(),
             ))
@@ -222,11 +222,13 @@ pub async fn publish(
     .await
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnBody {
-    /// Why the case goes back to its organization. Must not contain identifiers.
-    pub comment: String,
+    /// Why the case goes back to its organization (required). Must not contain
+    /// identifiers.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// Return a case in review to its organization with a comment (curators).
@@ -241,16 +243,17 @@ pub async fn return_case(
 ) -> Result<HttpResponse, AppError> {
     let id = case_id(&path)?;
     who.require(Action::Curate)?;
-    let body: ReturnBody = read_json(payload, 64 * 1024).await?;
-    if body.comment.trim().is_empty() || body.comment.chars().count() > 10_000 {
-        return Err(AppError::Schema {
-            message: "comment: 1 to 10000 characters".into(),
-            fields: vec![crate::case::FieldError {
-                path: "comment".into(),
-                problem: "must have 1 to 10000 characters".into(),
-            }],
-        });
-    }
+    let bytes = read_limited(payload, 64 * 1024).await?;
+    // No body at all is a return without a comment, and is told so.
+    let body: ReturnBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        ReturnBody::default()
+    } else {
+        parse_json(&bytes)?
+    };
+    let comment = ReturnComment::parse(body.comment.as_deref()).map_err(|e| AppError::Schema {
+        message: format!("{}: {}", e.path, e.problem),
+        fields: vec![e],
+    })?;
     let event = AuditEvent::new(who.actor(), AuditAction::Return, Some(id.to_string()));
     transition(
         state,
@@ -258,7 +261,7 @@ pub async fn return_case(
         id,
         &[CaseStatus::InReview],
         CaseStatus::Returned,
-        Some(body.comment),
+        Some(comment.as_str().to_owned()),
         event,
     )
     .await

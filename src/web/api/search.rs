@@ -46,15 +46,23 @@ pub async fn search(
     let request = SearchRequest::from_query_pairs(&pairs)?;
     let results = web::block(move || -> Result<_, AppError> {
         let results = state.index.search(&request)?;
-        // The query and filters, not the results.
-        let filters: Vec<_> = pairs
+        // What was asked, not what was found, and never the text that was typed: a member
+        // may type a patient's name, and the hash chain makes an entry impossible to
+        // erase. The query is kept as a keyed digest (the same search gives the same
+        // digest); the filters are values of closed vocabularies.
+        let query = request
+            .query
+            .as_deref()
+            .map(|q| state.repo.query_digest(q).as_str().to_owned());
+        let filters: serde_json::Map<String, serde_json::Value> = request
+            .filters
             .iter()
-            .filter(|(k, _)| k != "limit" && k != "offset")
-            .map(|(k, v)| serde_json::json!([k, v]))
+            .map(|(kind, values)| (kind.name().to_owned(), serde_json::json!(values)))
             .collect();
         state.repo.store.audit(
-            &AuditEvent::new(who.actor(), AuditAction::Search, None)
-                .with_detail(serde_json::json!({ "params": filters, "total": results.total })),
+            &AuditEvent::new(who.actor(), AuditAction::Search, None).with_detail(
+                serde_json::json!({ "query": query, "filters": filters, "total": results.total }),
+            ),
         )?;
         Ok(results)
     })

@@ -24,7 +24,7 @@ pub struct TokenBody {
 
 /// Exchanges e-mail and password for a new API token.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = LoginBody,
-    responses((status = 201, body = TokenBody), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = TokenBody), (status = 401, body = crate::error::ErrorBody, description = "`wrong_password`: the e-mail address or the password is wrong")))]
 pub async fn login(
     state: web::Data<AppState>,
     payload: web::Payload,
@@ -43,7 +43,7 @@ pub async fn login(
             }
         };
         let Some(user) = user.filter(|_| ok) else {
-            return Err(AppError::Unauthenticated);
+            return Err(AppError::WrongPassword);
         };
         let token = ApiToken::generate();
         let actor = format!("user:{}", user.id);
