@@ -471,7 +471,9 @@ fn flags_point_at_unknown_capitalised_words_in_the_output() {
     let case = serde_json::to_vec(&case_json(
         "Elaine Harding",
         json!([]),
-        "Elaine fell near the Zorblatt machine.",
+        // A rare English word with a capital stays, but is flagged for the curator (a word
+        // in no vocabulary at all would have been redacted).
+        "Elaine fell near the Zeppelin machine.",
     ))
     .expect("json");
     let case = parse_case(&case).expect("case");
@@ -482,7 +484,7 @@ fn flags_point_at_unknown_capitalised_words_in_the_output() {
         .iter()
         .find(|f| f.field == "event.summary")
         .expect("a flag");
-    assert_eq!(&r.view.event.summary[flag.start..flag.end], "Zorblatt");
+    assert_eq!(&r.view.event.summary[flag.start..flag.end], "Zeppelin");
 }
 
 #[test]
@@ -778,4 +780,177 @@ fn a_surname_that_is_a_word_of_a_placeholder_does_not_rewrite_the_placeholder() 
     ));
     assert_kept(&out, &["[DAY +1]", "[DAY +2]", "[PHYSICIAN-A]"]);
     assert_gone(&out, &["Duane", "MD024382", "[[", "Day "]);
+}
+
+// ---------------------------------------------------------------- real-text phenomena
+// Written for the forms seen in real clinical notes; every sentence here is invented.
+
+/// A case with no structured identifiers: only context can find them.
+fn bare(text: &str) -> String {
+    run(json!({
+        "schema_version": "1",
+        "external_ref": "RT-1",
+        "closed_on": "2025-05-30",
+        "event": {"occurred_on": "2025-03-14", "category": "other", "harm": "mild",
+                  "setting": "intensive-care", "summary": text},
+        "patient": {"sex": "unknown"},
+        "lessons_learned": "Reviewed."
+    }))
+}
+
+#[test]
+fn bare_month_day_dates_anywhere() {
+    let out = bare("LBM 11/4. S/P MI 10/16, offer made 2/13 and pt seen 7/22.");
+    assert_gone(&out, &["11/4", "10/16", "2/13", "7/22"]);
+    assert_kept(&out, &["LBM", "S/P MI"]);
+}
+
+#[test]
+fn date_ranges_leave_no_fragment() {
+    let out = bare("Intubated 6/30-7/2 for CHF. Seen 7/22-2022 again.");
+    assert_gone(&out, &["6/30", "7/2", "7/22", "2022", "-7/"]);
+    assert!(!out.contains("]-20"), "a year dangles in {out:?}");
+}
+
+#[test]
+fn ordinal_days_and_month_names_in_any_case() {
+    let out = bare("Cultures drawn on the 11th. Last used in may 15. Seen 15 MARCH and March the 3rd.");
+    assert_gone(&out, &["11th", "may 15", "15 MARCH", "3rd"]);
+    let out = bare("This is the 3rd time and the 5th ics.");
+    assert_kept(&out, &["the 3rd time", "the 5th ics"]);
+}
+
+#[test]
+fn month_and_two_digit_year() {
+    let out = bare("PMH: CABG 1/78, AVR 8/88.");
+    assert_gone(&out, &["1/78", "8/88"]);
+}
+
+#[test]
+fn measurements_are_never_replaced() {
+    let text = "hr 88 bp 90-101/50 inr 5.7 30-40cc/hr FiO2 50% peep=5 850U/HR tv800 \
+                BP 108-130's/44-57 u/o 100-200/hr K 3.9 MAE 5/5 1/2 NS HCT 27.3 Spo2 100% \
+                heparin 1000 units at 03:10";
+    let out = bare(text);
+    assert_kept(
+        &out,
+        &[
+            "hr 88", "bp 90-101/50", "inr 5.7", "30-40cc/hr", "FiO2 50%", "peep=5", "850U/HR",
+            "tv800", "BP 108-130's/44-57", "u/o 100-200/hr", "K 3.9", "MAE 5/5", "1/2 NS",
+            "HCT 27.3", "Spo2 100%", "heparin 1000", "03:10",
+        ],
+    );
+    assert!(!out.contains('['), "nothing to replace in {out:?}");
+}
+
+#[test]
+fn an_id_needs_a_shape_or_a_cue() {
+    let out = bare("Device 5718-3412 was held; MRN 0048291; study CRIMSON-0447 enrolled. Range 120-148/57-71.");
+    assert_gone(&out, &["5718-3412", "0048291", "CRIMSON-0447"]);
+    assert_kept(&out, &["120-148/57-71"]);
+}
+
+#[test]
+fn clinical_words_are_not_people() {
+    let out = bare("ATIVAN INFUSING. Swan ganz catheter placed; Foley draining; Murphy's sign negative. \
+                    PROPOFOL OFF. MS: alert. SR HR 80s.");
+    assert_kept(&out, &["ATIVAN INFUSING", "Swan ganz", "Foley", "Murphy's sign", "PROPOFOL", "HR 80s"]);
+    assert!(!out.contains("[PERSON"), "a clinical word became a person in {out:?}");
+}
+
+#[test]
+fn family_names_after_relatives_in_lower_case() {
+    let out = bare("social: son bill called; dtr suzette and husband milovan visited. wife, rose, left.");
+    assert_gone(&out, &["bill", "suzette", "milovan", "rose"]);
+    assert_kept(&out, &["[FAMILY-"]);
+}
+
+#[test]
+fn word_names_after_a_title_or_cue() {
+    let out = bare("dr small aware; per dr. white's order; mr. church seen; niece grace and w/ grant.");
+    assert_gone(&out, &["small", "white", "church", "grace"]);
+    let out = bare("md aware. dr notified. Ms. May visited.");
+    assert_kept(&out, &["md aware", "dr notified"]);
+    assert_gone(&out, &["May visited"]);
+}
+
+#[test]
+fn initials_with_surnames_and_sign_offs() {
+    let out = bare("INR 6.0, E. WELSH AWARE. CXR per B. KARGAS PA. All is well. q. lander rrt");
+    assert_gone(&out, &["WELSH", "KARGAS", "lander"]);
+    let out = bare("Grew E. coli and S. aureus.");
+    assert_kept(&out, &["E. coli", "S. aureus"]);
+    let out = bare("Vent weaned.\nEARL N. RAND, RRT\nbarbara j. parrilli bsn/rn");
+    assert_gone(&out, &["EARL", "RAND", "barbara", "parrilli"]);
+}
+
+#[test]
+fn quoted_names_and_file_names() {
+    let out = bare("She prefers to be called 'Sunny'. Photo marisol_frontal_2024.jpg attached.");
+    assert_gone(&out, &["Sunny", "marisol"]);
+    assert_kept(&out, &["_frontal_2024.jpg"]);
+}
+
+#[test]
+fn hospital_acronyms_and_bare_names() {
+    let out = bare("Transferred to GH for cath. GBMC nurse called. Went to Harbor Hosp 8/23; \
+                    screened by HOLY CROSS REHAB; plans to go to sacred heart hospital.");
+    assert_gone(&out, &["GH", "GBMC", "Harbor", "HOLY CROSS", "sacred heart"]);
+    let out = bare("Discussed with the NIH Stroke Scale team at the OSH.");
+    assert_kept(&out, &["NIH Stroke Scale", "OSH"]);
+}
+
+#[test]
+fn name_hospital_is_a_facility_not_a_person() {
+    let out = bare("ADMITTED FROM UNION HOSP. Came from Kessler Hospital.");
+    assert_gone(&out, &["UNION", "Kessler"]);
+    assert!(!out.contains("[PERSON"), "{out:?}");
+    assert_kept(&out, &["[FACILITY]"]);
+}
+
+#[test]
+fn named_wards_with_a_number() {
+    let out = bare("Plan transfer to quartermain 2. Was on QUARTERMAIN7 before; F-MICU/QUARTERMAIN/CCU teams.");
+    assert_gone(&out, &["quartermain", "QUARTERMAIN"]);
+    assert_kept(&out, &["[UNIT]", "F-MICU/", "/CCU"]);
+}
+
+#[test]
+fn structured_facility_acronyms_and_unit_short_forms() {
+    let case = case_json(
+        "Elaine Harding",
+        json!([]),
+        "Fell on T6N; moved from 6N to SRMC M&M review. S.R.M.C. staff and Tower 6 charge nurse.",
+    );
+    let mut case = case;
+    case["facility"]["unit"] = json!("Tower 6 North");
+    let out = run(case);
+    assert_gone(&out, &["T6N", "6N", "SRMC", "S.R.M.C.", "Tower 6"]);
+}
+
+#[test]
+fn towns_in_lower_case_after_cues_and_employers() {
+    let out = bare("dtr lives in rome; he lives nearby in rockport. Sister called from Seattle. \
+                    HUSBAND CEO OF IBM.");
+    assert_gone(&out, &["rome", "rockport", "Seattle", "IBM"]);
+}
+
+#[test]
+fn pagers_and_odd_phones() {
+    let out = bare("Pager: #54321. PG 33445. beeper 4-1234. dtr at 212- 476- 8356 or +44 20 7946 0958.");
+    assert_gone(&out, &["54321", "33445", "4-1234", "476", "7946"]);
+}
+
+#[test]
+fn ages_over_89_without_y_o() {
+    let out = bare("98 s/p left hip fx. Seen as a 92 F. Elaine (MRN 123), 91, admitted.");
+    assert_gone(&out, &["98 s/p", "92 F", "91,"]);
+    let out = bare("HR 98 s/p bolus. sats in the 90's.");
+    assert_kept(&out, &["HR 98", "in the 90's"]);
+}
+
+#[test]
+fn format_characters_cannot_hide_a_name() {
+    let out = summary("Mrs. Har\u{00ad}ding and Kat\u{200b}rina Summers spoke.");
+    assert_gone(&out, &["Har", "Kat", "rina", "\u{00ad}", "\u{200b}"]);
 }

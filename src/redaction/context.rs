@@ -70,8 +70,13 @@ pub(crate) fn mark_names(
                 && tight(sep)
                 && !sep.contains([',', ':'])
                 && (!weak || nameish(t));
+            // `Ms. May`, `Mr. Will`: a given name that is also a function word, after a
+            // title with its dot.
+            let stop_ok = !t.has(lex::STOP)
+                || (sep.starts_with('.') && t.cap && !t.upper && t.has(lex::FIRST));
             if title_ok
-                && !t.has(lex::STOP | lex::CLINICAL | lex::ABBREV | lex::TITLE | lex::ROLE)
+                && stop_ok
+                && !t.has(lex::CLINICAL | lex::ABBREV | lex::TITLE | lex::ROLE)
                 && !t.digit_adjacent
                 && (t.key.len() >= 2 || next_word_joins(text, toks, i))
             {
