@@ -30,6 +30,7 @@ pub enum AuditAction {
     UserCreate,
     Reindex,
     Backup,
+    Reredact,
 }
 
 impl AuditAction {
@@ -53,6 +54,7 @@ impl AuditAction {
             AuditAction::UserCreate => "user_create",
             AuditAction::Reindex => "reindex",
             AuditAction::Backup => "backup",
+            AuditAction::Reredact => "reredact",
         }
     }
 }

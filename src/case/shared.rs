@@ -290,6 +290,10 @@ pub struct SharedAction {
 pub struct RedactionSummary {
     /// Version of the rule set that produced this view (`redaction-rules/`).
     pub rule_set_version: String,
+    /// Version of the pipeline's code that produced this view (its stages and their order);
+    /// empty in views made before it was recorded.
+    #[serde(default)]
+    pub pipeline_version: String,
     /// Number of spans replaced, by category (`NAME`, `DATE`, `PHONE`, …).
     pub counts: BTreeMap<String, u32>,
     /// Manual redactions a curator added after the pipeline ran.

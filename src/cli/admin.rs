@@ -14,7 +14,7 @@ use crate::redaction::{self, RuleSet};
 use crate::seal::{self, ApiToken, CustodianIdentity};
 use crate::store::{Backend, Store};
 
-const CLI_ACTOR: &str = "cli";
+pub(super) const CLI_ACTOR: &str = "cli";
 
 /// `safetable redact`: stdin → stdout, exit 1 if any line failed.
 pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod import;
+mod reredact;
 mod serve;
 
 use std::path::PathBuf;
@@ -95,6 +96,14 @@ enum Command {
     Original {
         #[command(subcommand)]
         command: OriginalCommand,
+    },
+    /// Re-run the current redaction pipeline over the sealed originals (custodians only):
+    /// changed views are replaced, a published case with a newly found identifier goes back
+    /// to review, every case is audited.
+    Reredact {
+        /// A custodian's age identity file; the originals are decrypted in memory only.
+        #[arg(long)]
+        identity: PathBuf,
     },
     /// A consistent online copy of the SQLite database.
     Backup {
@@ -227,5 +236,6 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 },
         } => admin::original_decrypt(&settings()?, &case_id, &identity, &reason),
         Command::Backup { dest } => admin::backup(&settings()?, &dest),
+        Command::Reredact { identity } => reredact::reredact(&settings()?, &identity),
     }
 }

@@ -26,6 +26,11 @@ pub use rules::{RuleError, RuleSet};
 use known::{Known, People};
 use text::CaseContext;
 
+/// The version of the pipeline's code, recorded beside the rule-set version in every shared
+/// view: bump it whenever a stage changes what it finds, so that `reredact` knows which
+/// views may be stale.
+pub const PIPELINE_VERSION: &str = "2";
+
 /// What the pipeline reports to a curator: counts per category and flags; never a value.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct RedactionReport {
@@ -197,6 +202,7 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
             .collect(),
         redaction: RedactionSummary {
             rule_set_version: rules.version().to_owned(),
+            pipeline_version: PIPELINE_VERSION.to_owned(),
             counts: counts.clone(),
             manual: 0,
         },

@@ -476,6 +476,52 @@ impl Store {
         .inspect(|_| self.scrub_wal())
     }
 
+    /// Replaces a case's shared view with one the current pipeline made from its original
+    /// (`safetable reredact`), with its audit entry, in one transaction. A published case
+    /// whose new view found an identifier the old one missed goes back to review and out of
+    /// the indexes; another published case is indexed again. Returns the status after.
+    pub fn replace_view(
+        &self,
+        id: &CaseId,
+        view: &SharedView,
+        report_json: &str,
+        back_to_review: bool,
+        event: &AuditEvent,
+    ) -> Result<CaseStatus, StoreError> {
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            lock(c)?;
+            let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
+            let status = if back_to_review && current.status == CaseStatus::Published {
+                CaseStatus::InReview
+            } else {
+                current.status
+            };
+            diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
+                .set((
+                    cases::shared_view.eq(view_json(view)?),
+                    cases::report.eq(report_json),
+                    cases::rule_set_version.eq(&view.redaction.rule_set_version),
+                    cases::status.eq(status.as_str()),
+                    cases::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            match (current.status, status) {
+                (CaseStatus::Published, CaseStatus::InReview) => {
+                    record_change(c, id, ChangeOp::Withdraw)?
+                }
+                (CaseStatus::Published, CaseStatus::Published) => {
+                    record_change(c, id, ChangeOp::Publish)?
+                }
+                _ => {}
+            }
+            append_audit(c, event)?;
+            Ok(status)
+        })
+        .inspect(|_| self.scrub_wal())
+    }
+
     /// Withdraws a case: destroys its ciphertext and shared view (the row stays as a
     /// tombstone with no content), frees its number, removes it from the indexes through
     /// the change log, audited, in one transaction.

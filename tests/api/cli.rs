@@ -1153,8 +1153,93 @@ fn redact_writes_one_line_per_input_line() {
     assert_eq!(redact(&good).stdout, redact(&good).stdout);
 }
 
+/// `reredact` replaces a view the current pipeline would write differently, sends a
+/// published case whose new view found more back to review and out of search, leaves an
+/// unchanged case alone, and audits every case.
+fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let stale = app.submit("contributor", &case_with(801));
+    let fresh = app.submit("contributor", &case_with(802));
+    app.publish(&stale);
+    app.publish(&fresh);
+    app.wait_indexed(2);
+    let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
+    let stale_id: safetable::case::CaseId = stale.parse().unwrap();
+    let fresh_id: safetable::case::CaseId = fresh.parse().unwrap();
+    let current = store.case(&stale_id).unwrap().unwrap();
+    // What an older pipeline would have written: the same text, fewer spans found.
+    let mut older = current.view.clone();
+    older.redaction.counts.clear();
+    older.redaction.rule_set_version = "2020.01.01-1".into();
+    store
+        .replace_view(
+            &stale_id,
+            &older,
+            "{}",
+            false,
+            &safetable::audit::AuditEvent::new(
+                "test",
+                safetable::audit::AuditAction::Reredact,
+                Some(stale.clone()),
+            ),
+        )
+        .unwrap();
+    let reredacts = || {
+        let (entries, _) = store.audit_log().unwrap();
+        entries
+            .into_iter()
+            .filter(|e| e.action == "reredact" && e.actor == "cli")
+            .collect::<Vec<_>>()
+    };
+    assert!(reredacts().is_empty());
+
+    let cwd = tempfile::tempdir().unwrap();
+    let url = Some(app.settings.database_url.as_str());
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &["reredact", "--identity", app.identity.to_str().unwrap()],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", text(&out.stderr));
+    assert!(
+        stdout.contains("2 cases, 1 unchanged, 1 updated (1 back in review)"),
+        "{stdout}"
+    );
+    let after = store.case(&stale_id).unwrap().unwrap();
+    assert_eq!(after.status, safetable::case::CaseStatus::InReview);
+    assert_eq!(after.view, current.view, "the current pipeline's view is back");
+    let untouched = store.case(&fresh_id).unwrap().unwrap();
+    assert_eq!(untouched.status, safetable::case::CaseStatus::Published);
+    let entries = reredacts();
+    let mut subjects: Vec<_> = entries.iter().filter_map(|e| e.subject.clone()).collect();
+    subjects.sort();
+    let mut expected = vec![stale.clone(), fresh.clone()];
+    expected.sort();
+    assert_eq!(subjects, expected, "one audit entry per case");
+    // The case back in review leaves search on the next follow.
+    app.wait_indexed(1);
+    let out = run(app.dir.path(), url, cwd.path(), &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    // A foreign identity decrypts nothing and changes nothing.
+    let other = app.dir.path().join("other-identity.txt");
+    safetable::seal::generate_identity(&other).unwrap();
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &["reredact", "--identity", other.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("0 updated"), "{}", text(&out.stdout));
+}
+
 backend_tests!(
     init_users_and_tokens_work_against_a_server,
+    reredact_updates_changed_views_and_reviews_new_finds,
     import_reports_rejects_and_is_idempotent,
     audit_verify_names_the_first_broken_entry,
     sealed_originals_decrypt_with_the_age_command,
