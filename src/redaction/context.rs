@@ -350,7 +350,9 @@ pub(crate) fn detect_places(
         // Facility names made of ordinary words (`Holy Cross`, `sacred heart`), and `St X`,
         // after a place cue or `@`.
         if let Some(nx) = toks.get(i + 1) {
-            if between(text, t, nx) == " " {
+            let candidate = rules.context.facility_name_words.contains(&t.key)
+                || matches!(t.key.as_str(), "st" | "saint");
+            if candidate && between(text, t, nx) == " " {
                 let phrase = format!("{} {}", t.key, nx.key);
                 // `St A.`, `Saint Agnes`; not `ST` (sinus tachycardia) in shouted text.
                 let saint = matches!(t.key.as_str(), "st" | "saint") && nx.cap && !t.upper;

@@ -478,6 +478,7 @@ impl RuleSet {
         // A set too large to compile leaves every rule to run on its own.
         let prefilter = regex::RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
             .size_limit(1 << 26)
+            .dfa_size_limit(1 << 27)
             .build()
             .ok();
         let mut lexicon: WordMap<u16> = WordMap::default();
@@ -527,6 +528,32 @@ impl RuleSet {
     /// changed or two swapped) from a known-safe word of five letters or more: a misspelling
     /// (`transfered`, `recieved`), not a name.
     pub(crate) fn near_safe(&self, key: &str) -> bool {
+        // The same unknown words come back case after case: remember the answers, per
+        // thread, for the rule set that gave them.
+        thread_local! {
+            static SEEN: std::cell::RefCell<(usize, WordMap<bool>)> =
+                std::cell::RefCell::new((0, WordMap::default()));
+        }
+        let me = self as *const RuleSet as usize;
+        if let Some(hit) = SEEN.with(|c| {
+            let c = c.borrow();
+            (c.0 == me).then(|| c.1.get(key).copied()).flatten()
+        }) {
+            return hit;
+        }
+        let answer = self.near_safe_uncached(key);
+        SEEN.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.0 != me || c.1.len() > 50_000 {
+                c.0 = me;
+                c.1.clear();
+            }
+            c.1.insert(key.to_owned(), answer);
+        });
+        answer
+    }
+
+    fn near_safe_uncached(&self, key: &str) -> bool {
         let safe = |w: &str| {
             w.len() >= 5
                 && self
@@ -666,6 +693,9 @@ fn compile_rule(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
     let pattern = asciify(&spec.pattern);
     let regex = regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 24)
+        // Room for the lazy DFA of the larger measurement and date rules, so that its cache
+        // is not cleared and rebuilt again and again on long texts.
+        .dfa_size_limit(1 << 25)
         .build()
         .map_err(|e| err(format!("regex parse error: {e}")))?;
     let group = match &spec.group {
