@@ -22,6 +22,9 @@ pub struct Repository {
     key: Arc<PseudonymKey>,
     /// Keys rotated out: digests made with them are still found and recognized.
     retired: Arc<Vec<PseudonymKey>>,
+    /// Contributing organizations' names, read once each: the pipeline redacts them (and
+    /// their acronyms) as `[FACILITY]` in the cases they contribute.
+    org_names: Arc<std::sync::RwLock<std::collections::HashMap<OrgId, Vec<String>>>>,
 }
 
 /// A case after the CPU-bound part of the path (parse, redact, seal), ready to store.
@@ -62,6 +65,7 @@ impl Repository {
             rules: Arc::new(rules),
             recipients: Arc::new(recipients),
             key: Arc::new(key),
+            org_names: Arc::default(),
             retired: Arc::new(retired),
         })
     }
@@ -81,11 +85,35 @@ impl Repository {
         self.key.query_digest(query)
     }
 
-    /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O.
+    /// The names the pipeline redacts as the contributing organization.
+    fn org_names(&self, org: OrgId) -> Result<Vec<String>, AppError> {
+        if let Some(names) = self
+            .org_names
+            .read()
+            .ok()
+            .and_then(|m| m.get(&org).cloned())
+        {
+            return Ok(names);
+        }
+        let names: Vec<String> = self
+            .store
+            .org_by_id(org)
+            .map_err(AppError::from)?
+            .map(|o| vec![o.name])
+            .unwrap_or_default();
+        if let Ok(mut m) = self.org_names.write() {
+            m.insert(org, names.clone());
+        }
+        Ok(names)
+    }
+
+    /// Parses, validates, redacts and seals one case body. CPU-bound; the contributing
+    /// organization's name is read from the store once per organization and process.
     pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
         let case = parse_case(body)?;
         let digest = self.ref_digest(org, &case.external_ref);
-        let mut redacted = redaction::redact(&case, &self.rules);
+        let org_names = self.org_names(org)?;
+        let mut redacted = redaction::redact_with(&case, &self.rules, &org_names);
         redacted.view.id = Some(CaseId::random());
         let report_json = serde_json::to_string(&redacted.report)
             .map_err(|e| AppError::Internal(e.to_string()))?;

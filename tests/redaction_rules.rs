@@ -814,7 +814,8 @@ fn date_ranges_leave_no_fragment() {
 
 #[test]
 fn ordinal_days_and_month_names_in_any_case() {
-    let out = bare("Cultures drawn on the 11th. Last used in may 15. Seen 15 MARCH and March the 3rd.");
+    let out =
+        bare("Cultures drawn on the 11th. Last used in may 15. Seen 15 MARCH and March the 3rd.");
     assert_gone(&out, &["11th", "may 15", "15 MARCH", "3rd"]);
     let out = bare("This is the 3rd time and the 5th ics.");
     assert_kept(&out, &["the 3rd time", "the 5th ics"]);
@@ -835,9 +836,23 @@ fn measurements_are_never_replaced() {
     assert_kept(
         &out,
         &[
-            "hr 88", "bp 90-101/50", "inr 5.7", "30-40cc/hr", "FiO2 50%", "peep=5", "850U/HR",
-            "tv800", "BP 108-130's/44-57", "u/o 100-200/hr", "K 3.9", "MAE 5/5", "1/2 NS",
-            "HCT 27.3", "Spo2 100%", "heparin 1000", "03:10",
+            "hr 88",
+            "bp 90-101/50",
+            "inr 5.7",
+            "30-40cc/hr",
+            "FiO2 50%",
+            "peep=5",
+            "850U/HR",
+            "tv800",
+            "BP 108-130's/44-57",
+            "u/o 100-200/hr",
+            "K 3.9",
+            "MAE 5/5",
+            "1/2 NS",
+            "HCT 27.3",
+            "Spo2 100%",
+            "heparin 1000",
+            "03:10",
         ],
     );
     assert!(!out.contains('['), "nothing to replace in {out:?}");
@@ -845,29 +860,48 @@ fn measurements_are_never_replaced() {
 
 #[test]
 fn an_id_needs_a_shape_or_a_cue() {
-    let out = bare("Device 5718-3412 was held; MRN 0048291; study CRIMSON-0447 enrolled. Range 120-148/57-71.");
+    let out = bare(
+        "Device 5718-3412 was held; MRN 0048291; study CRIMSON-0447 enrolled. Range 120-148/57-71.",
+    );
     assert_gone(&out, &["5718-3412", "0048291", "CRIMSON-0447"]);
     assert_kept(&out, &["120-148/57-71"]);
 }
 
 #[test]
 fn clinical_words_are_not_people() {
-    let out = bare("ATIVAN INFUSING. Swan ganz catheter placed; Foley draining; Murphy's sign negative. \
-                    PROPOFOL OFF. MS: alert. SR HR 80s.");
-    assert_kept(&out, &["ATIVAN INFUSING", "Swan ganz", "Foley", "Murphy's sign", "PROPOFOL", "HR 80s"]);
-    assert!(!out.contains("[PERSON"), "a clinical word became a person in {out:?}");
+    let out = bare(
+        "ATIVAN INFUSING. Swan ganz catheter placed; Foley draining; Murphy's sign negative. \
+                    PROPOFOL OFF. MS: alert. SR HR 80s.",
+    );
+    assert_kept(
+        &out,
+        &[
+            "ATIVAN INFUSING",
+            "Swan ganz",
+            "Foley",
+            "Murphy's sign",
+            "PROPOFOL",
+            "HR 80s",
+        ],
+    );
+    assert!(
+        !out.contains("[PERSON"),
+        "a clinical word became a person in {out:?}"
+    );
 }
 
 #[test]
 fn family_names_after_relatives_in_lower_case() {
-    let out = bare("social: son bill called; dtr suzette and husband milovan visited. wife, rose, left.");
+    let out =
+        bare("social: son bill called; dtr suzette and husband milovan visited. wife, rose, left.");
     assert_gone(&out, &["bill", "suzette", "milovan", "rose"]);
     assert_kept(&out, &["[FAMILY-"]);
 }
 
 #[test]
 fn word_names_after_a_title_or_cue() {
-    let out = bare("dr small aware; per dr. white's order; mr. church seen; niece grace and w/ grant.");
+    let out =
+        bare("dr small aware; per dr. white's order; mr. church seen; niece grace and w/ grant.");
     assert_gone(&out, &["small", "white", "church", "grace"]);
     let out = bare("md aware. dr notified. Ms. May visited.");
     assert_kept(&out, &["md aware", "dr notified"]);
@@ -893,9 +927,14 @@ fn quoted_names_and_file_names() {
 
 #[test]
 fn hospital_acronyms_and_bare_names() {
-    let out = bare("Transferred to GH for cath. GBMC nurse called. Went to Harbor Hosp 8/23; \
-                    screened by HOLY CROSS REHAB; plans to go to sacred heart hospital.");
-    assert_gone(&out, &["GH", "GBMC", "Harbor", "HOLY CROSS", "sacred heart"]);
+    let out = bare(
+        "Transferred to GH for cath. GBMC nurse called. Went to Harbor Hosp 8/23; \
+                    screened by HOLY CROSS REHAB; plans to go to sacred heart hospital.",
+    );
+    assert_gone(
+        &out,
+        &["GH", "GBMC", "Harbor", "HOLY CROSS", "sacred heart"],
+    );
     let out = bare("Discussed with the NIH Stroke Scale team at the OSH.");
     assert_kept(&out, &["NIH Stroke Scale", "OSH"]);
 }
@@ -910,7 +949,9 @@ fn name_hospital_is_a_facility_not_a_person() {
 
 #[test]
 fn named_wards_with_a_number() {
-    let out = bare("Plan transfer to quartermain 2. Was on QUARTERMAIN7 before; F-MICU/QUARTERMAIN/CCU teams.");
+    let out = bare(
+        "Plan transfer to quartermain 2. Was on QUARTERMAIN7 before; F-MICU/QUARTERMAIN/CCU teams.",
+    );
     assert_gone(&out, &["quartermain", "QUARTERMAIN"]);
     assert_kept(&out, &["[UNIT]", "F-MICU/", "/CCU"]);
 }
@@ -930,14 +971,17 @@ fn structured_facility_acronyms_and_unit_short_forms() {
 
 #[test]
 fn towns_in_lower_case_after_cues_and_employers() {
-    let out = bare("dtr lives in rome; he lives nearby in rockport. Sister called from Seattle. \
-                    HUSBAND CEO OF IBM.");
+    let out = bare(
+        "dtr lives in rome; he lives nearby in rockport. Sister called from Seattle. \
+                    HUSBAND CEO OF IBM.",
+    );
     assert_gone(&out, &["rome", "rockport", "Seattle", "IBM"]);
 }
 
 #[test]
 fn pagers_and_odd_phones() {
-    let out = bare("Pager: #54321. PG 33445. beeper 4-1234. dtr at 212- 476- 8356 or +44 20 7946 0958.");
+    let out =
+        bare("Pager: #54321. PG 33445. beeper 4-1234. dtr at 212- 476- 8356 or +44 20 7946 0958.");
     assert_gone(&out, &["54321", "33445", "4-1234", "476", "7946"]);
 }
 
@@ -953,4 +997,39 @@ fn ages_over_89_without_y_o() {
 fn format_characters_cannot_hide_a_name() {
     let out = summary("Mrs. Har\u{00ad}ding and Kat\u{200b}rina Summers spoke.");
     assert_gone(&out, &["Har", "Kat", "rina", "\u{00ad}", "\u{200b}"]);
+}
+
+#[test]
+fn the_contributing_organization_and_its_acronym_are_a_facility() {
+    let bytes = serde_json::to_vec(&bare_case(
+        "Harborview Lakes Health leadership now requires a second check; HLH staff agreed.",
+    ))
+    .unwrap();
+    let case = parse_case(&bytes).unwrap();
+    let out =
+        safetable::redaction::redact_with(&case, rules(), &["Harborview Lakes Health".into()])
+            .view
+            .event
+            .summary;
+    assert_gone(&out, &["Harborview", "HLH"]);
+    assert_kept(&out, &["[FACILITY] leadership", "second check"]);
+}
+
+fn bare_case(text: &str) -> serde_json::Value {
+    json!({
+        "schema_version": "1",
+        "external_ref": "RT-2",
+        "closed_on": "2025-05-30",
+        "event": {"occurred_on": "2025-03-14", "category": "other", "harm": "mild",
+                  "setting": "intensive-care", "summary": text},
+        "patient": {"sex": "unknown"},
+        "lessons_learned": "Reviewed."
+    })
+}
+
+#[test]
+fn wide_white_space_before_a_file_name_does_not_panic() {
+    // A no-break or em space is more than one byte: the file-name scan once sliced inside it.
+    let out = bare("photo\u{a0}okafor_scan_2024.jpg and\u{2003}marisol_x.png sent");
+    assert_gone(&out, &["okafor", "marisol"]);
 }

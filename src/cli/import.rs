@@ -47,6 +47,12 @@ pub fn import(
         .store
         .org_by_name(org)?
         .ok_or_else(|| CliError(format!("no organization named {org}")))?;
+    if publish {
+        eprintln!(
+            "warning: --publish skips curator review: every case is published as the pipeline \
+             redacted it, with no person checking what it may have missed"
+        );
+    }
     let input = std::fs::File::open(file)
         .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);

@@ -62,10 +62,8 @@ pub fn reredact(settings: &Settings, identity: &Path) -> Result<ExitCode, CliErr
     }
     let bar = ProgressBar::new(ids.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} cases, {per_sec}, eta {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut summary = ReredactSummary::default();
     for id in &ids {
@@ -122,8 +120,12 @@ fn reredact_one(
         .case(id)?
         .ok_or_else(|| CliError("withdrawn meanwhile".into()))?;
     let event = |detail: serde_json::Value| {
-        AuditEvent::new(super::admin::CLI_ACTOR, AuditAction::Reredact, Some(id.to_string()))
-            .with_detail(detail)
+        AuditEvent::new(
+            super::admin::CLI_ACTOR,
+            AuditAction::Reredact,
+            Some(id.to_string()),
+        )
+        .with_detail(detail)
     };
     if record.view.redaction.manual > 0 {
         store.audit(&event(serde_json::json!({ "outcome": "skipped_manual" })))?;

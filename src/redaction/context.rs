@@ -129,8 +129,20 @@ pub(crate) fn mark_names(
         if let Some(nx) = toks.get(i + 1) {
             let says = matches!(
                 nx.key.as_str(),
-                "called" | "calls" | "phoned" | "visited" | "visits" | "states" | "stated" | "spoke"
-                    | "asked" | "requested" | "agreed" | "consented" | "updated" | "arrived"
+                "called"
+                    | "calls"
+                    | "phoned"
+                    | "visited"
+                    | "visits"
+                    | "states"
+                    | "stated"
+                    | "spoke"
+                    | "asked"
+                    | "requested"
+                    | "agreed"
+                    | "consented"
+                    | "updated"
+                    | "arrived"
             );
             let opens = prev.is_none_or(|p| {
                 let s = between(text, p, t);
@@ -140,7 +152,14 @@ pub(crate) fn mark_names(
                 && opens
                 && between(text, t, nx) == " "
                 && t.has(lex::FIRST)
-                && !t.has(lex::STOP | lex::ABBREV | lex::CLINICAL | lex::ROLE | lex::RELATIVE | lex::TITLE)
+                && !t.has(
+                    lex::STOP
+                        | lex::ABBREV
+                        | lex::CLINICAL
+                        | lex::ROLE
+                        | lex::RELATIVE
+                        | lex::TITLE,
+                )
                 && t.key.len() >= 3
             {
                 is_name[i] = true;
@@ -171,7 +190,8 @@ pub(crate) fn mark_names(
         let t = &toks[i];
         let before = &text[..t.start];
         let after = &text[t.end..];
-        let quoted = before.ends_with(['\'', '"', '‘', '“']) && after.starts_with(['\'', '"', '’', '”']);
+        let quoted =
+            before.ends_with(['\'', '"', '‘', '“']) && after.starts_with(['\'', '"', '’', '”']);
         let cued = matches!(
             toks[i - 1].key.as_str(),
             "called" | "named" | "by" | "nickname" | "nicknamed" | "as" | "known"
@@ -184,8 +204,10 @@ pub(crate) fn mark_names(
     for i in 0..n {
         let t = &toks[i];
         let chunk_start = text[..t.start]
-            .rfind(|c: char| c.is_whitespace())
-            .map_or(0, |p| p + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(p, c)| p + c.len_utf8());
         let chunk_end = text[t.end..]
             .find(|c: char| c.is_whitespace())
             .map_or(text.len(), |p| t.end + p);
@@ -194,13 +216,39 @@ pub(crate) fn mark_names(
             && chunk.rsplit_once('.').is_some_and(|(_, ext)| {
                 matches!(
                     ext.to_ascii_lowercase().as_str(),
-                    "jpg" | "jpeg" | "png" | "gif" | "tif" | "tiff" | "bmp" | "heic" | "pdf" | "doc"
-                        | "docx" | "xls" | "xlsx" | "csv" | "txt" | "rtf" | "dcm" | "mp4" | "mov"
-                        | "avi" | "wav" | "mp3" | "zip" | "msg" | "eml" | "ppt" | "pptx"
+                    "jpg"
+                        | "jpeg"
+                        | "png"
+                        | "gif"
+                        | "tif"
+                        | "tiff"
+                        | "bmp"
+                        | "heic"
+                        | "pdf"
+                        | "doc"
+                        | "docx"
+                        | "xls"
+                        | "xlsx"
+                        | "csv"
+                        | "txt"
+                        | "rtf"
+                        | "dcm"
+                        | "mp4"
+                        | "mov"
+                        | "avi"
+                        | "wav"
+                        | "mp3"
+                        | "zip"
+                        | "msg"
+                        | "eml"
+                        | "ppt"
+                        | "pptx"
                 )
             });
         // Not the extension itself.
-        let before_ext = text[t.end..chunk_start + chunk.len()].contains('.');
+        let before_ext = text
+            .get(t.end..chunk_start + chunk.len())
+            .is_some_and(|rest| rest.contains('.'));
         if file
             && before_ext
             && (t.has(lex::FIRST | lex::LAST) || unknown(t))
@@ -385,14 +433,26 @@ pub(crate) fn detect_places(
             between(text, t, nx) == " "
                 && matches!(
                     nx.key.as_str(),
-                    "er" | "ed" | "ew" | "icu" | "micu" | "ccu" | "cath" | "or" | "lab" | "nurse"
-                        | "nurses" | "staff" | "team" | "attorneys" | "physicians" | "doctors"
+                    "er" | "ed"
+                        | "ew"
+                        | "icu"
+                        | "micu"
+                        | "ccu"
+                        | "cath"
+                        | "or"
+                        | "lab"
+                        | "nurse"
+                        | "nurses"
+                        | "staff"
+                        | "team"
+                        | "attorneys"
+                        | "physicians"
+                        | "doctors"
                 )
         });
         let by = i > 0 && toks[i - 1].key == "by";
-        let go_to = i >= 2
-            && toks[i - 1].key == "to"
-            && rules.context.go_verbs.contains(&toks[i - 2].key);
+        let go_to =
+            i >= 2 && toks[i - 1].key == "to" && rules.context.go_verbs.contains(&toks[i - 2].key);
         if t.key.len() >= 2
             && t.key.len() <= 5
             && !t.digit_adjacent
@@ -401,7 +461,9 @@ pub(crate) fn detect_places(
                 || (!t.cap && t.key.len() <= 4 && (dept_after || go_to))
                 || (!t.cap && t.key.len() <= 3 && t.key.ends_with('h') && cue(i)))
             && (t.end - t.start) == t.key.len()
-            && ["h", "mc", "hc", "hs", "mh"].iter().any(|s| t.key.ends_with(s))
+            && ["h", "mc", "hc", "hs", "mh"]
+                .iter()
+                .any(|s| t.key.ends_with(s))
         {
             push(out, t.start, t.end, Category::Facility);
             i += 1;
@@ -428,8 +490,9 @@ pub(crate) fn detect_places(
             && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
             && between(text, &toks[i - 1], t) == " ";
         if let Some(d) = num_len(rest) {
-            let wardish = (unknown(t) && !rules.near_safe(&t.key) && (unit_cued || (t.cap && !t.upper)))
-                || (unit_cued && t.cap && !t.has(lex::SAFE | lex::STOP));
+            let wardish =
+                (unknown(t) && !rules.near_safe(&t.key) && (unit_cued || (t.cap && !t.upper)))
+                    || (unit_cued && t.cap && !t.has(lex::SAFE | lex::STOP));
             if wardish && t.key.len() >= 5 && !protected[i] {
                 push(out, t.start, t.end + d, Category::Unit);
                 i += 1;
@@ -444,9 +507,28 @@ pub(crate) fn detect_places(
             i > k
                 && matches!(
                     toks[i - 1 - k].key.as_str(),
-                    "lives" | "live" | "living" | "lived" | "resides" | "reside" | "resident" | "home"
-                        | "moved" | "moving" | "visiting" | "vacation" | "nearby" | "flew" | "flying"
-                        | "drove" | "driving" | "born" | "raised" | "works" | "worked" | "returned"
+                    "lives"
+                        | "live"
+                        | "living"
+                        | "lived"
+                        | "resides"
+                        | "reside"
+                        | "resident"
+                        | "home"
+                        | "moved"
+                        | "moving"
+                        | "visiting"
+                        | "vacation"
+                        | "nearby"
+                        | "flew"
+                        | "flying"
+                        | "drove"
+                        | "driving"
+                        | "born"
+                        | "raised"
+                        | "works"
+                        | "worked"
+                        | "returned"
                 )
         });
         let strong_cue = cue(i)
@@ -479,7 +561,10 @@ pub(crate) fn detect_places(
             }
             if let Some(w) = toks.get(k) {
                 let gap = &text[t.end..w.start];
-                if w.cap && rules.context.regions.contains(&w.key) && gap.len() <= 5 && !gap.contains('\n')
+                if w.cap
+                    && rules.context.regions.contains(&w.key)
+                    && gap.len() <= 5
+                    && !gap.contains('\n')
                 {
                     push(out, t.start, w.end, Category::Facility);
                     i = k + 1;
@@ -532,8 +617,23 @@ pub(crate) fn detect_places(
                 w.is_some_and(|w| {
                     matches!(
                         w.key.as_str(),
-                        "icu" | "micu" | "sicu" | "ccu" | "csru" | "cvicu" | "nicu" | "picu" | "pacu"
-                            | "tele" | "floor" | "ed" | "er" | "ew" | "or" | "vicu" | "ticu"
+                        "icu"
+                            | "micu"
+                            | "sicu"
+                            | "ccu"
+                            | "csru"
+                            | "cvicu"
+                            | "nicu"
+                            | "picu"
+                            | "pacu"
+                            | "tele"
+                            | "floor"
+                            | "ed"
+                            | "er"
+                            | "ew"
+                            | "or"
+                            | "vicu"
+                            | "ticu"
                     )
                 })
             };

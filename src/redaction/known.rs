@@ -238,7 +238,12 @@ pub(crate) fn role_token(role: &str, rules: &RuleSet) -> String {
 
 impl Known {
     /// Collects every structured identifier of `case`; registers its people in `people`.
-    pub fn build(case: &SubmittedCase, rules: &RuleSet, people: &mut People) -> Known {
+    pub fn build(
+        case: &SubmittedCase,
+        rules: &RuleSet,
+        org_names: &[String],
+        people: &mut People,
+    ) -> Known {
         let mut b = Builder {
             rules,
             surfaces: Vec::new(),
@@ -307,6 +312,9 @@ impl Known {
             }
         }
         b.add_value(&case.external_ref, Category::Id);
+        for name in org_names {
+            add_facility(&mut b, name);
+        }
 
         let build = |pats: &[String], kind: MatchKind| {
             if pats.is_empty() {
@@ -571,7 +579,11 @@ fn facility_acronyms(words: &[&str]) -> Vec<String> {
     };
     let mut out = Vec::new();
     if words.len() >= 2 {
-        let content: String = words.iter().filter(|w| !function(w)).filter_map(initial).collect();
+        let content: String = words
+            .iter()
+            .filter(|w| !function(w))
+            .filter_map(initial)
+            .collect();
         let all: String = words.iter().filter_map(initial).collect();
         for a in [content, all] {
             if a.chars().count() >= 2 && !out.contains(&a) {
@@ -622,10 +634,10 @@ fn unit_short_forms(unit: &str) -> Vec<String> {
         "west" | "w" => Some('W'),
         _ => None,
     };
-    let Some(ni) = words
-        .iter()
-        .position(|w| w.chars().all(|c| c.is_ascii_digit()) || w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-    else {
+    let Some(ni) = words.iter().position(|w| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || w.chars().next().is_some_and(|c| c.is_ascii_digit())
+    }) else {
         return Vec::new();
     };
     let num = words[ni];
@@ -675,7 +687,10 @@ mod tests {
         let words: Vec<&str> = "Hospital of the University of Pennsylvania"
             .split_whitespace()
             .collect();
-        assert_eq!(facility_acronyms(&words), vec!["HUP".to_owned(), "HOTUOP".to_owned()]);
+        assert_eq!(
+            facility_acronyms(&words),
+            vec!["HUP".to_owned(), "HOTUOP".to_owned()]
+        );
     }
 
     #[test]

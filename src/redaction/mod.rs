@@ -98,6 +98,13 @@ fn strip_format_chars(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Runs the pipeline on one case.
 pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
+    redact_with(case, rules, &[])
+}
+
+/// Runs the pipeline on one case contributed by an organization known by `org_names`:
+/// those names, and their acronyms, are redacted as `[FACILITY]` like the case's own
+/// facility.
+pub fn redact_with(case: &SubmittedCase, rules: &RuleSet, org_names: &[String]) -> Redacted {
     let occurred = case.event.occurred_on;
     let day = |d: chrono::NaiveDate| (d - occurred).num_days();
     let age = case.patient.age_years.map(u32::from).or_else(|| {
@@ -107,7 +114,7 @@ pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
     });
 
     let mut people = People::default();
-    let known = Known::build(case, rules, &mut people);
+    let known = Known::build(case, rules, org_names, &mut people);
     let mut ctx = CaseContext {
         rules,
         known,

@@ -554,13 +554,8 @@ impl RuleSet {
     }
 
     fn near_safe_uncached(&self, key: &str) -> bool {
-        let safe = |w: &str| {
-            w.len() >= 5
-                && self
-                    .lexicon
-                    .get(w)
-                    .is_some_and(|f| f & lex::SAFE != 0)
-        };
+        let safe =
+            |w: &str| w.len() >= 5 && self.lexicon.get(w).is_some_and(|f| f & lex::SAFE != 0);
         if !key.is_ascii() || key.len() < 5 {
             return false;
         }

@@ -156,13 +156,19 @@ pub(crate) fn detect(text: &str, ctx: &mut CaseContext<'_>) -> (Vec<Span>, Vec<T
                     // An ID or phone that only reaches into a measurement, with too few
                     // digits to be a number of its own (`U/O50-100cc/hr`, `+10 40%`).
                     let overlaps = a < s.end && s.start < b;
-                    let digits = text[s.start..s.end].bytes().filter(u8::is_ascii_digit).count();
+                    let digits = text[s.start..s.end]
+                        .bytes()
+                        .filter(u8::is_ascii_digit)
+                        .count();
                     // A cued identifier (`SN T5H-61649`, `MRN …`) stands on its own.
                     let cued = s.category == Category::Id && s.priority >= 60;
                     (inside && !cued)
                         || (overlaps
                             && !cued
-                            && matches!(s.category, Category::Id | Category::Phone | Category::Unit)
+                            && matches!(
+                                s.category,
+                                Category::Id | Category::Phone | Category::Unit
+                            )
                             && digits < 7)
                 })
         });
@@ -460,7 +466,9 @@ fn date_repl(caps: &regex::Captures<'_>, text: &str, ctx: &CaseContext<'_>) -> O
     let _ = text;
     // "2 may need": lower-case "may" after a number is the verb; before one it is the month.
     if caps.name("mon").is_some_and(|m| m.as_str() == "may")
-        && caps.get(0).is_some_and(|m| m.as_str().starts_with(|c: char| c.is_ascii_digit()))
+        && caps
+            .get(0)
+            .is_some_and(|m| m.as_str().starts_with(|c: char| c.is_ascii_digit()))
     {
         return None;
     }
@@ -488,10 +496,10 @@ fn date_value(
     let mut day = num(day_group)
         .or_else(|| num("dayd").filter(|_| day_group == "day"))
         .or_else(|| {
-        caps.name("dayw")
-            .filter(|_| day_group == "day")
-            .and_then(|m| ordinal_value(m.as_str()))
-    });
+            caps.name("dayw")
+                .filter(|_| day_group == "day")
+                .and_then(|m| ordinal_value(m.as_str()))
+        });
     if let Some(d) = day {
         if month > 12 && d <= 12 && caps.name("mon").is_none() {
             std::mem::swap(&mut month, day.as_mut()?);
@@ -634,9 +642,8 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     if letters == 0 {
         // Ranges, pressures and fractions (`120-148/57-71`) are measurements; an identifier
         // has a long run of digits, or several dash-joined groups (`12-3456-78`).
-        let clock = |g: &str| {
-            g.len() == 4 && g[..2].parse::<u32>().is_ok_and(|h| h < 24) && g[2..] < *"60"
-        };
+        let clock =
+            |g: &str| g.len() == 4 && g[..2].parse::<u32>().is_ok_and(|h| h < 24) && g[2..] < *"60";
         let times = s.split('-').all(clock);
         return longest >= 6
             || (!s.contains(['/', '.'])
@@ -656,9 +663,9 @@ fn id_shaped(s: &str, rules: &RuleSet) -> bool {
     let safe_run = |r: &str| {
         r.len() == 1
             || rules
-            .lexicon
-            .get(r)
-            .is_some_and(|f| f & (lex::ABBREV | lex::CLINICAL) != 0)
+                .lexicon
+                .get(r)
+                .is_some_and(|f| f & (lex::ABBREV | lex::CLINICAL) != 0)
     };
     let mut runs = key
         .split(|c: char| !c.is_ascii_alphabetic())
@@ -1072,10 +1079,7 @@ pub(crate) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut
             } else {
                 true
             };
-            if proper
-                && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP)
-                && t.key.len() >= 2
-            {
+            if proper && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP) && t.key.len() >= 2 {
                 out.push(Span {
                     start: t.start,
                     end: t.end,
@@ -1149,7 +1153,8 @@ fn detect_places(
         let plain = !t.has(lex::ENGLISH | lex::CLINICAL | lex::ABBREV);
         // A one-word city that is no English word is a place wherever it stands
         // (`Baltimore reconsult`), unless it starts a sentence in lower case.
-        let anywhere = single && t.cap && plain && t.key.len() >= 4 && !t.has(lex::FIRST | lex::LAST);
+        let anywhere =
+            single && t.cap && plain && t.key.len() >= 4 && !t.has(lex::FIRST | lex::LAST);
         let accept = if single {
             before_state || (cued && plain) || anywhere
         } else if !t.cap {

@@ -99,6 +99,20 @@ impl Store {
         }))
     }
 
+    /// An organization by id.
+    pub fn org_by_id(&self, id: OrgId) -> Result<Option<OrgRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let row: Option<(i64, String)> = organizations::table
+            .filter(organizations::id.eq(id.get()))
+            .select((organizations::id, organizations::name))
+            .first(&mut *conn)
+            .optional()?;
+        Ok(row.map(|(id, name)| OrgRecord {
+            id: OrgId::new(id),
+            name,
+        }))
+    }
+
     /// Creates a user with a password hash.
     pub fn create_user(
         &self,

@@ -1211,7 +1211,10 @@ fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
     );
     let after = store.case(&stale_id).unwrap().unwrap();
     assert_eq!(after.status, safetable::case::CaseStatus::InReview);
-    assert_eq!(after.view, current.view, "the current pipeline's view is back");
+    assert_eq!(
+        after.view, current.view,
+        "the current pipeline's view is back"
+    );
     let untouched = store.case(&fresh_id).unwrap().unwrap();
     assert_eq!(untouched.status, safetable::case::CaseStatus::Published);
     let entries = reredacts();
@@ -1234,7 +1237,11 @@ fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
         &["reredact", "--identity", other.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("0 updated"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("0 updated"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 backend_tests!(
