@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::case::{FieldError, ParseError};
+use crate::redaction::RedactionError;
 use crate::store::StoreError;
 
 /// An error as the API reports it.
@@ -28,6 +29,9 @@ pub enum AppError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// A valid case the redaction pipeline refused: it is neither stored nor published.
+    #[error("{0}")]
+    Redaction(RedactionError),
     #[error("{0}")]
     BadQuery(String),
     #[error("the service is not available: {0}")]
@@ -40,7 +44,7 @@ pub enum AppError {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable code: `malformed`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
-    /// `too_large`, `schema`, `bad_query`, `unavailable`, `internal`.
+    /// `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `schema`: each field path and what was expected.
@@ -60,6 +64,7 @@ impl AppError {
             AppError::Conflict(_) => ("conflict", StatusCode::CONFLICT),
             AppError::TooLarge(_) => ("too_large", StatusCode::PAYLOAD_TOO_LARGE),
             AppError::Schema { .. } => ("schema", StatusCode::UNPROCESSABLE_ENTITY),
+            AppError::Redaction(_) => ("redaction_failed", StatusCode::UNPROCESSABLE_ENTITY),
             AppError::BadQuery(_) => ("bad_query", StatusCode::BAD_REQUEST),
             AppError::Unavailable(_) => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
@@ -74,8 +79,11 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let (error, status) = self.code();
-        if let AppError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        match self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            // The message names the failure, never the case.
+            AppError::Redaction(e) => tracing::error!(error = %e, "a case was refused"),
+            _ => {}
         }
         let fields = match self {
             AppError::Schema { fields, .. } => fields.clone(),
@@ -104,6 +112,12 @@ impl From<ParseError> for AppError {
     }
 }
 
+impl From<RedactionError> for AppError {
+    fn from(e: RedactionError) -> Self {
+        AppError::Redaction(e)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -125,5 +139,25 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl From<crate::auth::Forbidden> for AppError {
     fn from(_: crate::auth::Forbidden) -> Self {
         AppError::Forbidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_case_is_a_422_redaction_failed_naming_no_case_text() {
+        for e in [RedactionError::Matcher, RedactionError::Failed] {
+            let err = AppError::from(e);
+            assert_eq!(
+                err.code(),
+                ("redaction_failed", StatusCode::UNPROCESSABLE_ENTITY)
+            );
+            let response = err.error_response();
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let message = err.to_string();
+            assert!(message.contains("could not be redacted"), "{message}");
+        }
     }
 }

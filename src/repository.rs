@@ -62,11 +62,14 @@ impl Repository {
         self.key.ref_digest(org, external_ref)
     }
 
-    /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O.
+    /// Parses, validates, redacts and seals one case body. Pure CPU; no I/O. Fails with
+    /// [`AppError::Redaction`] when the pipeline refuses the case.
     pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
         let case = parse_case(body)?;
         let digest = self.key.ref_digest(org, &case.external_ref);
-        let mut redacted = redaction::redact(&case, &self.rules);
+        // A case the pipeline cannot redact is refused (422 `redaction_failed`), never
+        // stored with an unredacted or partial view.
+        let mut redacted = redaction::redact(&case, &self.rules)?;
         redacted.view.id = Some(CaseId::random());
         let report_json = serde_json::to_string(&redacted.report)
             .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -238,7 +238,13 @@ pub(crate) fn role_token(role: &str, rules: &RuleSet) -> String {
 
 impl Known {
     /// Collects every structured identifier of `case`; registers its people in `people`.
-    pub fn build(case: &SubmittedCase, rules: &RuleSet, people: &mut People) -> Known {
+    /// Fails when a matcher cannot be built: the case must then be refused, never shown
+    /// with its known identifiers unmatched.
+    pub fn build(
+        case: &SubmittedCase,
+        rules: &RuleSet,
+        people: &mut People,
+    ) -> Result<Known, aho_corasick::BuildError> {
         let mut b = Builder {
             rules,
             surfaces: Vec::new(),
@@ -310,7 +316,7 @@ impl Known {
 
         let build = |pats: &[String], kind: MatchKind| {
             if pats.is_empty() {
-                return None;
+                return Ok(None);
             }
             // Built once per case: a plain NFA over lower-case patterns (the haystack is
             // folded to lower case) builds fastest; a DFA would cost more than it saves.
@@ -318,14 +324,14 @@ impl Known {
                 .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
                 .match_kind(kind)
                 .build(pats)
-                .ok()
+                .map(Some)
         };
-        Known {
-            ac: build(&b.surfaces, MatchKind::LeftmostLongest),
+        Ok(Known {
+            ac: build(&b.surfaces, MatchKind::LeftmostLongest)?,
             pats: b.pats,
-            digits_ac: build(&b.digit_surfaces, MatchKind::Standard),
+            digits_ac: build(&b.digit_surfaces, MatchKind::Standard)?,
             digit_pats: b.digit_pats,
-        }
+        })
     }
 
     /// Spans of known identifiers in `text`.
