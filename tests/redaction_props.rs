@@ -362,3 +362,27 @@ fn soak() {
     );
     tally.assert_few_skipped("soak");
 }
+
+/// Leaks `glued_fragments_never_leak_structured_identifiers` found (minimal inputs, as
+/// it shrank them): an identifier glued to another that is replaced (`Pavilion E` →
+/// `[UNIT]`) or swallowed (`…gmail.comLake` taken for the e-mail) is left standing, and
+/// after a `[` the rescan takes the rest for the inside of a placeholder. Ignored until
+/// the detection rewrite in `text.rs` lands; run with
+/// `cargo test --test redaction_props known_leaks -- --ignored`.
+#[test]
+#[ignore = "known leaks of glued identifiers, for the detection rewrite"]
+fn known_leaks_of_glued_identifiers() {
+    let mut broken = Vec::new();
+    for text in [
+        "[SummersBrightwater",
+        "[ElainePavilion E",
+        "[ElaineLake Brendaport",
+        "[ElaineRN7663794@",
+        "eharding@gmail.comLake Brendaport (",
+    ] {
+        if let Probe::Broken(e) = check_invariants(text, rules()) {
+            broken.push(format!("{text:?}: {e}"));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
