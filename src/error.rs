@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::case::{FieldError, ParseError};
+use crate::redaction::RedactionError;
 use crate::store::StoreError;
 
 /// An error as the API reports it.
@@ -32,6 +33,9 @@ pub enum AppError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// A valid case the redaction pipeline refused: it is neither stored nor published.
+    #[error("{0}")]
+    Redaction(RedactionError),
     #[error("{0}")]
     BadQuery(String),
     #[error("the service is not available: {0}")]
@@ -43,8 +47,9 @@ pub enum AppError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`, `not_found`, `conflict`,
-    /// `too_large`, `schema`, `bad_query`, `unavailable`, `internal`.
+    /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`, `not_found`,
+    /// `conflict`, `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`,
+    /// `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `schema`: each field path and what was expected.
@@ -65,6 +70,7 @@ impl AppError {
             AppError::Conflict(_) => ("conflict", StatusCode::CONFLICT),
             AppError::TooLarge(_) => ("too_large", StatusCode::PAYLOAD_TOO_LARGE),
             AppError::Schema { .. } => ("schema", StatusCode::UNPROCESSABLE_ENTITY),
+            AppError::Redaction(_) => ("redaction_failed", StatusCode::UNPROCESSABLE_ENTITY),
             AppError::BadQuery(_) => ("bad_query", StatusCode::BAD_REQUEST),
             AppError::Unavailable(_) => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
@@ -79,8 +85,11 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let (error, status) = self.code();
-        if let AppError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        match self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            // The message names the failure, never the case.
+            AppError::Redaction(e) => tracing::error!(error = %e, "a case was refused"),
+            _ => {}
         }
         let fields = match self {
             AppError::Schema { fields, .. } => fields.clone(),
@@ -106,6 +115,12 @@ impl From<ParseError> for AppError {
                 fields: fields.clone(),
             },
         }
+    }
+}
+
+impl From<RedactionError> for AppError {
+    fn from(e: RedactionError) -> Self {
+        AppError::Redaction(e)
     }
 }
 
@@ -137,5 +152,25 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl From<crate::auth::Forbidden> for AppError {
     fn from(_: crate::auth::Forbidden) -> Self {
         AppError::Forbidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_case_is_a_422_redaction_failed_naming_no_case_text() {
+        for e in [RedactionError::Matcher, RedactionError::Failed] {
+            let err = AppError::from(e);
+            assert_eq!(
+                err.code(),
+                ("redaction_failed", StatusCode::UNPROCESSABLE_ENTITY)
+            );
+            let response = err.error_response();
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let message = err.to_string();
+            assert!(message.contains("could not be redacted"), "{message}");
+        }
     }
 }

@@ -109,11 +109,14 @@ impl Repository {
 
     /// Parses, validates, redacts and seals one case body. CPU-bound; the contributing
     /// organization's name is read from the store once per organization and process.
+    /// Fails with [`AppError::Redaction`] when the pipeline refuses the case.
     pub fn prepare(&self, org: OrgId, body: &[u8]) -> Result<Prepared, AppError> {
         let case = parse_case(body)?;
         let digest = self.ref_digest(org, &case.external_ref);
         let org_names = self.org_names(org)?;
-        let mut redacted = redaction::redact_with(&case, &self.rules, &org_names);
+        // A case the pipeline cannot redact is refused (422 `redaction_failed`), never
+        // stored with an unredacted or partial view.
+        let mut redacted = redaction::redact_with(&case, &self.rules, &org_names)?;
         redacted.view.id = Some(CaseId::random());
         let report_json = serde_json::to_string(&redacted.report)
             .map_err(|e| AppError::Internal(e.to_string()))?;

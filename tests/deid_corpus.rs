@@ -156,7 +156,7 @@ fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Option<Sc
         }
         n += 1;
         let case = parse_case(line.as_bytes()).expect("corpus case parses");
-        let view = redact(&case, rules).view;
+        let view = redact(&case, rules).expect("redacted").view;
         let value = serde_json::to_value(&view).expect("view serializes");
         serde_json::to_writer(&mut writer, &value).expect("write");
         writer.write_all(b"\n").expect("write");

@@ -18,7 +18,10 @@ fn probe() {
         "lessons_learned": "x"
     });
     let case = parse_case(&serde_json::to_vec(&case).unwrap()).unwrap();
-    println!("OUT: {}", redact(&case, &rules).view.event.summary);
+    println!(
+        "OUT: {}",
+        redact(&case, &rules).expect("redacted").view.event.summary
+    );
 }
 
 /// Redacts the JSONL file `PROBE_CASES` to `PROBE_OUT`, one shared view per line (for
@@ -38,7 +41,8 @@ fn probe_file() {
     for line in std::io::BufReader::new(std::fs::File::open(input).unwrap()).lines() {
         let line = line.unwrap();
         if let Ok(case) = parse_case(line.as_bytes()) {
-            serde_json::to_writer(&mut out, &redact(&case, &rules).view).unwrap();
+            serde_json::to_writer(&mut out, &redact(&case, &rules).expect("redacted").view)
+                .unwrap();
         }
         out.write_all(b"\n").unwrap();
     }

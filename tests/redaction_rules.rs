@@ -1,7 +1,8 @@
 //! One regression test per phenomenon the redaction pipeline must handle.
 
 use safetable::case::parse_case;
-use safetable::redaction::{redact, redact_stream, RuleSet};
+use safetable::redaction::fault::{arm, Fault};
+use safetable::redaction::{redact, redact_stream, RedactionError, RuleSet};
 use serde_json::json;
 
 fn rules() -> &'static RuleSet {
@@ -41,7 +42,7 @@ fn case_json(patient: &str, people: serde_json::Value, summary: &str) -> serde_j
 fn run(case: serde_json::Value) -> String {
     let bytes = serde_json::to_vec(&case).expect("json");
     let case = parse_case(&bytes).expect("valid test case");
-    redact(&case, rules()).view.event.summary
+    redact(&case, rules()).expect("redacted").view.event.summary
 }
 
 fn summary(text: &str) -> String {
@@ -458,7 +459,7 @@ fn report_counts_categories_and_version() {
     ))
     .expect("json");
     let case = parse_case(&case).expect("case");
-    let r = redact(&case, rules());
+    let r = redact(&case, rules()).expect("redacted");
     assert_eq!(r.report.rule_set_version, rules().version());
     assert_eq!(r.view.redaction.rule_set_version, rules().version());
     assert_eq!(r.report.counts.get("NAME"), Some(&1));
@@ -477,7 +478,7 @@ fn flags_point_at_unknown_capitalised_words_in_the_output() {
     ))
     .expect("json");
     let case = parse_case(&case).expect("case");
-    let r = redact(&case, rules());
+    let r = redact(&case, rules()).expect("redacted");
     let flag = r
         .report
         .flags
@@ -496,13 +497,13 @@ fn output_is_deterministic() {
     );
     let a = serde_json::to_string(&{
         let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
-        redact(&case, rules()).view
+        redact(&case, rules()).expect("redacted").view
     })
     .expect("ser");
     for _ in 0..3 {
         let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
         assert_eq!(
-            serde_json::to_string(&redact(&case, rules()).view).expect("ser"),
+            serde_json::to_string(&redact(&case, rules()).expect("redacted").view).expect("ser"),
             a
         );
     }
@@ -516,7 +517,7 @@ fn structured_fields_never_reach_the_view() {
         "Nothing here.",
     );
     let case = parse_case(&serde_json::to_vec(&c).expect("json")).expect("case");
-    let view = serde_json::to_string(&redact(&case, rules()).view).expect("ser");
+    let view = serde_json::to_string(&redact(&case, rules()).expect("redacted").view).expect("ser");
     assert_gone(
         &view,
         &[
@@ -555,6 +556,79 @@ fn stream_keeps_line_order_and_reports_bad_lines_without_content() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4);
     assert!(lines[1].contains("\"error\"") && lines[2].contains("\"error\""));
+    assert!(!text.contains("Harding") && !text.contains("Elaine"));
+}
+
+// ---------------------------------------------------------------- fail closed
+
+/// The case of [`summary`] under its own case number (a fault is armed process-wide, per
+/// case number, so each test uses its own).
+fn case_numbered(external_ref: &str) -> safetable::case::SubmittedCase {
+    let mut c = case_json(
+        "Elaine Harding",
+        json!([{"name": "Katrina Summers", "role": "RN"}]),
+        "Elaine Harding told Katrina Summers on 3/14/2025 at 515-410-7044.",
+    );
+    c["external_ref"] = json!(external_ref);
+    parse_case(&serde_json::to_vec(&c).expect("json")).expect("case")
+}
+
+#[test]
+fn a_case_whose_matcher_cannot_be_built_is_refused_not_published() {
+    let case = case_numbered("FAULT-MATCHER-1");
+    let _armed = arm(Some("FAULT-MATCHER-1"), Fault::Matcher);
+    match redact(&case, rules()) {
+        Err(e) => {
+            assert_eq!(e, RedactionError::Matcher);
+            assert!(!e.to_string().contains("Harding"), "{e}");
+        }
+        Ok(r) => panic!(
+            "published without its known identifiers matched: {}",
+            r.view.event.summary
+        ),
+    }
+}
+
+#[test]
+fn a_panic_in_the_pipeline_is_refused_not_published() {
+    let case = case_numbered("FAULT-PANIC-1");
+    let armed = arm(Some("FAULT-PANIC-1"), Fault::Panic);
+    let result = redact(&case, rules());
+    assert!(
+        matches!(result, Err(RedactionError::Failed)),
+        "a panic did not refuse the case"
+    );
+    // Disarmed, the same case goes through: the refusal was the fault's.
+    drop(armed);
+    let view = redact(&case, rules()).expect("redacted").view;
+    assert!(
+        !view.event.summary.contains("Harding"),
+        "{}",
+        view.event.summary
+    );
+}
+
+#[test]
+fn stream_refuses_a_case_it_cannot_redact_without_its_content() {
+    let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell."))
+        .expect("json");
+    let mut bad = case_json("Elaine Harding", json!([]), "Elaine Harding fell.");
+    bad["external_ref"] = json!("FAULT-STREAM-1");
+    let input = format!("{good}\n{bad}\n{good}\n");
+    let _armed = arm(Some("FAULT-STREAM-1"), Fault::Panic);
+    let mut out = Vec::new();
+    let outcome = redact_stream(input.as_bytes(), &mut out, rules()).expect("stream");
+    assert_eq!((outcome.lines, outcome.errors, outcome.refused), (3, 0, 1));
+    let text = String::from_utf8(out).expect("utf8");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].get("event").is_some() && lines[2].get("event").is_some());
+    let error = lines[1]["error"].as_str().expect("an error line");
+    assert!(error.contains("could not be redacted"), "{error}");
+    assert!(lines[1].get("event").is_none());
     assert!(!text.contains("Harding") && !text.contains("Elaine"));
 }
 

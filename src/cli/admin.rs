@@ -16,12 +16,16 @@ use crate::store::{Backend, Store};
 
 pub(super) const CLI_ACTOR: &str = "cli";
 
-/// `safetable redact`: stdin → stdout, exit 1 if any line failed.
-pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {
+/// `safetable redact`: stdin → stdout, exit 1 if any line failed. `fail_every_case`
+/// (a hidden flag, for the tests of the refusal path and of the panic hook) makes the
+/// pipeline panic on every case.
+pub fn redact(rules: Option<&Path>, fail_every_case: bool) -> Result<ExitCode, CliError> {
     let rules = match rules {
         Some(dir) => RuleSet::load(dir).map_err(|e| CliError(format!("--rules: {e}")))?,
         None => RuleSet::embedded(),
     };
+    let _fault =
+        fail_every_case.then(|| redaction::fault::arm(None, redaction::fault::Fault::Panic));
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let outcome = redaction::redact_stream(
@@ -34,6 +38,14 @@ pub fn redact(rules: Option<&Path>) -> Result<ExitCode, CliError> {
             "{} of {} lines failed validation (see the error objects in the output)",
             outcome.errors, outcome.lines
         );
+    }
+    if outcome.refused > 0 {
+        eprintln!(
+            "{} of {} lines were valid cases the redaction pipeline refused (see the error objects in the output)",
+            outcome.refused, outcome.lines
+        );
+    }
+    if outcome.errors > 0 || outcome.refused > 0 {
         Ok(ExitCode::FAILURE)
     } else {
         Ok(ExitCode::SUCCESS)

@@ -55,6 +55,10 @@ enum Command {
         /// Rule directory (default: the rules built into the binary, from redaction-rules/).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// Make the pipeline panic on every case (for testing the refusal path and the
+        /// panic hook).
+        #[arg(long, hide = true)]
+        fail_every_case: bool,
     },
     /// Bulk contribution from a JSON Lines file.
     Import {
@@ -168,7 +172,9 @@ impl<E: std::fmt::Display> From<E> for CliError {
     }
 }
 
-/// Parses the command line and runs it.
+/// Parses the command line and runs it. The binary installs
+/// [`crate::telemetry::install_panic_hook`] first, so that no command (`serve`, `demo`,
+/// `import`, `redact`, …) ever prints a panic's message.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Everything this process creates (database, WAL, index segments, keys, backups, id
@@ -187,7 +193,10 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let settings = || Settings::load(&cli.data_dir, cli.config.as_deref());
     match cli.command {
-        Command::Redact { rules } => admin::redact(rules.as_deref()),
+        Command::Redact {
+            rules,
+            fail_every_case,
+        } => admin::redact(rules.as_deref(), fail_every_case),
         Command::Init => admin::init(&settings()?).map(|_| ExitCode::SUCCESS),
         Command::Demo { bind, cases } => {
             // A throw-away data directory: the demo never touches real data.

@@ -138,7 +138,12 @@ fn reredact_one(
     let plaintext = identity.unseal(&sealed)?;
     let case = parse_case(&plaintext)
         .map_err(|e| CliError(format!("the original no longer validates ({e})")))?;
-    let redacted = redaction::redact(&case, rules);
+    let org_names: Vec<String> = store
+        .org_by_id(record.org)?
+        .map(|o| vec![o.name])
+        .unwrap_or_default();
+    let redacted = redaction::redact_with(&case, rules, &org_names)
+        .map_err(|e| CliError(format!("the pipeline refused it ({e})")))?;
     let mut view: SharedView = redacted.view;
     view.id = record.view.id.clone();
     if view == record.view {

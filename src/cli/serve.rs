@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::CliError;
 use crate::auth::Roles;
 use crate::config::Settings;
+use crate::error::AppError;
 use crate::follow::Follower;
 use crate::index::{IndexChange, IndexSettings, SearchIndex};
 use crate::repository::Repository;
@@ -118,9 +119,18 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
     if store.published_count()? == 0 {
         let started = std::time::Instant::now();
         let mut published = 0;
+        let mut refused = 0;
         for (i, case) in crate::demo::synthetic_cases(cases, 7).enumerate() {
             let body = serde_json::to_vec(&case)?;
-            let prepared = repo.prepare(org.id, &body)?;
+            let prepared = match repo.prepare(org.id, &body) {
+                Ok(p) => p,
+                // Refused by the pipeline: left out, like any case that cannot be redacted.
+                Err(AppError::Redaction(_)) => {
+                    refused += 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             // Most cases published, a few left in review for the curator.
             let publish = i % 10 != 0;
             if let SubmitOutcome::Created(_) = repo.store_prepared(&prepared, "demo", publish)? {
@@ -128,9 +138,13 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
             }
         }
         println!(
-            "loaded {cases} synthetic cases ({published} published) in {:.1} s",
+            "loaded {} synthetic cases ({published} published) in {:.1} s",
+            cases.saturating_sub(refused),
             started.elapsed().as_secs_f64()
         );
+        if refused > 0 {
+            println!("{refused} synthetic cases were refused by the redaction pipeline");
+        }
     }
     println!("demo users (one per role); API tokens are new on every start:");
     for role in ["curator", "contributor", "member", "faculty"] {

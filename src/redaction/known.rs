@@ -238,12 +238,14 @@ pub(crate) fn role_token(role: &str, rules: &RuleSet) -> String {
 
 impl Known {
     /// Collects every structured identifier of `case`; registers its people in `people`.
+    /// Fails when a matcher cannot be built: the case must then be refused, never shown
+    /// with its known identifiers unmatched.
     pub fn build(
         case: &SubmittedCase,
         rules: &RuleSet,
         org_names: &[String],
         people: &mut People,
-    ) -> Known {
+    ) -> Result<Known, aho_corasick::BuildError> {
         let mut b = Builder {
             rules,
             surfaces: Vec::new(),
@@ -318,7 +320,7 @@ impl Known {
 
         let build = |pats: &[String], kind: MatchKind| {
             if pats.is_empty() {
-                return None;
+                return Ok(None);
             }
             // Built once per case: a plain NFA over lower-case patterns (the haystack is
             // folded to lower case) builds fastest; a DFA would cost more than it saves.
@@ -326,14 +328,14 @@ impl Known {
                 .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
                 .match_kind(kind)
                 .build(pats)
-                .ok()
+                .map(Some)
         };
-        Known {
-            ac: build(&b.surfaces, MatchKind::LeftmostLongest),
+        Ok(Known {
+            ac: build(&b.surfaces, MatchKind::LeftmostLongest)?,
             pats: b.pats,
-            digits_ac: build(&b.digit_surfaces, MatchKind::Standard),
+            digits_ac: build(&b.digit_surfaces, MatchKind::Standard)?,
             digit_pats: b.digit_pats,
-        }
+        })
     }
 
     /// Spans of known identifiers in `text`.

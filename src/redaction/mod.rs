@@ -1,7 +1,11 @@
 //! The redaction pipeline: `(submitted case, compiled rule set) → (shared view, report)`.
 //!
-//! Pure: no database, clock, network or global state; the same input gives byte-identical
-//! output.
+//! Pure: no database, clock, network or global state (but for the faults that tests arm
+//! in [`fault`]); the same input gives byte-identical output.
+//!
+//! Fails closed: when a case cannot be redacted (its identifier matcher cannot be built,
+//! or the pipeline panics part-way) [`redact`] refuses it with a [`RedactionError`]; no
+//! partial or unredacted view ever comes out.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +17,8 @@ use crate::case::{
 mod category;
 mod check;
 mod context;
+#[doc(hidden)]
+pub mod fault;
 mod fold;
 mod known;
 mod rules;
@@ -20,7 +26,7 @@ mod span;
 mod text;
 
 pub use category::Category;
-pub use check::{check_invariants, fuzz_one, probe_case};
+pub use check::{check_invariants, fuzz_one, probe_case, probe_json, Probe, MAX_PROBE_CHARS};
 pub use rules::{RuleError, RuleSet};
 
 use known::{Known, People};
@@ -43,6 +49,19 @@ pub struct RedactionReport {
 pub struct Redacted {
     pub view: SharedView,
     pub report: RedactionReport,
+}
+
+/// Why a case was refused by the pipeline. Names no case content: it goes to API
+/// responses, `redact` output lines and import summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RedactionError {
+    /// The matcher of the case's structured identifiers (names, numbers, addresses)
+    /// could not be built, so they could not be found in its text.
+    #[error("the case could not be redacted: the matcher for its structured identifiers could not be built; nothing of it was stored or published")]
+    Matcher,
+    /// The pipeline failed part-way (a panic, caught).
+    #[error("the case could not be redacted: the redaction pipeline failed on it; nothing of it was stored or published")]
+    Failed,
 }
 
 /// The free-text fields of a case, by their path in the shared view.
@@ -96,15 +115,42 @@ fn strip_format_chars(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Runs the pipeline on one case.
-pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Redacted {
+/// Runs the pipeline on one case, or refuses it.
+///
+/// A panic anywhere inside is caught and becomes [`RedactionError::Failed`]: whatever the
+/// pipeline had built is dropped, so a failure can never publish a partial view. (The
+/// panic hook of the binary, [`crate::telemetry::install_panic_hook`], keeps the panic's
+/// message, which may quote case text, out of the logs.)
+pub fn redact(case: &SubmittedCase, rules: &RuleSet) -> Result<Redacted, RedactionError> {
     redact_with(case, rules, &[])
 }
 
 /// Runs the pipeline on one case contributed by an organization known by `org_names`:
 /// those names, and their acronyms, are redacted as `[FACILITY]` like the case's own
-/// facility.
-pub fn redact_with(case: &SubmittedCase, rules: &RuleSet, org_names: &[String]) -> Redacted {
+/// facility. Refuses the case as [`redact`] does.
+pub fn redact_with(
+    case: &SubmittedCase,
+    rules: &RuleSet,
+    org_names: &[String],
+) -> Result<Redacted, RedactionError> {
+    // Unwind safety: the inputs are only read and everything built inside is dropped on
+    // a panic, so no broken invariant can be observed afterwards.
+    let run = std::panic::AssertUnwindSafe(|| redact_unguarded(case, rules, org_names));
+    match std::panic::catch_unwind(run) {
+        Ok(result) => result,
+        Err(_payload) => Err(RedactionError::Failed),
+    }
+}
+
+fn redact_unguarded(
+    case: &SubmittedCase,
+    rules: &RuleSet,
+    org_names: &[String],
+) -> Result<Redacted, RedactionError> {
+    let fault = fault::armed_for(&case.external_ref);
+    if fault == Some(fault::Fault::Panic) {
+        fault::slice_panic(&case.event.summary);
+    }
     let occurred = case.event.occurred_on;
     let day = |d: chrono::NaiveDate| (d - occurred).num_days();
     let age = case.patient.age_years.map(u32::from).or_else(|| {
@@ -114,7 +160,11 @@ pub fn redact_with(case: &SubmittedCase, rules: &RuleSet, org_names: &[String]) 
     });
 
     let mut people = People::default();
-    let known = Known::build(case, rules, org_names, &mut people);
+    let known = match fault {
+        Some(fault::Fault::Matcher) => return Err(RedactionError::Matcher),
+        _ => Known::build(case, rules, org_names, &mut people)
+            .map_err(|_| RedactionError::Matcher)?,
+    };
     let mut ctx = CaseContext {
         rules,
         known,
@@ -214,14 +264,14 @@ pub fn redact_with(case: &SubmittedCase, rules: &RuleSet, org_names: &[String]) 
             manual: 0,
         },
     };
-    Redacted {
+    Ok(Redacted {
         view,
         report: RedactionReport {
             rule_set_version: rules.version().to_owned(),
             counts,
             flags,
         },
-    }
+    })
 }
 
 /// How a `safetable redact` run went.
@@ -231,11 +281,14 @@ pub struct StreamOutcome {
     pub lines: u64,
     /// Lines that failed validation (each became `{"error": …}`).
     pub errors: u64,
+    /// Valid cases the pipeline refused ([`RedactionError`]; each became `{"error": …}`).
+    pub refused: u64,
 }
 
 /// Streams JSON Lines of submitted cases to JSON Lines of shared views, one output line
 /// per input line, in order, in constant memory. A line that fails validation becomes
-/// `{"error": "…"}` naming the field path, never its content.
+/// `{"error": "…"}` naming the field path, never its content; a case the pipeline refuses
+/// becomes `{"error": "…"}` saying why, never a view.
 pub fn redact_stream<R: std::io::BufRead, W: std::io::Write>(
     mut input: R,
     mut output: W,
@@ -252,10 +305,16 @@ pub fn redact_stream<R: std::io::BufRead, W: std::io::Write>(
         let body = line.strip_suffix(b"\n").unwrap_or(&line);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         match crate::case::parse_case(body) {
-            Ok(case) => {
-                let redacted = redact(&case, rules);
-                serde_json::to_writer(&mut output, &redacted.view)?;
-            }
+            Ok(case) => match redact(&case, rules) {
+                Ok(redacted) => serde_json::to_writer(&mut output, &redacted.view)?,
+                Err(e) => {
+                    outcome.refused += 1;
+                    serde_json::to_writer(
+                        &mut output,
+                        &serde_json::json!({ "error": e.to_string() }),
+                    )?;
+                }
+            },
             Err(e) => {
                 outcome.errors += 1;
                 serde_json::to_writer(&mut output, &serde_json::json!({ "error": e.to_string() }))?;

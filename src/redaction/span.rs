@@ -32,7 +32,19 @@ pub(crate) struct Span {
 
 /// Keeps a non-overlapping subset: higher priority first, then the longer span, then the
 /// earlier one. Returns the kept spans sorted by start.
-pub(crate) fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
+///
+/// A case's own identifier (priority [`PRIORITY_KNOWN`] or more) that only partly overlaps
+/// what is already kept is not dropped: the parts of it nothing covers are kept on their
+/// own (`eharding@gmail.comLake Brendaport` keeps `Brendaport` after the e-mail took
+/// `…comLake`), so no piece of a known identifier survives.
+#[cfg(test)]
+pub(crate) fn resolve(spans: Vec<Span>) -> Vec<Span> {
+    resolve_in("", spans)
+}
+
+/// [`resolve`], with the text the spans point into: a left-over piece of a known
+/// identifier is kept only when it holds a letter or digit of `text`.
+pub(crate) fn resolve_in(text: &str, mut spans: Vec<Span>) -> Vec<Span> {
     spans.retain(|s| s.end > s.start);
     spans.sort_by(|a, b| {
         b.priority
@@ -43,12 +55,49 @@ pub(crate) fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
     });
     let mut kept: BTreeMap<usize, Span> = BTreeMap::new();
     for s in spans {
-        if let Some((_, prev)) = kept.range(..s.end).next_back() {
-            if prev.end > s.start {
-                continue;
+        let overlapping: Vec<(usize, usize)> = kept
+            .range(..s.end)
+            .rev()
+            .take_while(|(_, k)| k.end > s.start || k.start >= s.start)
+            .filter(|(_, k)| k.end > s.start && k.start < s.end)
+            .map(|(_, k)| (k.start, k.end))
+            .collect();
+        if overlapping.is_empty() {
+            kept.insert(s.start, s);
+            continue;
+        }
+        if s.priority < PRIORITY_KNOWN {
+            continue;
+        }
+        // The uncovered pieces of a known identifier.
+        let mut cover = overlapping;
+        cover.sort_unstable();
+        let mut pos = s.start;
+        let mut pieces = Vec::new();
+        for (a, b) in cover {
+            if a > pos {
+                pieces.push((pos, a));
+            }
+            pos = pos.max(b);
+        }
+        if pos < s.end {
+            pieces.push((pos, s.end));
+        }
+        for (a, b) in pieces {
+            let meaningful = text
+                .get(a..b)
+                .map_or(b - a >= 2, |p| p.chars().any(char::is_alphanumeric));
+            if meaningful {
+                kept.insert(
+                    a,
+                    Span {
+                        start: a,
+                        end: b,
+                        ..s.clone()
+                    },
+                );
             }
         }
-        kept.insert(s.start, s);
     }
     kept.into_values().collect()
 }
@@ -65,6 +114,22 @@ mod tests {
             priority,
             repl: Repl::Category,
         }
+    }
+
+    #[test]
+    fn uncovered_pieces_of_a_known_identifier_stay_redacted() {
+        let text = "mail x@y.comLake Brendaport now";
+        let email = Span {
+            category: Category::Email,
+            ..span(5, 16, 101)
+        };
+        let known = Span {
+            category: Category::Location,
+            ..span(12, 27, 100)
+        };
+        let kept = resolve_in(text, vec![email, known]);
+        let ranges: Vec<(usize, usize)> = kept.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(ranges, vec![(5, 16), (16, 27)]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::category::Category;
 use super::fold::{fold_into, Folded};
 use super::known::{Known, People};
 use super::rules::{lex, Action, Rule, RuleSet};
-use super::span::{resolve, Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
+use super::span::{resolve_in, Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
 
 /// Most flags reported per field.
 const MAX_FLAGS_PER_FIELD: usize = 50;
@@ -1302,7 +1302,7 @@ fn render_spans_glued(
     counts: &mut std::collections::BTreeMap<String, u32>,
 ) -> (String, bool) {
     let mut glued = false;
-    let kept = resolve(spans);
+    let kept = resolve_in(text, spans);
     let mut out = String::with_capacity(text.len() + 16);
     let mut pos = 0;
     let mut last: Option<(String, usize)> = None; // placeholder, output length after it
@@ -1351,6 +1351,26 @@ fn render_spans_glued(
 
 /// Removing one identifier can expose another glued to it (`KatrinaRN7663794` →
 /// `Katrina[ID]`): the output is scanned for known identifiers again until none is left.
+/// Whether `start..end` of `out` lies inside one of the pipeline's placeholders: a `[`
+/// before it and a `]` after it with nothing but placeholder characters (capitals, digits,
+/// space, `-`, `+`) between them.
+fn inside_placeholder(out: &str, start: usize, end: usize) -> bool {
+    let before = &out[..start];
+    let Some(open) = before.rfind('[') else {
+        return false;
+    };
+    let after = &out[end..];
+    let Some(close) = after.find(']') else {
+        return false;
+    };
+    let content = &out[open + 1..end + close];
+    !content.is_empty()
+        && content.len() <= 40
+        && content.bytes().all(|b| {
+            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'+')
+        })
+}
+
 pub(crate) fn rescan_known(
     mut out: String,
     mut glued: bool,
@@ -1365,13 +1385,9 @@ pub(crate) fn rescan_known(
         let folded = Folded::new(&out);
         ctx.known.find(&out, &folded, &mut spans);
         drop(folded);
-        // Never inside a placeholder: `[DAY 0]` is no surname Day.
-        spans.retain(|s| {
-            let before = &out[..s.start];
-            before
-                .rfind('[')
-                .map_or(true, |o| before[o..].contains(']'))
-        });
+        // Never inside a placeholder: `[DAY 0]` is no surname Day. A literal `[` of the
+        // text that no placeholder closes hides nothing (`[SummersBrightwater`).
+        spans.retain(|s| !inside_placeholder(&out, s.start, s.end));
         if spans.is_empty() {
             break;
         }

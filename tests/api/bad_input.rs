@@ -158,7 +158,49 @@ fn bad_search_queries_are_400(db: Db) {
     }
 }
 
+/// A valid case the pipeline cannot redact (its identifier matcher cannot be built, or
+/// the pipeline panics part-way) is refused with 422 `redaction_failed`, naming no case
+/// text, and nothing of it is stored; the same case goes through once the fault is gone.
+fn a_case_the_pipeline_cannot_redact_is_refused_and_not_stored(db: Db) {
+    use safetable::redaction::fault::{arm, Fault};
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    for (n, fault) in [(20, Fault::Matcher), (21, Fault::Panic)] {
+        let mut case = case_with(n);
+        // Unique to this test and backend: a fault is armed for the whole process.
+        case["external_ref"] = serde_json::json!(format!("REFUSED-{db:?}-{n}"));
+        let body = case.to_string().into_bytes();
+        let before = stored_cases(&app);
+        let armed = arm(case["external_ref"].as_str(), fault);
+        let (status, response) = app.call("POST", "/cases", Some("contributor"), Some(&body));
+        assert_eq!(status, 422, "{fault:?}: {response}");
+        assert_eq!(
+            response["error"], "redaction_failed",
+            "{fault:?}: {response}"
+        );
+        let message = response["message"].as_str().unwrap_or_default();
+        assert!(message.contains("could not be redacted"), "{response}");
+        for planted in crate::helpers::planted(n) {
+            assert!(
+                !response.to_string().contains(&planted),
+                "{fault:?}: case text in the response: {response}"
+            );
+        }
+        assert!(!response.to_string().contains("REFUSED"), "{response}");
+        assert_eq!(
+            stored_cases(&app),
+            before,
+            "{fault:?}: a refused case was stored"
+        );
+        drop(armed);
+        app.submit("contributor", &case);
+        assert_eq!(stored_cases(&app), before + 1);
+    }
+}
+
 backend_tests!(
+    a_case_the_pipeline_cannot_redact_is_refused_and_not_stored,
     bad_submissions_are_rejected_and_nothing_is_stored,
     bad_bodies_on_curation_endpoints_are_4xx,
     bad_search_queries_are_400,

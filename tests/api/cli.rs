@@ -1077,8 +1077,16 @@ fn backup_and_restore_lose_nothing(db: Db) {
 
 /// Runs `safetable redact` with `input` on stdin.
 fn redact(input: &str) -> Output {
+    redact_with(input, &[])
+}
+
+/// Runs `safetable redact EXTRA…` with `input` on stdin.
+fn redact_with(input: &str, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path(), None, dir.path(), &["redact"])
+    let args: Vec<&str> = std::iter::once("redact")
+        .chain(extra.iter().copied())
+        .collect();
+    let mut child = command(dir.path(), None, dir.path(), &args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1242,6 +1250,39 @@ fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
         "{}",
         text(&out.stdout)
     );
+
+/// A panic inside the pipeline (here one provoked on purpose, quoting the summary the way
+/// a bad string slice does) refuses that line with `{"error": …}`, and the binary's panic
+/// hook prints where it happened, never the panic's message.
+#[test]
+fn redact_refuses_a_case_the_pipeline_panics_on_and_never_prints_the_panic_message() {
+    let canary = "Zorbatcanary Quillanecanary 7731415926";
+    let mut case = case_with(907);
+    case["event"]["summary"] = json!(format!("{canary} fell on 3/14/2024."));
+    let input = format!("{case}\n{{\"schema_version\": \n");
+    let out = redact_with(&input, &["--fail-every-case"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let refusal = lines[0]["error"].as_str().unwrap_or_default();
+    assert!(refusal.contains("could not be redacted"), "{}", lines[0]);
+    assert!(lines[0].get("event").is_none(), "{}", lines[0]);
+    assert!(lines[1]["error"].is_string(), "{}", lines[1]);
+    // The hook ran (the panic was real) and named only the place.
+    assert!(stderr.contains("withheld"), "{stderr}");
+    assert!(stderr.contains("src/redaction/fault.rs:"), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    for part in canary.split(' ') {
+        assert!(
+            !stderr.contains(part),
+            "the panic message was printed: {stderr}"
+        );
+        assert!(!stdout.contains(part), "case text in the output: {stdout}");
+    }
 }
 
 backend_tests!(

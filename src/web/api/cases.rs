@@ -36,7 +36,7 @@ pub struct Submitted {
         (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "duplicate external_ref"),
         (status = 413, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody, description = "schema violation, with field paths"),
+        (status = 422, body = crate::error::ErrorBody, description = "schema violation (`schema`, with field paths), or a case the redaction pipeline refused (`redaction_failed`; nothing is stored)"),
     ))]
 pub async fn submit(
     state: web::Data<AppState>,
