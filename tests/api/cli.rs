@@ -1250,6 +1250,7 @@ fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
         "{}",
         text(&out.stdout)
     );
+}
 
 /// A panic inside the pipeline (here one provoked on purpose, quoting the summary the way
 /// a bad string slice does) refuses that line with `{"error": …}`, and the binary's panic
