@@ -1082,6 +1082,7 @@ fn the_contributing_organization_and_its_acronym_are_a_facility() {
     let case = parse_case(&bytes).unwrap();
     let out =
         safetable::redaction::redact_with(&case, rules(), &["Harborview Lakes Health".into()])
+            .expect("redacted")
             .view
             .event
             .summary;

@@ -144,7 +144,7 @@ pub(crate) fn mark_names(
                     | "updated"
                     | "arrived"
             );
-            let opens = prev.is_none_or(|p| {
+            let opens = prev.map_or(true, |p| {
                 let s = between(text, p, t);
                 s.contains([':', ',', '.', ';', '\n', '-']) || p.key == "and"
             });
@@ -178,7 +178,7 @@ pub(crate) fn mark_names(
             if initial
                 && nameish(t)
                 && (t.has(lex::FIRST | lex::LAST) || unknown(t))
-                && !(t.has(lex::ENGLISH) && !t.has(lex::FIRST | lex::LAST))
+                && (!t.has(lex::ENGLISH) || t.has(lex::FIRST | lex::LAST))
             {
                 is_name[i] = true;
                 continue;
@@ -253,7 +253,7 @@ pub(crate) fn mark_names(
             && before_ext
             && (t.has(lex::FIRST | lex::LAST) || unknown(t))
             && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP)
-            && !(t.has(lex::ENGLISH) && !t.has(lex::FIRST))
+            && (!t.has(lex::ENGLISH) || t.has(lex::FIRST))
             && t.key.len() >= 3
         {
             is_name[i] = true;
@@ -484,7 +484,7 @@ pub(crate) fn detect_places(
                 Some(')' | ']' | ';' | ':') => true,
                 Some(_) => false,
             };
-            (d >= 1 && d <= 2 && boundary).then(|| r.len() - r2.len() + d)
+            ((1..=2).contains(&d) && boundary).then(|| r.len() - r2.len() + d)
         };
         let unit_cued = i > 0
             && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
