@@ -1100,3 +1100,9 @@ fn wide_white_space_before_a_file_name_does_not_panic() {
     let out = bare("photo\u{a0}okafor_scan_2024.jpg and\u{2003}marisol_x.png sent");
     assert_gone(&out, &["okafor", "marisol"]);
 }
+
+#[test]
+fn postcodes_from_other_countries() {
+    let out = bare("She lives at 10 Downing Street, London SW1A 2AA; her son in Ottawa, K1A 0B1.");
+    assert_gone(&out, &["SW1A 2AA", "K1A 0B1", "London", "Ottawa"]);
+}

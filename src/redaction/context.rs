@@ -200,58 +200,45 @@ pub(crate) fn mark_names(
             is_name[i] = true;
         }
     }
-    // Names inside file names (`marisol_frontal_2024.jpg`, `Scan-Okafor.pdf`).
+    // Names inside file names (`marisol_frontal_2024.jpg`, `Scan-Okafor.pdf`): one pass over
+    // the white-space separated chunks, then the tokens of the chunks that are file names.
+    let mut files: Vec<(usize, usize)> = Vec::new();
+    let mut chunk_start = None;
+    for (p, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_whitespace(), chunk_start) {
+            (false, None) => chunk_start = Some(p),
+            (true, Some(s0)) => {
+                chunk_start = None;
+                let chunk = text[s0..p].trim_end_matches(['.', ',', ';', ')']);
+                let file = chunk.contains(['_', '-'])
+                    && chunk
+                        .rsplit_once('.')
+                        .is_some_and(|(_, ext)| is_file_extension(ext));
+                if file {
+                    // Up to the extension's dot: the extension itself is no name.
+                    let dot = chunk.rfind('.').unwrap_or(chunk.len());
+                    files.push((s0, s0 + dot));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut f = 0;
     for i in 0..n {
         let t = &toks[i];
-        let chunk_start = text[..t.start]
-            .char_indices()
-            .rev()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(0, |(p, c)| p + c.len_utf8());
-        let chunk_end = text[t.end..]
-            .find(|c: char| c.is_whitespace())
-            .map_or(text.len(), |p| t.end + p);
-        let chunk = text[chunk_start..chunk_end].trim_end_matches(['.', ',', ';', ')']);
-        let file = chunk.contains(['_', '-'])
-            && chunk.rsplit_once('.').is_some_and(|(_, ext)| {
-                matches!(
-                    ext.to_ascii_lowercase().as_str(),
-                    "jpg"
-                        | "jpeg"
-                        | "png"
-                        | "gif"
-                        | "tif"
-                        | "tiff"
-                        | "bmp"
-                        | "heic"
-                        | "pdf"
-                        | "doc"
-                        | "docx"
-                        | "xls"
-                        | "xlsx"
-                        | "csv"
-                        | "txt"
-                        | "rtf"
-                        | "dcm"
-                        | "mp4"
-                        | "mov"
-                        | "avi"
-                        | "wav"
-                        | "mp3"
-                        | "zip"
-                        | "msg"
-                        | "eml"
-                        | "ppt"
-                        | "pptx"
-                )
-            });
-        // Not the extension itself.
-        let before_ext = text
-            .get(t.end..chunk_start + chunk.len())
-            .is_some_and(|rest| rest.contains('.'));
-        if file
-            && before_ext
-            && (t.has(lex::FIRST | lex::LAST) || unknown(t))
+        while f < files.len() && files[f].1 <= t.start {
+            f += 1;
+        }
+        let Some(&(fs, fe)) = files.get(f) else {
+            break;
+        };
+        if t.start < fs || t.end > fe {
+            continue;
+        }
+        if (t.has(lex::FIRST | lex::LAST) || unknown(t))
             && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP)
             && (!t.has(lex::ENGLISH) || t.has(lex::FIRST))
             && t.key.len() >= 3
@@ -302,6 +289,41 @@ pub(crate) fn mark_names(
             }
         }
     }
+}
+
+/// The extension of a file a case may name (images, documents, scans, recordings).
+fn is_file_extension(ext: &str) -> bool {
+    let ext = ext.to_ascii_lowercase();
+    matches!(
+        ext.as_str(),
+        "jpg"
+            | "jpeg"
+            | "png"
+            | "gif"
+            | "tif"
+            | "tiff"
+            | "bmp"
+            | "heic"
+            | "pdf"
+            | "doc"
+            | "docx"
+            | "xls"
+            | "xlsx"
+            | "csv"
+            | "txt"
+            | "rtf"
+            | "dcm"
+            | "mp4"
+            | "mov"
+            | "avi"
+            | "wav"
+            | "mp3"
+            | "zip"
+            | "msg"
+            | "eml"
+            | "ppt"
+            | "pptx"
+    )
 }
 
 /// `o rourke` after a title: a one-letter particle joined to the next word.

@@ -556,7 +556,9 @@ impl RuleSet {
     fn near_safe_uncached(&self, key: &str) -> bool {
         let safe =
             |w: &str| w.len() >= 5 && self.lexicon.get(w).is_some_and(|f| f & lex::SAFE != 0);
-        if !key.is_ascii() || key.len() < 5 {
+        // No misspelt English word runs past 30 letters; a longer run (a pasted blob) must not
+        // cost the ~50 lookups per letter below.
+        if !key.is_ascii() || key.len() < 5 || key.len() > 30 {
             return false;
         }
         let b = key.as_bytes();
