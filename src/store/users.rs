@@ -93,13 +93,10 @@ impl Store {
             .select((organizations::id, organizations::name))
             .first(&mut *conn)
             .optional()?;
-        Ok(row.map(|(id, name)| OrgRecord {
-            id: OrgId::new(id),
-            name,
-        }))
+        Ok(row.map(org_record))
     }
 
-    /// An organization by id.
+    /// An organization by id (the same row as [`Store::org_by_name`]).
     pub fn org_by_id(&self, id: OrgId) -> Result<Option<OrgRecord>, StoreError> {
         let mut conn = self.conn()?;
         let row: Option<(i64, String)> = organizations::table
@@ -107,10 +104,7 @@ impl Store {
             .select((organizations::id, organizations::name))
             .first(&mut *conn)
             .optional()?;
-        Ok(row.map(|(id, name)| OrgRecord {
-            id: OrgId::new(id),
-            name,
-        }))
+        Ok(row.map(org_record))
     }
 
     /// Creates a user with a password hash.
@@ -231,6 +225,14 @@ impl Store {
             })
         })
         .transpose()
+    }
+}
+
+/// An `organizations` row as a record.
+fn org_record((id, name): (i64, String)) -> OrgRecord {
+    OrgRecord {
+        id: OrgId::new(id),
+        name,
     }
 }
 
