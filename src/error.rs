@@ -24,6 +24,15 @@ pub enum AppError {
     Forbidden,
     #[error("no such {0}")]
     NotFound(&'static str),
+    /// No route has that path.
+    #[error("no such endpoint: see /api/v1/openapi.json")]
+    NoRoute,
+    #[error("this endpoint does not take that method; it takes {0}")]
+    MethodNotAllowed(&'static str),
+    #[error("the request URI is longer than {0} bytes")]
+    UriTooLong(usize),
+    #[error("the body must be JSON: send Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -48,8 +57,8 @@ pub enum AppError {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`, `not_found`,
-    /// `conflict`, `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`,
-    /// `internal`.
+    /// `method_not_allowed`, `uri_too_long`, `unsupported_media_type`, `conflict`,
+    /// `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `schema`: each field path and what was expected.
@@ -67,6 +76,12 @@ impl AppError {
             AppError::WrongPassword => ("wrong_password", StatusCode::UNAUTHORIZED),
             AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
+            AppError::NoRoute => ("not_found", StatusCode::NOT_FOUND),
+            AppError::MethodNotAllowed(_) => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
+            AppError::UriTooLong(_) => ("uri_too_long", StatusCode::URI_TOO_LONG),
+            AppError::UnsupportedMediaType => {
+                ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            }
             AppError::Conflict(_) => ("conflict", StatusCode::CONFLICT),
             AppError::TooLarge(_) => ("too_large", StatusCode::PAYLOAD_TOO_LARGE),
             AppError::Schema { .. } => ("schema", StatusCode::UNPROCESSABLE_ENTITY),
@@ -95,7 +110,14 @@ impl ResponseError for AppError {
             AppError::Schema { fields, .. } => fields.clone(),
             _ => Vec::new(),
         };
-        HttpResponse::build(status).json(ErrorBody {
+        let mut response = HttpResponse::build(status);
+        if let AppError::MethodNotAllowed(allowed) = self {
+            response.insert_header((actix_web::http::header::ALLOW, *allowed));
+        }
+        if let AppError::Unauthenticated = self {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(ErrorBody {
             error,
             message: self.to_string(),
             fields,

@@ -8,6 +8,7 @@
 //! web API ([`web`]).
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod case;
@@ -17,9 +18,10 @@ pub mod demo;
 pub mod error;
 pub mod follow;
 pub mod index;
+pub mod intake;
 pub mod redaction;
-pub mod repository;
 pub mod seal;
+pub mod service;
 pub mod setup;
 pub mod store;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 //! `spec/case.schema.json`), what a peer may see of it ([`SharedView`], the contract in
 //! `spec/SHARED-VIEW.md`), and the typed vocabulary both share.
 
+mod fields;
 mod ids;
 mod schema;
 mod shared;
@@ -10,6 +11,7 @@ mod submitted;
 mod validate;
 mod vocab;
 
+pub use fields::{FieldSelector, IndexField, TextField};
 pub use ids::{CaseId, OrgId, UserId};
 pub use schema::MAX_ERRORS;
 pub use shared::{

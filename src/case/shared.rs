@@ -35,33 +35,6 @@ pub struct SharedView {
 }
 
 impl SharedView {
-    /// Every free-text field with its JSON path, in a fixed order: the fields the
-    /// redaction pipeline rewrites and a curator's manual redactions apply to.
-    pub fn text_fields_mut(&mut self) -> Vec<(String, &mut String)> {
-        let mut out: Vec<(String, &mut String)> = Vec::new();
-        if let Some(s) = self.event.service.as_mut() {
-            out.push(("event.service".into(), s));
-        }
-        out.push(("event.summary".into(), &mut self.event.summary));
-        if let Some(s) = self.communication.as_mut().and_then(|c| c.notes.as_mut()) {
-            out.push(("communication.notes".into(), s));
-        }
-        if let Some(s) = self.review.as_mut().and_then(|r| r.findings.as_mut()) {
-            out.push(("review.findings".into(), s));
-        }
-        if let Some(s) = self.resolution.as_mut().and_then(|r| r.notes.as_mut()) {
-            out.push(("resolution.notes".into(), s));
-        }
-        out.push(("lessons_learned".into(), &mut self.lessons_learned));
-        for (i, a) in self.improvement_actions.iter_mut().enumerate() {
-            out.push((
-                format!("improvement_actions[{i}].description"),
-                &mut a.description,
-            ));
-        }
-        out
-    }
-
     /// Replaces every occurrence of `text` (case-insensitive, whole words) in every
     /// free-text field by `placeholder`; returns how many were replaced. Used for a
     /// curator's manual redaction, which must reach every place the pipeline missed.
@@ -70,32 +43,27 @@ impl SharedView {
             return 0;
         };
         let mut total = 0;
-        for (_, field) in self.text_fields_mut() {
-            let n = re.find_iter(field).count();
+        for name in self.present_fields() {
+            let Some(field) = self.text_mut(name) else {
+                continue;
+            };
+            let (text, n) = replace_outside_placeholders(field, &re, placeholder);
             if n > 0 {
-                *field = re
-                    .replace_all(field, regex::NoExpand(placeholder))
-                    .into_owned();
+                *field = text;
                 total += n;
             }
         }
         total
     }
 
-    /// Whether `text` occurs (as [`Self::replace_everywhere`] finds it) in the free-text
-    /// field `field`: a path such as `event.summary`, or `improvement_actions` /
-    /// `improvement_actions[2]` for the actions' descriptions.
-    pub fn field_mentions(&self, field: &str, text: &str) -> bool {
+    /// Whether `text` occurs (as [`Self::replace_everywhere`] finds it) in a free-text
+    /// field that `field` selects.
+    pub fn field_mentions(&self, field: super::FieldSelector, text: &str) -> bool {
         let Some(re) = Self::manual_matcher(text) else {
             return false;
         };
-        let mut view = self.clone();
-        let fields = view.text_fields_mut();
-        fields.into_iter().any(|(path, value)| {
-            let named = path == field
-                || path.starts_with(&format!("{field}["))
-                || path.starts_with(&format!("{field}."));
-            named && re.is_match(value)
+        self.text_fields().into_iter().any(|(name, value)| {
+            field.selects(name) && replace_outside_placeholders(value, &re, "").1 > 0
         })
     }
 
@@ -121,6 +89,35 @@ impl SharedView {
         );
         regex::Regex::new(&pattern).ok()
     }
+}
+
+/// `text` with every match of `re` that is not inside a placeholder (`[RN-A]`,
+/// `[DAY +3]`) replaced by `placeholder`, and how many were replaced: a manual redaction of
+/// `RN` must not turn `[RN-A]` into `[[RN]-A]`.
+fn replace_outside_placeholders(
+    text: &str,
+    re: &regex::Regex,
+    placeholder: &str,
+) -> (String, usize) {
+    static PLACEHOLDER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[[A-Z0-9][A-Z0-9 +\-]{0,38}\]").expect("placeholder pattern")
+    });
+    let taken: Vec<std::ops::Range<usize>> =
+        PLACEHOLDER.find_iter(text).map(|m| m.range()).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut n = 0;
+    for m in re.find_iter(text) {
+        if taken.iter().any(|t| m.start() < t.end && t.start < m.end()) {
+            continue;
+        }
+        out.push_str(&text[last..m.start()]);
+        out.push_str(placeholder);
+        last = m.end();
+        n += 1;
+    }
+    out.push_str(&text[last..]);
+    (out, n)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -348,6 +345,21 @@ mod tests {
         }
     }
 
+    fn sel(path: &str) -> crate::case::FieldSelector {
+        crate::case::FieldSelector::parse(path).unwrap()
+    }
+
+    #[test]
+    fn manual_redaction_never_rewrites_inside_a_placeholder() {
+        let mut v = view_with("[RN-A] and the RN on [DAY +3].", "RN-A was there.");
+        v.roles = vec!["RN".into(), "charge RN".into()];
+        assert!(!v.field_mentions(sel("event.summary"), "DAY"));
+        assert_eq!(v.replace_everywhere("RN", "[ROLE]"), 4);
+        assert_eq!(v.event.summary, "[RN-A] and the [ROLE] on [DAY +3].");
+        assert_eq!(v.lessons_learned, "[ROLE]-A was there.");
+        assert_eq!(v.roles, vec!["[ROLE]", "charge [ROLE]"]);
+    }
+
     #[test]
     fn manual_redaction_reaches_every_field_and_whole_words_only() {
         let mut v = view_with(
@@ -363,9 +375,9 @@ mod tests {
         assert_eq!(v.replace_everywhere("Bo", "[RN-A]"), 1);
         assert!(v.lessons_learned.contains("Bob"));
         assert_eq!(v.replace_everywhere("  ", "[X]"), 0);
-        assert!(v.field_mentions("lessons_learned", "bob"));
-        assert!(!v.field_mentions("event.summary", "Bob"));
-        assert!(!v.field_mentions("lessons_learned", "  "));
+        assert!(v.field_mentions(sel("lessons_learned"), "bob"));
+        assert!(!v.field_mentions(sel("event.summary"), "Bob"));
+        assert!(!v.field_mentions(sel("lessons_learned"), "  "));
     }
 
     #[test]

@@ -14,6 +14,40 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Every status.
+    pub const ALL: [CaseStatus; 4] = [
+        CaseStatus::InReview,
+        CaseStatus::Published,
+        CaseStatus::Returned,
+        CaseStatus::Withdrawn,
+    ];
+
+    /// The transition graph, the one place it is written:
+    /// - `in_review` → `published` (a curator publishes) or `returned` (a curator returns
+    ///   it to its organization);
+    /// - `returned` → `in_review` (its organization sends it again);
+    /// - `published` → `in_review` (re-redaction found an identifier the old view missed);
+    /// - any but `withdrawn` → `withdrawn`, which is final.
+    pub fn may_become(self, to: CaseStatus) -> bool {
+        use CaseStatus::*;
+        matches!(
+            (self, to),
+            (InReview, Published)
+                | (InReview, Returned)
+                | (Returned, InReview)
+                | (Published, InReview)
+                | (InReview | Published | Returned, Withdrawn)
+        )
+    }
+
+    /// The statuses from which a case may become `to`.
+    pub fn sources_of(to: CaseStatus) -> Vec<CaseStatus> {
+        CaseStatus::ALL
+            .into_iter()
+            .filter(|s| s.may_become(to))
+            .collect()
+    }
+
     /// The stored and serialized name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,6 +104,26 @@ impl ReturnComment {
     /// The comment as given.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod transition_tests {
+    use super::CaseStatus::{self, *};
+
+    #[test]
+    fn the_graph_allows_what_the_workflow_does_and_nothing_else() {
+        assert_eq!(CaseStatus::sources_of(Published), vec![InReview]);
+        assert_eq!(CaseStatus::sources_of(Returned), vec![InReview]);
+        assert_eq!(
+            CaseStatus::sources_of(Withdrawn),
+            vec![InReview, Published, Returned]
+        );
+        for to in CaseStatus::ALL {
+            assert!(!Withdrawn.may_become(to), "withdrawn is final");
+            assert!(!to.may_become(to), "{to} to itself");
+        }
+        assert!(!Returned.may_become(Published));
     }
 }
 

@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::CliError;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::repository::{Prepared, Repository};
+use crate::intake::{Intake, Prepared};
 use crate::store::SubmitOutcome;
 
 const CHUNK: usize = 512;
@@ -41,7 +41,7 @@ pub fn import(
     publish: bool,
     ids_out: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let repo = Repository::open(settings)?;
+    let repo = crate::app::App::intake_only(settings)?;
     crate::setup::tighten_data(settings)?;
     let org = repo
         .store
@@ -227,7 +227,7 @@ struct PreparedChunk {
 
 /// Validates, redacts and seals a chunk on `workers` threads, keeping file order.
 fn prepare_parallel(
-    repo: &Repository,
+    repo: &Intake,
     org: crate::case::OrgId,
     chunk: &[(u64, Vec<u8>)],
     workers: usize,

@@ -1,33 +1,18 @@
 //! `serve`, `demo` and `reindex`: the commands that open the search index.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CliError;
+use crate::app::App;
 use crate::auth::Roles;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::follow::Follower;
-use crate::index::{IndexChange, IndexSettings, SearchIndex};
-use crate::repository::Repository;
+use crate::index::IndexChange;
 use crate::seal::{self, ApiToken};
 use crate::store::SubmitOutcome;
 use crate::web::Application;
-
-/// How often a server looks at the change log for publications made elsewhere.
-const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
-
-fn open_index(settings: &Settings) -> Result<Arc<SearchIndex>, CliError> {
-    crate::setup::create_private_dir(&settings.index_dir)
-        .map_err(|e| CliError(format!("{}: {e}", settings.index_dir.display())))?;
-    Ok(Arc::new(SearchIndex::open(
-        &settings.index_dir,
-        &IndexSettings::embedded(),
-    )?))
-}
 
 /// `safetable serve`.
 pub fn serve(settings: Settings) -> Result<ExitCode, CliError> {
@@ -37,37 +22,36 @@ pub fn serve(settings: Settings) -> Result<ExitCode, CliError> {
             "a custodian identity file sits in the data directory: move it off the server"
         );
     }
-    let repo = Repository::open(&settings)?;
+    let app = App::build(&settings)?;
     crate::setup::tighten_data(&settings)?;
-    run_server(&settings, repo, &settings.bind)
+    run_server(&settings, app, &settings.bind)
 }
 
-fn run_server(settings: &Settings, repo: Repository, bind: &str) -> Result<ExitCode, CliError> {
-    let index = open_index(settings)?;
-    let follower = Follower::spawn(repo.store.clone(), index.clone(), FOLLOW_INTERVAL);
-    let nudge = follower.nudger();
+fn run_server(settings: &Settings, app: App, bind: &str) -> Result<ExitCode, CliError> {
     let workers = settings.workers;
     let host = bind
         .rsplit_once(':')
         .map(|(h, _)| h)
         .unwrap_or("127.0.0.1")
         .to_owned();
+    let services = app.services.clone();
     let result = actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(bind, workers, repo, index, nudge)
+        let server = Application::build(bind, workers, services)
             .map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
-        let port = app.port();
+        let port = server.port();
         tracing::info!(port, "serving");
-        println!("safetable is listening on http://{host}:{port}/api/v1/healthz");
-        app.into_server().await.map_err(CliError::from)
+        println!("safetable is listening on http://{host}:{port}/");
+        println!("  API: http://{host}:{port}/api/v1/healthz");
+        server.into_server().await.map_err(CliError::from)
     });
-    follower.stop();
+    app.stop();
     result.map(|()| ExitCode::SUCCESS)
 }
 
 /// `safetable reindex`: clears the index and rebuilds it from the published cases.
 pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
-    let repo = Repository::open(settings)?;
-    let index = open_index(settings)?;
+    let repo = App::intake_only(settings)?;
+    let index = crate::app::open_index(settings)?;
     let store = &repo.store;
     // Position first: changes made while rebuilding are replayed by the follower.
     let position = store.last_change_seq()?;
@@ -110,7 +94,8 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
 pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
     // The same set-up as `init` (idempotent): the pseudonym key is made there only.
     super::admin::init(&settings)?;
-    let repo = Repository::open(&settings)?;
+    let app = App::build(&settings)?;
+    let repo = app.intake.clone();
     let store = &repo.store;
     let org = match store.org_by_name("Demo Health System")? {
         Some(org) => org,
@@ -171,5 +156,5 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
         println!("  {role:<12} token {}", token.reveal());
     }
     println!("try:  curl -H 'Authorization: Bearer <member token>' 'http://{bind}/api/v1/search?q=heparin'");
-    run_server(&settings, repo.clone(), bind)
+    run_server(&settings, app, bind)
 }

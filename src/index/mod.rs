@@ -36,10 +36,12 @@ use tantivy::{
 };
 
 pub use analysis::{escape_html, placeholder_len};
-pub use request::{FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
+pub use request::{
+    shown_parameter, FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS,
+};
 pub use synonyms::{SynonymError, Synonyms};
 
-use crate::case::{CaseId, SharedView};
+use crate::case::{CaseId, IndexField, SharedView};
 
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -127,23 +129,7 @@ struct Fields {
     id: Field,
     view: Field,
     facets: Field,
-    summary: Field,
-    findings: Field,
-    notes: Field,
-    lessons: Field,
-    actions: Field,
-    service: Field,
 }
-
-/// The text fields, with their names in queries (`lessons:heparin`) and their weight.
-const TEXT_FIELDS: &[(&str, f32)] = &[
-    ("summary", 1.0),
-    ("findings", 1.0),
-    ("notes", 1.0),
-    ("lessons", 2.0),
-    ("actions", 2.0),
-    ("service", 1.0),
-];
 
 fn schema() -> Schema {
     let mut b = Schema::builder();
@@ -155,8 +141,8 @@ fn schema() -> Schema {
             .set_tokenizer(analysis::CASE_TEXT)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    for (name, _) in TEXT_FIELDS {
-        b.add_text_field(name, text.clone());
+    for field in IndexField::ALL {
+        b.add_text_field(field.name(), text.clone());
     }
     b.build()
 }
@@ -171,13 +157,18 @@ fn fields(schema: &Schema) -> Result<Fields, SearchError> {
         id: f("id")?,
         view: f("view")?,
         facets: f("facets")?,
-        summary: f("summary")?,
-        findings: f("findings")?,
-        notes: f("notes")?,
-        lessons: f("lessons")?,
-        actions: f("actions")?,
-        service: f("service")?,
     })
+}
+
+/// The index's text fields, in the order of [`IndexField::ALL`].
+fn text_fields(schema: &Schema) -> Result<[Field; IndexField::ALL.len()], SearchError> {
+    let mut out = [Field::from_field_id(0); IndexField::ALL.len()];
+    for (slot, field) in out.iter_mut().zip(IndexField::ALL) {
+        *slot = schema.get_field(field.name()).map_err(|_| {
+            SearchError::Directory(format!("index schema lacks field {}", field.name()))
+        })?;
+    }
+    Ok(out)
 }
 
 /// The facet values of a view, as `(kind, value)`.
@@ -218,43 +209,14 @@ fn facet(kind: FacetKind, value: &str) -> Facet {
     Facet::from_path([kind.name(), value])
 }
 
-/// The text of each text field of a view, in the order of [`TEXT_FIELDS`].
-fn field_texts(view: &SharedView) -> [String; 6] {
-    let join = |parts: Vec<&str>| parts.join("\n");
-    [
-        view.event.summary.clone(),
-        view.review
-            .as_ref()
-            .and_then(|r| r.findings.clone())
-            .unwrap_or_default(),
-        join(
-            [
-                view.communication.as_ref().and_then(|c| c.notes.as_deref()),
-                view.resolution.as_ref().and_then(|r| r.notes.as_deref()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        ),
-        view.lessons_learned.clone(),
-        join(
-            view.improvement_actions
-                .iter()
-                .map(|a| a.description.as_str())
-                .collect(),
-        ),
-        view.event.service.clone().unwrap_or_default(),
-    ]
-}
-
 /// The parser of the query language: every text field by default, words combined with
-/// AND, lessons and actions weighted as [`TEXT_FIELDS`] says.
-fn query_parser(index: &Index, text_fields: &[Field; 6]) -> QueryParser {
+/// AND, each field weighted as [`IndexField::boost`] says.
+fn query_parser(index: &Index, text_fields: &[Field; IndexField::ALL.len()]) -> QueryParser {
     let mut parser = QueryParser::for_index(index, text_fields.to_vec());
     parser.set_conjunction_by_default();
-    for (field, (_, boost)) in text_fields.iter().zip(TEXT_FIELDS) {
-        if *boost != 1.0 {
-            parser.set_field_boost(*field, *boost);
+    for (field, kind) in text_fields.iter().zip(IndexField::ALL) {
+        if kind.boost() != 1.0 {
+            parser.set_field_boost(*field, kind.boost());
         }
     }
     parser
@@ -267,7 +229,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    text_fields: [Field; 6],
+    text_fields: [Field; IndexField::ALL.len()],
     synonyms: Synonyms,
     /// Built once: the schema and analyzers do not change for the life of the index.
     parser: QueryParser,
@@ -327,14 +289,7 @@ impl SearchIndex {
             .as_deref()
             .and_then(|p| p.parse::<i64>().ok())
             .unwrap_or(0);
-        let text_fields = [
-            fields.summary,
-            fields.findings,
-            fields.notes,
-            fields.lessons,
-            fields.actions,
-            fields.service,
-        ];
+        let text_fields = text_fields(&index.schema())?;
         Ok(SearchIndex {
             parser: query_parser(&index, &text_fields),
             text_fields,
@@ -372,7 +327,7 @@ impl SearchIndex {
         for (kind, value) in facet_values(view) {
             doc.add_facet(f.facets, facet(kind, &value));
         }
-        for (field, text) in self.text_fields.iter().zip(field_texts(view)) {
+        for (field, text) in self.text_fields.iter().zip(view.index_texts()) {
             if !text.is_empty() {
                 doc.add_text(*field, text);
             }
@@ -472,13 +427,14 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let text_query: Option<Box<dyn Query>> = match request.query.as_deref() {
             Some(q) => {
+                check_query_fields(q)?;
                 let expanded = self.synonyms.expand(q);
                 // The parser's own message quotes the query: not repeated.
                 let parsed = self.parser.parse_query(&expanded).map_err(|_| {
                     SearchError::BadQuery(
                         "the query does not parse; write words, \"phrases\", AND/OR/NOT, \
                          parentheses, or field:word with a field among summary, findings, \
-                         notes, lessons, actions, service"
+                         notes, lessons, actions, service, roles"
                             .into(),
                     )
                 })?;
@@ -567,10 +523,11 @@ impl SearchIndex {
             .id
             .clone()
             .ok_or_else(|| SearchError::Corrupt("view without id".into()))?;
-        let texts = field_texts(&view);
+        let texts = view.index_texts();
         let mut summary = None;
         let mut highlights = Vec::new();
-        for (((name, _), text), generator) in TEXT_FIELDS.iter().zip(&texts).zip(generators) {
+        for ((kind, text), generator) in IndexField::ALL.iter().zip(&texts).zip(generators) {
+            let name = kind.name();
             let Some(generator) = generator else { continue };
             if text.is_empty() {
                 continue;
@@ -580,7 +537,7 @@ impl SearchIndex {
                 continue;
             }
             let html = mark(snippet.fragment(), snippet.highlighted());
-            if *name == "summary" {
+            if *kind == IndexField::Summary {
                 summary = Some(html);
             } else {
                 highlights.push(Highlight { field: name, html });
@@ -615,7 +572,7 @@ impl SearchIndex {
         let doc_fields: Vec<(Field, Vec<OwnedValue>)> = self
             .text_fields
             .iter()
-            .zip(field_texts(&view))
+            .zip(view.index_texts())
             .filter(|(_, t)| !t.is_empty())
             .map(|(f, t)| (*f, vec![OwnedValue::Str(t)]))
             .collect();
@@ -662,6 +619,50 @@ impl SearchIndex {
 /// lie behind its position; a phrase scorer asserts against that (tantivy issue #2811),
 /// so `alarm NOT "rapid response team"` panicked in builds with debug assertions
 /// (a 500 here). Release builds answer correctly, and so does the guard.
+/// Refuses, before parsing, what the parser accepts but search cannot answer: a field
+/// that is not a text field (`id:…`, `view:…`, `facets:…`) and wildcards (`summary:*`,
+/// which tantivy runs as an exists-query on a field that has no fast values). Outside
+/// double quotes only; a phrase may hold any character.
+fn check_query_fields(query: &str) -> Result<(), SearchError> {
+    let names: Vec<&str> = IndexField::ALL.iter().map(|f| f.name()).collect();
+    let mut quoted = false;
+    let mut word_start: Option<usize> = None;
+    for (i, c) in query.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+            word_start = None;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        if c == '*' {
+            return Err(SearchError::BadQuery(
+                "wildcards (`*`) are not supported: write whole words or \"phrases\"".into(),
+            ));
+        }
+        if c.is_alphanumeric() || c == '_' || c == '.' {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if c == ':' {
+            if let Some(start) = word_start {
+                let name = &query[start..i];
+                let is_name = name.starts_with(|ch: char| ch.is_ascii_alphabetic());
+                if is_name && !names.contains(&name) {
+                    return Err(SearchError::BadQuery(format!(
+                        "`{}` is not a field that can be searched; the fields are {}",
+                        crate::index::shown_parameter(name),
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+        word_start = None;
+    }
+    Ok(())
+}
+
 fn guard_exclusions(query: Box<dyn Query>) -> Box<dyn Query> {
     let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
         return query;

@@ -85,6 +85,20 @@ impl FacetKind {
     }
 }
 
+/// A query parameter's name as an error message may quote it: a name of up to 32
+/// letters, digits and `_`, else a neutral word (a hostile or mistaken key may hold text
+/// that must not be echoed into a response or a log).
+pub fn shown_parameter(key: &str) -> &str {
+    if !key.is_empty()
+        && key.len() <= 32
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        key
+    } else {
+        "(a parameter)"
+    }
+}
+
 /// Largest page.
 pub const MAX_LIMIT: usize = 100;
 /// Deepest page start.
@@ -178,7 +192,8 @@ impl SearchRequest {
                     let Some(kind) = FacetKind::from_name(other) else {
                         let names: Vec<_> = FacetKind::ALL.iter().map(|k| k.name()).collect();
                         return Err(SearchError::BadQuery(format!(
-                            "unknown parameter `{other}`; accepted: q, limit, offset, {}",
+                            "unknown parameter `{}`; accepted: q, limit, offset, {}",
+                            shown_parameter(other),
                             names.join(", ")
                         )));
                     };

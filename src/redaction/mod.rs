@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::case::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
-    SharedPatient, SharedResolution, SharedReview, SharedView, SubmittedCase, Timeline,
+    SharedPatient, SharedResolution, SharedReview, SharedView, SubmittedCase, TextField, Timeline,
 };
 
 mod category;
@@ -64,40 +64,6 @@ pub enum RedactionError {
     Failed,
 }
 
-/// The free-text fields of a case, by their path in the shared view.
-fn free_text_fields(case: &SubmittedCase) -> Vec<(String, &str)> {
-    let mut out: Vec<(String, &str)> = Vec::new();
-    if let Some(s) = &case.event.service {
-        out.push(("event.service".into(), s));
-    }
-    out.push(("event.summary".into(), &case.event.summary));
-    if let Some(c) = &case.communication {
-        if let Some(r) = &c.disclosed_by_role {
-            out.push(("communication.disclosed_by_role".into(), r));
-        }
-        if let Some(n) = &c.notes {
-            out.push(("communication.notes".into(), n));
-        }
-    }
-    if let Some(f) = case.review.as_ref().and_then(|r| r.findings.as_deref()) {
-        out.push(("review.findings".into(), f));
-    }
-    if let Some(n) = case.resolution.as_ref().and_then(|r| r.notes.as_deref()) {
-        out.push(("resolution.notes".into(), n));
-    }
-    out.push(("lessons_learned".into(), &case.lessons_learned));
-    for (i, a) in case.improvement_actions.iter().enumerate() {
-        out.push((
-            format!("improvement_actions[{i}].description"),
-            &a.description,
-        ));
-    }
-    for (i, p) in case.people.iter().enumerate() {
-        out.push((format!("roles[{i}]"), &p.role));
-    }
-    out
-}
-
 /// Whether `c` is an invisible format character (Unicode category Cf, and the soft hyphen).
 fn is_format_char(c: char) -> bool {
     matches!(c,
@@ -142,6 +108,41 @@ pub fn redact_with(
     }
 }
 
+/// Redacts a note written about a case (a curator's return comment, a facilitator's
+/// takeaway) with the whole pipeline: names, dates, places, numbers, and the names of the
+/// organization it concerns. Dates in it become `[DATE]`-like placeholders relative to
+/// the day it was written. Refuses as [`redact`] does.
+pub fn redact_note(
+    note: &str,
+    rules: &RuleSet,
+    org_names: &[String],
+) -> Result<String, RedactionError> {
+    let today = chrono::Utc::now().date_naive();
+    let case = SubmittedCase {
+        schema_version: "1".into(),
+        external_ref: String::new(),
+        closed_on: today,
+        event: crate::case::Event {
+            occurred_on: today,
+            discovered_on: None,
+            category: crate::case::Category::Other,
+            harm: crate::case::Harm::None,
+            setting: crate::case::Setting::Other,
+            service: None,
+            summary: note.to_owned(),
+        },
+        patient: Default::default(),
+        people: Vec::new(),
+        facility: None,
+        communication: None,
+        review: None,
+        resolution: None,
+        lessons_learned: String::new(),
+        improvement_actions: Vec::new(),
+    };
+    Ok(redact_with(&case, rules, org_names)?.view.event.summary)
+}
+
 fn redact_unguarded(
     case: &SubmittedCase,
     rules: &RuleSet,
@@ -175,9 +176,10 @@ fn redact_unguarded(
     // Detect in every field first, so that a name found in one field is known in all.
     // Format characters (a soft hyphen or zero-width space inside `Smi\u{ad}thers`) hide
     // a word from every matcher; they are removed before matching and from the output.
-    let fields: Vec<(String, std::borrow::Cow<'_, str>)> = free_text_fields(case)
+    let fields: Vec<(TextField, std::borrow::Cow<'_, str>)> = case
+        .text_fields()
         .into_iter()
-        .map(|(path, t)| (path, strip_format_chars(t)))
+        .map(|(field, t)| (field, strip_format_chars(t)))
         .collect();
     let mut detected = Vec::with_capacity(fields.len());
     for (_, t) in &fields {
@@ -185,24 +187,26 @@ fn redact_unguarded(
     }
     let mut counts = BTreeMap::new();
     let mut flags = Vec::new();
-    let mut redacted: BTreeMap<String, String> = BTreeMap::new();
-    for ((path, t), (mut spans, toks)) in fields.iter().zip(detected) {
+    let mut redacted: Vec<(TextField, String)> = Vec::with_capacity(fields.len());
+    for ((field, t), (mut spans, toks)) in fields.iter().zip(detected) {
         text::detect_remembered(&toks, &ctx, &mut spans);
         let out = text::render_and_rescan(t, spans, &ctx, &mut counts);
-        text::flag_unknown_words(&out, rules, path, &mut flags);
-        redacted.insert(path.clone(), out);
+        text::flag_unknown_words(&out, rules, &field.path(), &mut flags);
+        redacted.push((*field, out));
     }
-    let mut take = |path: &str| redacted.remove(path).unwrap_or_default();
+    // The structure of the view, with every free-text field present but empty; the
+    // registry then fills each with its redacted text, so that no field is left as given.
+    let blank = String::new;
 
-    let view = SharedView {
+    let mut view = SharedView {
         id: None,
         event: SharedEvent {
             year: chrono::Datelike::year(&occurred),
             category: case.event.category,
             harm: case.event.harm,
             setting: case.event.setting,
-            service: case.event.service.as_ref().map(|_| take("event.service")),
-            summary: take("event.summary"),
+            service: case.event.service.as_ref().map(|_| blank()),
+            summary: blank(),
         },
         patient: SharedPatient {
             age_band: age.map(AgeBand::from_years),
@@ -223,40 +227,34 @@ fn redact_unguarded(
             closed_day: day(case.closed_on),
         },
         communication: case.communication.as_ref().map(|c| SharedCommunication {
-            disclosed_by_role: c
-                .disclosed_by_role
-                .as_ref()
-                .map(|_| take("communication.disclosed_by_role")),
+            disclosed_by_role: c.disclosed_by_role.as_ref().map(|_| blank()),
             apology: c.apology,
-            notes: c.notes.as_ref().map(|_| take("communication.notes")),
+            notes: c.notes.as_ref().map(|_| blank()),
         }),
         review: case.review.as_ref().map(|r| SharedReview {
             method: r.method,
             standard_of_care_met: r.standard_of_care_met,
             contributing_factors: r.contributing_factors.clone(),
-            findings: r.findings.as_ref().map(|_| take("review.findings")),
+            findings: r.findings.as_ref().map(|_| blank()),
         }),
         resolution: case.resolution.as_ref().map(|r| SharedResolution {
             loop_closed_with_family: r.loop_closed_with_family,
             compensation: r.compensation,
             clinician_support_offered: r.clinician_support_offered,
-            notes: r.notes.as_ref().map(|_| take("resolution.notes")),
+            notes: r.notes.as_ref().map(|_| blank()),
         }),
-        lessons_learned: take("lessons_learned"),
+        lessons_learned: blank(),
         improvement_actions: case
             .improvement_actions
             .iter()
-            .enumerate()
-            .map(|(i, a)| SharedAction {
-                description: take(&format!("improvement_actions[{i}].description")),
+            .map(|a| SharedAction {
+                description: blank(),
                 strength: a.strength,
                 status: a.status,
                 due_day: a.due_on.map(day),
             })
             .collect(),
-        roles: (0..case.people.len())
-            .map(|i| take(&format!("roles[{i}]")))
-            .collect(),
+        roles: vec![blank(); case.people.len()],
         redaction: RedactionSummary {
             rule_set_version: rules.version().to_owned(),
             pipeline_version: PIPELINE_VERSION.to_owned(),
@@ -264,6 +262,11 @@ fn redact_unguarded(
             manual: 0,
         },
     };
+    for (field, text) in redacted {
+        // Every field the case has, the view has (the same registry built both lists).
+        let slot = view.text_mut(field).ok_or(RedactionError::Failed)?;
+        *slot = text;
+    }
     Ok(Redacted {
         view,
         report: RedactionReport {

@@ -430,7 +430,7 @@ impl Store {
     pub fn add_manual_redaction(
         &self,
         id: &CaseId,
-        field: &str,
+        field: crate::case::FieldSelector,
         text: &str,
         placeholder: &str,
         by: UserId,
@@ -463,7 +463,7 @@ impl Store {
             diesel::insert_into(manual_redactions::table)
                 .values((
                     manual_redactions::case_id.eq(id.as_str()),
-                    manual_redactions::field.eq(field),
+                    manual_redactions::field.eq(field.path()),
                     manual_redactions::placeholder.eq(placeholder),
                     manual_redactions::replaced.eq(i32::try_from(replaced).unwrap_or(i32::MAX)),
                     manual_redactions::created_by.eq(by.get()),

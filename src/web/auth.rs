@@ -28,9 +28,7 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no application state".into()))?;
             let hash = token.ok_or(AppError::Unauthenticated)?;
-            let principal = web::block(move || state.repo.store.principal_for_token(&hash))
-                .await??
-                .ok_or(AppError::Unauthenticated)?;
+            let principal = web::block(move || state.accounts.authenticate(&hash)).await??;
             Ok(Authenticated(principal))
         })
     }

@@ -23,10 +23,12 @@ pub async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<web
 
 /// Parses a small JSON body into `T`; errors name the field, never the value.
 pub async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
     payload: web::Payload,
     limit: usize,
 ) -> Result<T, AppError> {
     let bytes = read_limited(payload, limit).await?;
+    require_json(req, &bytes)?;
     parse_json(&bytes)
 }
 
@@ -51,4 +53,47 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, App
             }],
         }
     })
+}
+
+/// Refuses a body sent as anything but JSON (415). A request with no body at all passes:
+/// handlers that take an optional body decide what an empty one means.
+pub fn require_json(req: &actix_web::HttpRequest, body: &[u8]) -> Result<(), AppError> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let Some(value) = req.headers().get(actix_web::http::header::CONTENT_TYPE) else {
+        // No content type at all: read as JSON, as most clients expect.
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if json {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType)
+    }
+}
+
+/// The query string as pairs, in order (repeated keys kept).
+pub fn query_pairs(req: &actix_web::HttpRequest) -> Result<Vec<(String, String)>, AppError> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|_| AppError::BadQuery("the query string is not well formed".into()))
+}
+
+/// Refuses any query parameter on an endpoint that takes none.
+pub fn no_query(req: &actix_web::HttpRequest) -> Result<(), AppError> {
+    match query_pairs(req)?.first() {
+        None => Ok(()),
+        Some((key, _)) => Err(AppError::BadQuery(format!(
+            "unknown parameter `{}`; this endpoint takes no parameters",
+            crate::index::shown_parameter(key)
+        ))),
+    }
 }

@@ -1,30 +1,25 @@
-//! The HTTP service: the JSON API under `/api/v1`.
+//! The HTTP service: the JSON API under `/api/v1`, thin adapters over
+//! [`crate::service`].
 //!
-//! [`Application::build`] binds (port 0 in tests), wires routes and state, and is used by
-//! `serve`, `demo` and the integration tests alike.
+//! [`Application::build`] binds (port 0 in tests) and wires routes over the services of
+//! one [`crate::app::App`]; `serve`, `demo` and the integration tests all use it.
 
 pub mod api;
 mod auth;
 mod body;
+mod errors;
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
-use crate::index::SearchIndex;
-use crate::repository::Repository;
+use crate::service::Services;
 
 pub use auth::Authenticated;
 
-/// Shared state of every worker.
-pub struct AppState {
-    pub repo: Repository,
-    pub index: Arc<SearchIndex>,
-    /// Wakes the index follower after a publication or withdrawal.
-    pub follower: crate::follow::Nudge,
-}
+/// Shared state of every worker: the services.
+pub type AppState = Services;
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -34,25 +29,17 @@ pub struct Application {
 
 impl Application {
     /// Binds `bind` (use port 0 for a random port) and builds the server.
-    pub fn build(
-        bind: &str,
-        workers: usize,
-        repo: Repository,
-        index: Arc<SearchIndex>,
-        follower: crate::follow::Nudge,
-    ) -> std::io::Result<Self> {
+    pub fn build(bind: &str, workers: usize, services: Services) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            repo,
-            index,
-            follower,
-        });
+        let state = web::Data::new(services);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log))
+                .wrap(actix_web::middleware::from_fn(errors::uri_length))
                 .configure(api::configure)
+                .default_service(web::to(errors::not_found))
         })
         .workers(workers)
         .shutdown_timeout(5)

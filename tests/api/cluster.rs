@@ -195,7 +195,10 @@ impl ServeProcess {
                 .next()
                 .expect("serve exited before listening")
                 .expect("read serve output");
-            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            if let Some(url) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") && w.ends_with("/healthz"))
+            {
                 break url.trim_end_matches("/healthz").to_owned();
             }
         };

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
+use safetable::app::App;
 use safetable::config::Settings;
-use safetable::follow::Follower;
-use safetable::index::{IndexSettings, SearchIndex};
-use safetable::repository::Repository;
+use safetable::index::SearchIndex;
+use safetable::intake::Intake;
 use safetable::web::Application;
 use serde_json::Value;
 
@@ -93,32 +93,22 @@ pub struct Server {
     pub base: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
-    follower: Option<Follower>,
+    app: Option<App>,
     pub index: Arc<SearchIndex>,
 }
 
 impl Server {
     /// Starts a server over `settings` on a random loopback port.
     pub fn start(settings: &Settings) -> Server {
-        let repo = Repository::open(settings).expect("open the repository");
-        std::fs::create_dir_all(&settings.index_dir).unwrap();
-        let index = Arc::new(
-            SearchIndex::open(&settings.index_dir, &IndexSettings::embedded())
-                .expect("open the index"),
-        );
-        let follower = Follower::spawn(
-            repo.store.clone(),
-            index.clone(),
-            Duration::from_millis(200),
-        );
-        let nudge = follower.nudger();
+        let app = App::build_with(settings, Duration::from_millis(200)).expect("open the app");
+        let index = app.index.clone();
+        let services = app.services.clone();
         let (tx, rx) = std::sync::mpsc::channel();
-        let idx = index.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app = Application::build("127.0.0.1:0", 2, repo, idx, nudge).expect("bind");
-                let port = app.port();
-                let server = app.into_server();
+                let server = Application::build("127.0.0.1:0", 2, services).expect("bind");
+                let port = server.port();
+                let server = server.into_server();
                 tx.send((port, server.handle())).unwrap();
                 let _ = server.await;
             })
@@ -128,7 +118,7 @@ impl Server {
             base: format!("http://127.0.0.1:{port}/api/v1"),
             handle,
             thread: Some(thread),
-            follower: Some(follower),
+            app: Some(app),
             index,
         }
     }
@@ -144,8 +134,8 @@ impl Server {
             actix_web::rt::System::new().block_on(handle.stop(true));
             let _ = thread.join();
         }
-        if let Some(f) = self.follower.take() {
-            f.stop();
+        if let Some(app) = self.app.take() {
+            app.stop();
         }
     }
 }
@@ -180,7 +170,7 @@ impl TestApp {
         std::fs::write(settings.recipients_file(), recipients.to_lines()).unwrap();
         // What `init` does: the pseudonym key, the migrations, private modes.
         safetable::setup::initialize(&settings).unwrap();
-        let repo = Repository::open(&settings).unwrap();
+        let repo = Intake::open(&settings).unwrap();
         let store = &repo.store;
         let pso = store.create_org("The PSO", "test").unwrap();
         let a = store.create_org("Org A", "test").unwrap();

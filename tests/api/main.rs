@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 #[cfg(unix)]
 mod confidentiality;
+mod contract;
 #[cfg(unix)]
 mod messages;
 mod search;

@@ -36,7 +36,7 @@ use utoipa::OpenApi;
         crate::index::SearchResults,
         crate::index::SearchHit,
         crate::index::Highlight,
-        cases::Submitted,
+        crate::service::Submitted,
         cases::ReturnBody,
         cases::RedactionBody,
         tokens::LoginBody,
@@ -51,25 +51,37 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// Registers every route under `/api/v1`.
+/// Registers every route under `/api/v1`; a known path with another method is a JSON 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::web::errors::method_not_allowed;
+    let resource = |path: &str, allowed: &'static str| {
+        web::resource(path).default_service(web::to(method_not_allowed(allowed)))
+    };
     cfg.service(
         web::scope("/api/v1")
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/openapi.json", web::get().to(health::openapi))
-            .route("/tokens", web::post().to(tokens::login))
-            .route("/search", web::get().to(search::search))
-            .route("/cases", web::post().to(cases::submit))
-            .route("/cases", web::get().to(cases::list))
-            .route("/cases/{id}", web::get().to(cases::get_case))
-            .route("/cases/{id}", web::delete().to(cases::withdraw))
-            .route("/cases/{id}/publish", web::post().to(cases::publish))
-            .route("/cases/{id}/return", web::post().to(cases::return_case))
-            .route(
-                "/cases/{id}/redactions",
-                web::post().to(cases::add_redaction),
+            .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+            .service(resource("/openapi.json", "GET").route(web::get().to(health::openapi)))
+            .service(resource("/tokens", "POST").route(web::post().to(tokens::login)))
+            .service(resource("/search", "GET").route(web::get().to(search::search)))
+            .service(
+                resource("/cases", "GET, POST")
+                    .route(web::post().to(cases::submit))
+                    .route(web::get().to(cases::list)),
             )
-            .route("/cases/{id}/similar", web::get().to(search::similar)),
+            .service(
+                resource("/cases/{id}", "GET, DELETE")
+                    .route(web::get().to(cases::get_case))
+                    .route(web::delete().to(cases::withdraw)),
+            )
+            .service(resource("/cases/{id}/publish", "POST").route(web::post().to(cases::publish)))
+            .service(
+                resource("/cases/{id}/return", "POST").route(web::post().to(cases::return_case)),
+            )
+            .service(
+                resource("/cases/{id}/redactions", "POST")
+                    .route(web::post().to(cases::add_redaction)),
+            )
+            .service(resource("/cases/{id}/similar", "GET").route(web::get().to(search::similar))),
     );
 }
 

@@ -1,4 +1,4 @@
-//! The one path a submitted case takes, shared by the API and `import`: validate →
+//! The intake: the one path a submitted case takes, shared by the API and `import`: validate →
 //! redact → seal → store (ciphertext, shared view, `in_review`, audit entry, in one
 //! transaction). The original exists in clear only in memory, between parsing and
 //! sealing.
@@ -15,7 +15,7 @@ use crate::store::{NewCase, Store, SubmitOutcome};
 
 /// Everything a submission needs; cheap to clone.
 #[derive(Clone)]
-pub struct Repository {
+pub struct Intake {
     pub store: Store,
     pub rules: Arc<RuleSet>,
     recipients: Arc<Recipients>,
@@ -44,7 +44,7 @@ pub struct Prepared {
 #[error("{0}")]
 pub struct OpenError(pub String);
 
-impl Repository {
+impl Intake {
     /// Opens the store, loads the rules, the custodian recipients and the pseudonym key
     /// (which must exist and be private to its owner: see [`crate::setup::initialize`]).
     pub fn open(settings: &Settings) -> Result<Self, OpenError> {
@@ -60,7 +60,7 @@ impl Repository {
             .map_err(|e| OpenError(e.to_string()))?;
         let retired = PseudonymKey::load_retired(&settings.retired_keys_dir())
             .map_err(|e| OpenError(e.to_string()))?;
-        Ok(Repository {
+        Ok(Intake {
             store,
             rules: Arc::new(rules),
             recipients: Arc::new(recipients),
@@ -105,6 +105,13 @@ impl Repository {
             m.insert(org, names.clone());
         }
         Ok(names)
+    }
+
+    /// A note about one of `org`'s cases (a return comment), redacted by the pipeline with
+    /// the organization's names.
+    pub fn redact_note(&self, org: OrgId, note: &str) -> Result<String, AppError> {
+        let names = self.org_names(org)?;
+        Ok(redaction::redact_note(note, &self.rules, &names)?)
     }
 
     /// Parses, validates, redacts and seals one case body. CPU-bound; the contributing
@@ -167,7 +174,7 @@ impl Repository {
     }
 }
 
-impl Repository {
+impl Intake {
     /// Stores several prepared cases in one transaction, in order (bulk import).
     pub fn store_prepared_batch(
         &self,

@@ -1,0 +1,46 @@
+//! The rules of the repository, one service per resource. Every entry point (the JSON
+//! API, the web pages, the CLI) calls these with the caller's [`Principal`] and typed
+//! input; none of them compares roles, scopes by organization, audits a read or shapes a
+//! response itself.
+//!
+//! The services are synchronous: they touch the database, the index and the sealing keys,
+//! so an async caller runs them on a blocking thread (`web::block`).
+
+pub mod accounts;
+pub mod cases;
+pub mod search;
+
+use std::sync::Arc;
+
+use crate::follow::Nudge;
+use crate::index::SearchIndex;
+use crate::intake::Intake;
+
+pub use accounts::AccountService;
+pub use cases::{CaseDetail, CaseService, ListQuery, ManualRedaction, Submitted};
+pub use search::SearchService;
+
+/// Every service, wired once by [`crate::app::App`]; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub cases: CaseService,
+    pub search: SearchService,
+    pub accounts: AccountService,
+}
+
+impl Services {
+    /// Wires the services over one intake, one index and the follower's nudge.
+    pub fn new(intake: Intake, index: Arc<SearchIndex>, nudge: Nudge) -> Self {
+        Services {
+            cases: CaseService {
+                intake: intake.clone(),
+                nudge: nudge.clone(),
+            },
+            search: SearchService {
+                intake: intake.clone(),
+                index,
+            },
+            accounts: AccountService { intake },
+        }
+    }
+}
