@@ -13,7 +13,7 @@ mod vocab;
 
 pub use fields::{FieldSelector, IndexField, TextField};
 pub use ids::{CaseId, OrgId, UserId};
-pub use schema::MAX_ERRORS;
+pub use schema::{json_schema, MAX_ERRORS, MAX_SHORT_CHARS};
 pub use shared::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
     SharedPatient, SharedResolution, SharedReview, SharedView, Timeline,

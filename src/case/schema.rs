@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use chrono::Datelike;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 
@@ -38,8 +39,16 @@ enum Rule {
     },
 }
 
+/// The longest short identifying field (a name, a number, an address line), in
+/// characters. The published schema leaves these unbounded; bounding them is what lets
+/// one body limit accept every case the schema allows, and refuse the rest.
+pub const MAX_SHORT_CHARS: usize = 200;
+
 fn text() -> Rule {
-    Rule::Text { min: 0, max: None }
+    Rule::Text {
+        min: 0,
+        max: Some(MAX_SHORT_CHARS),
+    }
 }
 
 fn text_len(min: usize, max: Option<usize>) -> Rule {
@@ -101,7 +110,7 @@ static CASE: LazyLock<Rule> = LazyLock::new(|| {
             Rule::Array {
                 max: Some(200),
                 items: Box::new(Rule::Object(vec![
-                    ("name", true, text_len(1, None)),
+                    ("name", true, text_len(1, Some(MAX_SHORT_CHARS))),
                     ("role", true, text_len(1, Some(80))),
                     ("license_number", false, text()),
                     ("email", false, text()),
@@ -139,7 +148,7 @@ static CASE: LazyLock<Rule> = LazyLock::new(|| {
                     "contributing_factors",
                     false,
                     Rule::Array {
-                        max: None,
+                        max: Some(ContributingFactor::ALL.len()),
                         items: Box::new(one_of!(ContributingFactor)),
                     },
                 ),
@@ -183,8 +192,70 @@ static CASE: LazyLock<Rule> = LazyLock::new(|| {
 pub fn check(value: &Value) -> Vec<FieldError> {
     let mut out = Walk { errors: Vec::new() };
     out.walk(&CASE, value, "");
+    if out.errors.is_empty() {
+        out.check_order(value);
+    }
     out.errors
 }
+
+/// The rule table as a JSON Schema (draft 2020-12): what the OpenAPI document gives as
+/// the body of a submission, and what the drift test compares with
+/// `spec/case.schema.json`.
+pub fn json_schema() -> Value {
+    fn node(rule: &Rule) -> Value {
+        match rule {
+            Rule::Object(props) => {
+                let required: Vec<&str> = props
+                    .iter()
+                    .filter(|(_, r, _)| *r)
+                    .map(|(n, _, _)| *n)
+                    .collect();
+                let properties: serde_json::Map<String, Value> = props
+                    .iter()
+                    .map(|(n, _, r)| ((*n).to_owned(), node(r)))
+                    .collect();
+                let mut o = serde_json::json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": properties,
+                });
+                if !required.is_empty() {
+                    o["required"] = required.into();
+                }
+                o
+            }
+            Rule::Text { min, max } => {
+                let mut o = serde_json::json!({ "type": "string" });
+                if *min > 0 {
+                    o["minLength"] = (*min).into();
+                }
+                if let Some(max) = max {
+                    o["maxLength"] = (*max).into();
+                }
+                o
+            }
+            Rule::Const(c) => serde_json::json!({ "type": "string", "enum": [c] }),
+            Rule::OneOf(values) => serde_json::json!({ "type": "string", "enum": values }),
+            Rule::Date => serde_json::json!({ "type": "string", "format": "date" }),
+            Rule::DateTime => serde_json::json!({ "type": "string", "format": "date-time" }),
+            Rule::Integer { min, max } => {
+                serde_json::json!({ "type": "integer", "minimum": min, "maximum": max })
+            }
+            Rule::Bool => serde_json::json!({ "type": "boolean" }),
+            Rule::Array { max, items } => {
+                let mut o = serde_json::json!({ "type": "array", "items": node(items) });
+                if let Some(max) = max {
+                    o["maxItems"] = (*max).into();
+                }
+                o
+            }
+        }
+    }
+    node(&CASE)
+}
+
+/// The years a date may fall in.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 
 struct Walk {
     errors: Vec<FieldError>,
@@ -207,6 +278,31 @@ fn shown(path: &str) -> String {
 }
 
 impl Walk {
+    /// Dates that must not come before the event.
+    fn check_order(&mut self, case: &Value) {
+        let date = |path: &[&str]| {
+            path.iter()
+                .try_fold(case, |v, k| v.get(k))
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<NaiveDate>().ok())
+        };
+        let Some(occurred) = date(&["event", "occurred_on"]) else {
+            return;
+        };
+        for (path, name) in [
+            (&["closed_on"][..], "closed_on"),
+            (&["event", "discovered_on"][..], "event.discovered_on"),
+            (
+                &["resolution", "loop_closed_on"][..],
+                "resolution.loop_closed_on",
+            ),
+        ] {
+            if date(path).is_some_and(|d| d < occurred) {
+                self.fail(name, "must not be before event.occurred_on");
+            }
+        }
+    }
+
     fn fail(&mut self, path: &str, problem: impl Into<String>) {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(FieldError {
@@ -254,6 +350,9 @@ impl Walk {
                     return self.fail(path, "wrong type; expected a string");
                 };
                 let n = s.chars().count();
+                if s.contains('\0') {
+                    self.fail(path, "must not contain NUL characters");
+                }
                 if n < *min {
                     self.fail(path, format!("must not be shorter than {min} characters"));
                 }
@@ -279,25 +378,19 @@ impl Walk {
                     );
                 }
             }
-            Rule::Date => {
-                if !value
-                    .as_str()
-                    .is_some_and(|s| s.parse::<NaiveDate>().is_ok())
-                {
-                    self.fail(path, "not a valid date (YYYY-MM-DD)");
-                }
-            }
-            Rule::DateTime => {
-                if !value
-                    .as_str()
-                    .is_some_and(|s| s.parse::<DateTime<FixedOffset>>().is_ok())
-                {
-                    self.fail(
-                        path,
-                        "not a valid date-time (RFC 3339, e.g. 2024-03-14T15:30:00-05:00)",
-                    );
-                }
-            }
+            Rule::Date => match value.as_str().map(str::parse::<NaiveDate>) {
+                Some(Ok(d)) if YEARS.contains(&d.year()) => {}
+                Some(Ok(_)) => self.fail(path, "the year must be from 1900 to 2199"),
+                _ => self.fail(path, "not a valid date (YYYY-MM-DD)"),
+            },
+            Rule::DateTime => match value.as_str().map(str::parse::<DateTime<FixedOffset>>) {
+                Some(Ok(t)) if YEARS.contains(&t.year()) => {}
+                Some(Ok(_)) => self.fail(path, "the year must be from 1900 to 2199"),
+                _ => self.fail(
+                    path,
+                    "not a valid date-time (RFC 3339, e.g. 2024-03-14T15:30:00-05:00)",
+                ),
+            },
             Rule::Integer { min, max } => match value.as_i64() {
                 Some(n) if (*min..=*max).contains(&n) => {}
                 Some(_) => self.fail(path, format!("must be between {min} and {max}")),
@@ -317,7 +410,9 @@ impl Walk {
                 };
                 if let Some(max) = max {
                     if list.len() > *max {
-                        self.fail(path, format!("must not have more than {max} items"));
+                        // Not walked further: the items of an oversized list are not
+                        // looked at one by one.
+                        return self.fail(path, format!("must not have more than {max} items"));
                     }
                 }
                 for (i, item) in list.iter().enumerate() {
@@ -332,8 +427,7 @@ impl Walk {
 }
 
 /// How many characters the schema bounds (the sum of every `maxLength` times the
-/// `maxItems` of the arrays holding it). The strings without `maxLength` (names, numbers)
-/// are not counted: they make the largest schema-valid case unbounded.
+/// `maxItems` of the arrays holding it): every string is bounded.
 #[cfg(test)]
 pub fn bounded_characters() -> usize {
     fn count(rule: &Rule) -> usize {
@@ -352,9 +446,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bounded_text_of_a_case_is_two_and_a_half_million_characters() {
-        // 5 narratives of 100,000, 100 actions of 20,000, 200 roles of 80, and the short
-        // fields: far over any body limit once escapes are counted.
-        assert_eq!(bounded_characters(), 2_516_264);
+    fn the_bounded_text_of_a_case_fits_the_body_limit_however_it_is_escaped() {
+        // 5 narratives of 100,000, 100 actions of 20,000, 200 roles of 80, 813 short
+        // fields of 200 (200 people's names and numbers, the patient's, the facility's).
+        assert_eq!(bounded_characters(), 2_678_864);
+        // Every character as a `\uXXXX\uXXXX` surrogate pair is 12 bytes; what is left
+        // holds the keys and punctuation of the largest case (about 150 KB).
+        let worst = bounded_characters() * 12;
+        assert!(worst + 1_000_000 < crate::case::MAX_BODY_BYTES, "{worst}");
+    }
+
+    fn errors_of(value: serde_json::Value) -> Vec<String> {
+        check(&value)
+            .into_iter()
+            .map(|e| format!("{}: {}", e.path, e.problem))
+            .collect()
+    }
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "schema_version": "1", "external_ref": "R-1", "closed_on": "2024-06-30",
+            "event": {"occurred_on": "2024-03-14", "category": "fall", "harm": "mild",
+                      "setting": "inpatient", "summary": "A fall."},
+            "patient": {}, "lessons_learned": "Rounding."
+        })
+    }
+
+    #[test]
+    fn dates_out_of_order_or_range_nul_characters_and_long_lists_are_refused() {
+        assert!(errors_of(minimal()).is_empty());
+        let mut c = minimal();
+        c["closed_on"] = "2024-03-13".into();
+        assert_eq!(
+            errors_of(c),
+            ["closed_on: must not be before event.occurred_on"]
+        );
+        let mut c = minimal();
+        c["event"]["occurred_on"] = "0000-03-14".into();
+        c["closed_on"] = "0000-06-30".into();
+        assert_eq!(errors_of(c).len(), 2);
+        let mut c = minimal();
+        c["event"]["summary"] = "A fall\u{0}.".into();
+        assert_eq!(
+            errors_of(c),
+            ["event.summary: must not contain NUL characters"]
+        );
+        let mut c = minimal();
+        c["patient"]["name"] = "x".repeat(MAX_SHORT_CHARS + 1).into();
+        assert_eq!(errors_of(c).len(), 1);
+        let mut c = minimal();
+        c["review"] = serde_json::json!({ "contributing_factors": vec!["other"; 50_000] });
+        assert_eq!(
+            errors_of(c),
+            ["review.contributing_factors: must not have more than 12 items"]
+        );
     }
 }

@@ -10,13 +10,11 @@ use super::SubmittedCase;
 
 /// The largest case body accepted by every submission path (API and import line): 32 MiB.
 ///
-/// The schema bounds 2,516,264 characters of text (five narratives of 100,000, a hundred
-/// action descriptions of 20,000, two hundred roles of 80, the short fields). Written the
-/// most expensive way JSON allows, every character as a `\uXXXX\uXXXX` surrogate pair
-/// (12 bytes), that is 30.2 MB; a limit of 32 MiB accepts it and leaves 3.3 MB for the
-/// strings the schema does not bound (names, numbers, addresses). Those have no
-/// `maxLength`, so no finite limit accepts every case the schema allows; a case whose
-/// names alone run to megabytes is refused with 413.
+/// The schema bounds 2,678,864 characters of text (five narratives of 100,000, a hundred
+/// action descriptions of 20,000, two hundred roles of 80, 813 names, numbers and address
+/// lines of 200). Written the most expensive way JSON allows, every character as a
+/// `\uXXXX\uXXXX` surrogate pair (12 bytes), that is 32.1 MB with its keys; a limit of
+/// 32 MiB accepts every case the schema allows.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// One schema violation: where, and what was expected. Never the offending value.
@@ -71,6 +69,18 @@ pub fn parse_case(bytes: &[u8]) -> Result<SubmittedCase, ParseError> {
             line: e.line(),
             column: e.column(),
         })?;
+    // JSON allows an object to repeat a key and keeps the last; a case that says two
+    // things about one field is refused, not read one way here and another elsewhere.
+    if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
+        return Err(ParseError::Schema(vec![FieldError {
+            path: ".".into(),
+            problem: format!(
+                "an object repeats a key (line {}, column {}); every key may appear once",
+                e.line(),
+                e.column()
+            ),
+        }]));
+    }
     // Every problem at once (up to MAX_ERRORS), from the schema's table.
     let errors = super::schema::check(&value);
     if !errors.is_empty() {
@@ -86,6 +96,56 @@ pub fn parse_case(bytes: &[u8]) -> Result<SubmittedCase, ParseError> {
         }])
     })?;
     Ok(case)
+}
+
+/// A JSON document in which no object repeats a key (reads nothing else).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key) {
+                // The key is not quoted: it came from the input.
+                return Err(serde::de::Error::custom("repeated key"));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 fn display_path(path: &str) -> String {
@@ -290,10 +350,19 @@ mod tests {
                 serde_json::json!({"disclosed_by_role": s(80), "notes": s(100_000)});
             v["review"] = serde_json::json!({"findings": s(100_000)});
             v["resolution"] = serde_json::json!({"notes": s(100_000)});
+            let short = || s(super::super::schema::MAX_SHORT_CHARS);
             v["people"] = (0..200)
-                .map(|_| serde_json::json!({"name": s(1), "role": s(80)}))
+                .map(|_| {
+                    serde_json::json!({"name": short(), "role": s(80),
+                    "license_number": short(), "email": short(), "phone": short()})
+                })
                 .collect::<Vec<_>>()
                 .into();
+            v["patient"] = serde_json::json!({"name": short(), "mrn": short(), "phone": short(),
+                "email": short(), "insurance_id": short(),
+                "address": {"street": short(), "city": short(), "state": short(), "zip": short()}});
+            v["facility"] = serde_json::json!({"name": short(), "unit": short(),
+                "city": short(), "state": short()});
             v["improvement_actions"] = (0..100)
                 .map(|_| serde_json::json!({"description": s(20_000), "strength": "weaker", "status": "planned"}))
                 .collect::<Vec<_>>()
@@ -309,14 +378,31 @@ mod tests {
                 }
             }
         }
-        assert!(escaped.len() > 30_000_000, "{}", escaped.len());
+        assert!(escaped.len() > 32_000_000, "{}", escaped.len());
         assert!(escaped.len() <= MAX_BODY_BYTES, "{}", escaped.len());
         assert_eq!(
             super::super::schema::bounded_characters(),
-            2_516_264,
+            2_678_864,
             "the schema's bounds changed: recompute MAX_BODY_BYTES"
         );
         assert!(parse_case(escaped.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_wherever_it_is() {
+        for body in [
+            r#"{"schema_version":"1","schema_version":"1"}"#,
+            r#"{"event":{"harm":"mild","harm":"death"}}"#,
+            r#"{"people":[{"name":"A","name":"B"}]}"#,
+        ] {
+            match parse_err(body.as_bytes()) {
+                ParseError::Schema(errors) => {
+                    assert!(errors[0].problem.contains("repeats a key"), "{errors:?}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse_case(MINIMAL.as_bytes()).is_ok());
     }
 
     #[test]

@@ -236,9 +236,149 @@ fn a_return_comment_is_redacted_before_it_is_stored(db: Db) {
     assert!(stored.contains("from the summary"), "{stored:?}");
 }
 
+fn cases_the_schema_cannot_mean_are_refused_with_422(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let base = serde_json::to_string(&case_with(5)).unwrap();
+    let mut edits: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut edit = |name: &'static str, f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&base).unwrap();
+        f(&mut v);
+        edits.push((name, serde_json::to_vec(&v).unwrap()));
+    };
+    edit("closed before it happened", &|v| {
+        v["closed_on"] = json!("2024-01-01")
+    });
+    edit("year 0000", &|v| {
+        v["event"]["occurred_on"] = json!("0000-03-14")
+    });
+    edit("NUL", &|v| {
+        v["lessons_learned"] = json!("Hourly\u{0} rounding.")
+    });
+    edit("a name of a megabyte", &|v| {
+        v["patient"]["name"] = json!("Quillane ".repeat(120_000))
+    });
+    edit("50,000 factors", &|v| {
+        v["review"]["contributing_factors"] = json!(vec!["other"; 50_000])
+    });
+    let dup = base.replacen(
+        "\"harm\":\"moderate\"",
+        "\"harm\":\"moderate\",\"harm\":\"death\"",
+        1,
+    );
+    assert_ne!(dup, base);
+    edits.push(("a repeated key", dup.into_bytes()));
+    for (name, body) in edits {
+        let (status, answer) = app.call("POST", "/cases", Some("contributor"), Some(&body));
+        assert_eq!(status, 422, "{name}: {answer}");
+        assert_eq!(answer["error"], "schema", "{name}");
+        assert!(!answer.to_string().contains("Quillane"), "{name}: echoed");
+    }
+    let (_, listed) = app.call("GET", "/cases", Some("contributor"), None);
+    assert_eq!(listed, json!([]), "nothing was stored");
+}
+
 backend_tests!(
+    cases_the_schema_cannot_mean_are_refused_with_422,
     unknown_routes_methods_and_long_uris_are_json_errors,
     unsearchable_fields_non_json_bodies_and_unknown_parameters_are_refused,
     manual_redaction_reaches_the_roles_and_who_disclosed,
     a_return_comment_is_redacted_before_it_is_stored,
 );
+
+/// The Rust validation and `spec/case.schema.json` agree on every property: the same
+/// names, the same required ones, the same enum values, and every `maxLength`,
+/// `maxItems`, `minimum` and `maximum` the spec sets. (Rust may bound what the spec
+/// leaves open: those are extensions, named in the issue notes.)
+#[test]
+fn the_rust_validation_does_not_drift_from_the_case_schema() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/case.schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the spec sits beside the checkout)",
+            path.display()
+        )
+    });
+    let spec: Value = serde_json::from_str(&text).unwrap();
+    let ours = safetable::case::json_schema();
+    let mut problems = Vec::new();
+    compare(&spec, &ours, "", &mut problems);
+    assert!(problems.is_empty(), "drift:\n{}", problems.join("\n"));
+}
+
+fn compare(spec: &Value, ours: &Value, path: &str, problems: &mut Vec<String>) {
+    let at = if path.is_empty() { "." } else { path };
+    if let Some(c) = spec.get("const") {
+        if ours["enum"] != json!([c]) {
+            problems.push(format!("{at}: const {c} vs {}", ours["enum"]));
+        }
+    }
+    if let Some(values) = spec.get("enum") {
+        if ours.get("enum") != Some(values) {
+            problems.push(format!("{at}: enum {values} vs {}", ours["enum"]));
+        }
+    }
+    for key in [
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "format",
+    ] {
+        if let Some(v) = spec.get(key) {
+            if ours.get(key) != Some(v) {
+                problems.push(format!("{at}: {key} {v} vs {:?}", ours.get(key)));
+            }
+        }
+    }
+    let types = |v: &Value| v.get("type").cloned();
+    if let (Some(a), Some(b)) = (types(spec), types(ours)) {
+        if a != b {
+            problems.push(format!("{at}: type {a} vs {b}"));
+        }
+    }
+    let required = |v: &Value| {
+        let mut r: Vec<String> = v["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        r.sort();
+        r
+    };
+    if required(spec) != required(ours) {
+        problems.push(format!(
+            "{at}: required {:?} vs {:?}",
+            required(spec),
+            required(ours)
+        ));
+    }
+    if let Some(props) = spec.get("properties").and_then(Value::as_object) {
+        let theirs = ours["properties"].as_object().cloned().unwrap_or_default();
+        for (name, sub) in props {
+            let p = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            match theirs.get(name) {
+                Some(o) => compare(sub, o, &p, problems),
+                None => problems.push(format!("{p}: in the spec, not validated")),
+            }
+        }
+        for name in theirs.keys() {
+            if !props.contains_key(name) {
+                problems.push(format!("{path}.{name}: validated, not in the spec"));
+            }
+        }
+    }
+    if let Some(items) = spec.get("items") {
+        compare(items, &ours["items"], &format!("{path}[]"), problems);
+    }
+}
