@@ -351,3 +351,41 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Reredact { identity } => reredact::reredact(&settings()?, &identity),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is, and an optional one says what
+    /// happens without it: clap prints `[default: …]` for a default value, the help text
+    /// says "default" otherwise (a required argument has none, and clap says it is
+    /// required).
+    #[test]
+    fn every_argument_has_help_that_states_its_default() {
+        fn walk(cmd: &clap::Command, path: &str, problems: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                if help.is_empty() {
+                    problems.push(format!("{path} {id}: no help"));
+                    continue;
+                }
+                let has_default = !arg.get_default_values().is_empty();
+                let says_default = help.contains("default");
+                if !arg.is_required_set() && !has_default && !says_default {
+                    problems.push(format!("{path} {id}: does not state its default"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), problems);
+            }
+        }
+        let mut problems = Vec::new();
+        walk(&Cli::command(), "safetable", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod authz;
 mod bad_input;
 mod canary;
+mod checkpoints;
 mod cli;
 mod cluster;
 #[cfg(unix)]
@@ -13,4 +14,5 @@ mod confidentiality;
 #[cfg(unix)]
 mod messages;
 mod search;
+mod tokens;
 mod workflow;
