@@ -17,6 +17,8 @@ struct FileSettings {
     rules_dir: Option<PathBuf>,
     index_dir: Option<PathBuf>,
     workers: Option<usize>,
+    /// The Ed25519 key that signs audit checkpoints (PKCS#8).
+    audit_signing_key: Option<PathBuf>,
 }
 
 /// The resolved settings. `Debug` shows the database URL without its password.
@@ -31,6 +33,9 @@ pub struct Settings {
     pub rules_dir: Option<PathBuf>,
     pub index_dir: PathBuf,
     pub workers: usize,
+    /// The Ed25519 key (PKCS#8, 0600) that signs audit checkpoints; kept outside the
+    /// database so that whoever can write the database cannot sign.
+    pub audit_signing_key: PathBuf,
 }
 
 impl std::fmt::Debug for Settings {
@@ -43,6 +48,7 @@ impl std::fmt::Debug for Settings {
             .field("rules_dir", &self.rules_dir)
             .field("index_dir", &self.index_dir)
             .field("workers", &self.workers)
+            .field("audit_signing_key", &self.audit_signing_key)
             .finish()
     }
 }
@@ -138,6 +144,10 @@ impl Settings {
                 .or(file.index_dir)
                 .unwrap_or_else(|| data_dir.join("index")),
             workers: workers.max(1),
+            audit_signing_key: env("SAFETABLE_AUDIT_SIGNING_KEY")
+                .map(PathBuf::from)
+                .or(file.audit_signing_key)
+                .unwrap_or_else(|| data_dir.join("audit-signing.key")),
         })
     }
 
@@ -203,6 +213,7 @@ mod tests {
         assert_eq!(s.workers, 3);
         assert!(s.database_url.ends_with("safetable.db"));
         assert_eq!(s.index_dir, dir.path().join("index"));
+        assert_eq!(s.audit_signing_key, dir.path().join("audit-signing.key"));
         std::fs::write(&cfg, "colour = \"blue\"\n").unwrap();
         assert!(Settings::load(dir.path(), Some(&cfg))
             .unwrap_err()

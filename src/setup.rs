@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use crate::config::Settings;
-use crate::seal::{self, PseudonymKey};
+use crate::seal::{self, AuditSigningKey, PseudonymKey};
 use crate::store::Store;
 
 /// Why the data directory could not be set up. Names the file, never a secret.
@@ -97,13 +97,15 @@ pub fn tighten_data(settings: &Settings) -> Result<(), SetupError> {
 pub struct Initialized {
     /// The pseudonym key was created now (it did not exist).
     pub key_created: bool,
+    /// The audit signing key was created now (it did not exist).
+    pub signing_key_created: bool,
     /// A custodian identity was generated at this path (no recipients were configured):
     /// it must be moved off the server.
     pub identity_generated: Option<std::path::PathBuf>,
 }
 
 /// `safetable init`: creates the data directory (0700), runs the migrations, creates the
-/// pseudonym key (0600) if it does not exist, and, unless custodian recipients are
+/// pseudonym key and the audit signing key (0600) if they do not exist, and, unless custodian recipients are
 /// configured or already written, generates a custodian identity and writes its recipient.
 /// Idempotent. `demo` and the tests call it too.
 pub fn initialize(settings: &Settings) -> Result<Initialized, SetupError> {
@@ -116,8 +118,19 @@ pub fn initialize(settings: &Settings) -> Result<Initialized, SetupError> {
     Store::open(&settings.database_url).map_err(|e| SetupError(e.to_string()))?;
     let (_, key_created) = PseudonymKey::create_if_missing(&settings.pseudonym_key_file())
         .map_err(|e| SetupError(e.to_string()))?;
+    if let Some(parent) = settings.audit_signing_key.parent() {
+        // A directory named in the configuration is created private if missing, never
+        // changed if it exists (it may be anyone's).
+        if !parent.as_os_str().is_empty() && !parent.exists() {
+            create_private_dir(parent)
+                .map_err(|e| SetupError(format!("cannot create {}: {e}", parent.display())))?;
+        }
+    }
+    let (_, signing_key_created) = AuditSigningKey::create_if_missing(&settings.audit_signing_key)
+        .map_err(|e| SetupError(e.to_string()))?;
     let mut done = Initialized {
         key_created,
+        signing_key_created,
         identity_generated: None,
     };
     if settings.custodian_recipients.is_empty() && !settings.recipients_file().exists() {

@@ -4,6 +4,13 @@
 //! log so that removing the newest entries is found too.
 //!
 //! Entries record who did what to which case, never case content.
+//!
+//! The chain alone cannot tell a rewritten whole from the original: [`checkpoint`] signs
+//! its head with a key kept outside the database.
+
+pub mod checkpoint;
+
+pub use checkpoint::{Checkpoint, CheckpointError};
 
 use chrono::NaiveDateTime;
 use ring::digest;
@@ -31,9 +38,44 @@ pub enum AuditAction {
     Reindex,
     Backup,
     Reredact,
+    TokenRevoke,
+    /// A signed checkpoint was exported; its detail names the head it covers.
+    AuditCheckpoint,
+    /// A sealed original's ciphertext was written to a file (still encrypted).
+    OriginalExport,
 }
 
 impl AuditAction {
+    /// Every action, in the order declared.
+    pub const ALL: [AuditAction; 21] = [
+        AuditAction::Submit,
+        AuditAction::Replace,
+        AuditAction::Publish,
+        AuditAction::Return,
+        AuditAction::ManualRedaction,
+        AuditAction::Withdraw,
+        AuditAction::CaseView,
+        AuditAction::CaseList,
+        AuditAction::Search,
+        AuditAction::Similar,
+        AuditAction::Decrypt,
+        AuditAction::Login,
+        AuditAction::TokenCreate,
+        AuditAction::OrgCreate,
+        AuditAction::UserCreate,
+        AuditAction::Reindex,
+        AuditAction::Backup,
+        AuditAction::Reredact,
+        AuditAction::TokenRevoke,
+        AuditAction::AuditCheckpoint,
+        AuditAction::OriginalExport,
+    ];
+
+    /// The action with this stored name.
+    pub fn from_stored(name: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +97,9 @@ impl AuditAction {
             AuditAction::Reindex => "reindex",
             AuditAction::Backup => "backup",
             AuditAction::Reredact => "reredact",
+            AuditAction::TokenRevoke => "token_revoke",
+            AuditAction::AuditCheckpoint => "audit_checkpoint",
+            AuditAction::OriginalExport => "original_export",
         }
     }
 }
@@ -228,6 +273,18 @@ mod tests {
 
     fn head(log: &[AuditEntry]) -> Option<(i64, &str)> {
         log.last().map(|e| (e.seq, e.hash.as_str()))
+    }
+
+    #[test]
+    fn every_action_has_a_distinct_stored_name() {
+        let mut names: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::from_stored(a.as_str()), Some(a));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::from_stored("nonsense"), None);
     }
 
     #[test]

@@ -131,37 +131,17 @@ impl PseudonymKey {
     /// its owner only.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
         let name = path.display().to_string();
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(KeyError::Missing(name))
-            }
-            Err(error) => return Err(KeyError::Io { path: name, error }),
-        };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = file
-                .metadata()
-                .map_err(|error| KeyError::Io {
-                    path: name.clone(),
-                    error,
-                })?
-                .permissions()
-                .mode()
-                & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(KeyError::TooOpen { path: name, mode });
-            }
-        }
-        let mut bytes = Vec::with_capacity(33);
-        use std::io::Read;
-        file.take(33)
-            .read_to_end(&mut bytes)
-            .map_err(|error| KeyError::Io {
+        let bytes = super::read_private_file(path, 33).map_err(|e| match e {
+            super::PrivateFileError::Missing => KeyError::Missing(name.clone()),
+            super::PrivateFileError::TooOpen(mode) => KeyError::TooOpen {
+                path: name.clone(),
+                mode,
+            },
+            super::PrivateFileError::Io(error) => KeyError::Io {
                 path: name.clone(),
                 error,
-            })?;
+            },
+        })?;
         if bytes.len() != 32 {
             return Err(KeyError::Invalid(name));
         }

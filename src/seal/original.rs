@@ -97,7 +97,11 @@ impl SealedOriginal {
 }
 
 /// A custodian's secret identity, loaded for a break-glass decryption. No `Debug`.
-pub struct CustodianIdentity(Vec<Box<dyn age::Identity + Send + Sync>>);
+pub struct CustodianIdentity {
+    identities: Vec<Box<dyn age::Identity + Send + Sync>>,
+    /// The public recipients (`age1…`) of the X25519 identities in the file.
+    recipients: Vec<String>,
+}
 
 impl CustodianIdentity {
     /// Reads an age identity file (as written by `age-keygen` or `safetable init`).
@@ -117,7 +121,28 @@ impl CustodianIdentity {
                 reason: "no identity in the file".into(),
             });
         }
-        Ok(CustodianIdentity(identities))
+        // The public halves, to name the key in the audit log (an X25519 identity line
+        // determines its recipient; plugin identities are not named).
+        let recipients = std::fs::read_to_string(path)
+            .map(|text| {
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| l.starts_with("AGE-SECRET-KEY-1"))
+                    .filter_map(|l| age::x25519::Identity::from_str(l).ok())
+                    .map(|i| i.to_public().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(CustodianIdentity {
+            identities,
+            recipients,
+        })
+    }
+
+    /// The public recipients (`age1…`) of the file's X25519 identities: what names the
+    /// custodian key in the audit log. Public; empty for plugin identities.
+    pub fn recipients(&self) -> &[String] {
+        &self.recipients
     }
 
     /// Decrypts a sealed original.
@@ -125,7 +150,11 @@ impl CustodianIdentity {
         let decryptor = age::Decryptor::new(sealed.as_bytes())
             .map_err(|e| SealError::Decrypt(e.to_string()))?;
         let mut reader = decryptor
-            .decrypt(self.0.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .decrypt(
+                self.identities
+                    .iter()
+                    .map(|i| i.as_ref() as &dyn age::Identity),
+            )
             .map_err(|e| SealError::Decrypt(e.to_string()))?;
         let mut out = Vec::new();
         reader.read_to_end(&mut out)?;
@@ -158,6 +187,7 @@ mod tests {
         let sealed = recipients.seal(b"{\"name\":\"Canary Person\"}").unwrap();
         assert!(!sealed.as_bytes().windows(6).any(|w| w == b"Canary"));
         let identity = CustodianIdentity::from_file(&path).unwrap();
+        assert_eq!(identity.recipients(), [recipients.to_lines().trim()]);
         assert_eq!(
             identity.unseal(&sealed).unwrap(),
             b"{\"name\":\"Canary Person\"}"

@@ -13,12 +13,14 @@ mod users;
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
-use crate::audit::{self, AuditEntry, AuditEvent};
+use crate::audit::{self, AuditAction, AuditEntry, AuditEvent, Checkpoint};
+use crate::seal::AuditSigningKey;
 pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome,
 };
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
-pub use users::{OrgRecord, UserRecord};
+pub use users::OrgRecord;
+pub use users::{TokenId, TokenRecord, UserRecord, DEFAULT_TOKEN_DAYS};
 
 /// What went wrong in the store. Messages never contain case content.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,33 @@ type AuditRow = (
     String,
     String,
 );
+
+/// An `audit_log` row as an entry.
+fn audit_entry((seq, at, actor, action, subject, detail, prev_hash, hash): AuditRow) -> AuditEntry {
+    AuditEntry {
+        seq,
+        at,
+        actor,
+        action,
+        subject,
+        detail,
+        prev_hash,
+        hash,
+    }
+}
+
+/// Which audit entries [`Store::audit_entries`] lists; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The stored action name.
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    /// At or after (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// The newest this many.
+    pub limit: Option<i64>,
+}
 
 /// A handle to the store; cheap to clone.
 #[derive(Clone)]
@@ -153,6 +182,31 @@ impl Store {
         conn.transaction(|c| append_audit(c, event))
     }
 
+    /// The entries that match `filter`, oldest first (with a limit, the newest that
+    /// match).
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        use schema::audit_log;
+        let mut conn = self.conn()?;
+        let mut query = audit_log::table.order(audit_log::seq.desc()).into_boxed();
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_log::action.eq(action.clone()));
+        }
+        if let Some(actor) = &filter.actor {
+            query = query.filter(audit_log::actor.eq(actor.clone()));
+        }
+        if let Some(subject) = &filter.subject {
+            query = query.filter(audit_log::subject.eq(subject.clone()));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(audit_log::at.ge(since));
+        }
+        if let Some(limit) = filter.limit {
+            query = query.limit(limit);
+        }
+        let rows: Vec<AuditRow> = query.load(&mut *conn)?;
+        Ok(rows.into_iter().rev().map(audit_entry).collect())
+    }
+
     /// The whole audit log in order, and its recorded head.
     pub fn audit_log(&self) -> Result<(Vec<AuditEntry>, (i64, String)), StoreError> {
         use schema::{audit_head, audit_log};
@@ -163,22 +217,47 @@ impl Store {
                 .filter(audit_head::id.eq(1))
                 .select((audit_head::seq, audit_head::hash))
                 .first(c)?;
-            let entries = rows
-                .into_iter()
-                .map(
-                    |(seq, at, actor, action, subject, detail, prev_hash, hash)| AuditEntry {
-                        seq,
-                        at,
-                        actor,
-                        action,
-                        subject,
-                        detail,
-                        prev_hash,
-                        hash,
-                    },
-                )
-                .collect();
+            let entries = rows.into_iter().map(audit_entry).collect();
             Ok((entries, head))
+        })
+    }
+}
+
+impl Store {
+    /// Signs the current head of the audit chain and records the export, in one
+    /// transaction. The checkpoint covers the chain *before* the entry that records it:
+    /// that entry (action `audit_checkpoint`) comes right after the head it names, and its
+    /// detail holds the checkpoint's sequence, head hash and key id.
+    pub fn audit_checkpoint(
+        &self,
+        key: &AuditSigningKey,
+        actor: &str,
+    ) -> Result<Checkpoint, StoreError> {
+        use schema::audit_head;
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            // Take the chain's write lock first, so that the head read is the head the
+            // next entry follows.
+            diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+                .set(audit_head::seq.eq(audit_head::seq))
+                .execute(c)?;
+            let (seq, hash): (i64, String) = audit_head::table
+                .filter(audit_head::id.eq(1))
+                .select((audit_head::seq, audit_head::hash))
+                .first(c)?;
+            let checkpoint = Checkpoint::sign(seq, &hash, seq.max(0) as u64, now(), key);
+            append_audit(
+                c,
+                &AuditEvent::new(actor, AuditAction::AuditCheckpoint, None).with_detail(
+                    serde_json::json!({
+                        "seq": checkpoint.seq,
+                        "head_hash": checkpoint.head_hash,
+                        "key_id": checkpoint.key_id,
+                    }),
+                ),
+            )?;
+            Ok(checkpoint)
         })
     }
 }

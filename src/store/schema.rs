@@ -25,6 +25,10 @@ diesel::table! {
         user_id -> BigInt,
         token_hash -> Text,
         created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
     }
 }
 

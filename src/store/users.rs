@@ -1,5 +1,6 @@
 //! Organizations, users and API tokens.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{api_tokens, organizations, users};
@@ -180,13 +181,41 @@ impl Store {
         .transpose()
     }
 
-    /// Stores the hash of a new API token for a user, audited.
+    /// Stores the hash of a new API token for a user, valid for [`DEFAULT_TOKEN_DAYS`],
+    /// audited.
     pub fn create_token(
         &self,
         user: UserId,
         hash: &TokenHash,
         actor: &str,
     ) -> Result<(), StoreError> {
+        self.create_token_valid_for(
+            user,
+            hash,
+            chrono::Duration::days(DEFAULT_TOKEN_DAYS),
+            actor,
+        )
+        .map(|_| ())
+    }
+
+    /// Stores the hash of a new API token for a user, valid for `lifetime` from now,
+    /// audited. Returns the token's record (its id, its expiry).
+    pub fn create_token_valid_for(
+        &self,
+        user: UserId,
+        hash: &TokenHash,
+        lifetime: chrono::Duration,
+        actor: &str,
+    ) -> Result<TokenRecord, StoreError> {
+        if lifetime <= chrono::Duration::zero() {
+            return Err(StoreError::Config(
+                "a token's lifetime must be positive".into(),
+            ));
+        }
+        let created = now();
+        let expires = created
+            .checked_add_signed(lifetime)
+            .ok_or_else(|| StoreError::Config("a token's lifetime is too long".into()))?;
         let _writing = self.write_guard();
         let mut conn = self.conn()?;
         conn.transaction(|c| {
@@ -194,38 +223,249 @@ impl Store {
                 .values((
                     api_tokens::user_id.eq(user.get()),
                     api_tokens::token_hash.eq(hash.as_str()),
-                    api_tokens::created_at.eq(now()),
+                    api_tokens::created_at.eq(created),
+                    api_tokens::expires_at.eq(Some(expires)),
                 ))
                 .execute(c)?;
+            let id: i64 = api_tokens::table
+                .filter(api_tokens::token_hash.eq(hash.as_str()))
+                .select(api_tokens::id)
+                .first(c)?;
             append_audit(
                 c,
                 &AuditEvent::new(
                     actor,
                     AuditAction::TokenCreate,
                     Some(format!("user:{user}")),
-                ),
-            )
+                )
+                .with_detail(serde_json::json!({
+                    "token": id,
+                    "expires_at": expires.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                })),
+            )?;
+            token_records(c, Some(TokenId(id)), None)?
+                .pop()
+                .ok_or(StoreError::NotFound)
         })
     }
 
-    /// The caller a bearer token belongs to, if any.
+    /// The caller a bearer token belongs to, if any: never for an expired or revoked
+    /// token. Records when the token was last used, at most once per
+    /// [`LAST_USED_EVERY`] and only when no write of this process is under way (the next
+    /// request records it then), so that authentication never waits for a write.
     pub fn principal_for_token(&self, hash: &TokenHash) -> Result<Option<Principal>, StoreError> {
         let mut conn = self.conn()?;
-        let row: Option<(i64, i64, String)> = api_tokens::table
+        type Row = (
+            i64,
+            i64,
+            i64,
+            String,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        );
+        let row: Option<Row> = api_tokens::table
             .inner_join(users::table)
             .filter(api_tokens::token_hash.eq(hash.as_str()))
-            .select((users::id, users::org_id, users::roles))
+            .select((
+                api_tokens::id,
+                users::id,
+                users::org_id,
+                users::roles,
+                api_tokens::expires_at,
+                api_tokens::revoked_at,
+                api_tokens::last_used_at,
+            ))
             .first(&mut *conn)
             .optional()?;
-        row.map(|(user, org, roles)| {
-            Ok(Principal {
-                user: UserId::new(user),
-                org: OrgId::new(org),
-                roles: Roles::parse(&roles).map_err(StoreError::Corrupt)?,
-            })
-        })
-        .transpose()
+        let Some((token, user, org, roles, expires, revoked, last_used)) = row else {
+            return Ok(None);
+        };
+        let at = now();
+        if revoked.is_some() || expires.is_some_and(|e| e <= at) {
+            return Ok(None);
+        }
+        let stale = match last_used {
+            None => true,
+            Some(t) => at - t >= LAST_USED_EVERY,
+        };
+        if stale {
+            if let Ok(_writing) = self.writer.try_lock() {
+                let touched = diesel::update(api_tokens::table.filter(api_tokens::id.eq(token)))
+                    .set(api_tokens::last_used_at.eq(Some(at)))
+                    .execute(&mut *conn);
+                if let Err(e) = touched {
+                    tracing::warn!(error = %e, "recording a token's last use failed");
+                }
+            }
+        }
+        Ok(Some(Principal {
+            user: UserId::new(user),
+            org: OrgId::new(org),
+            roles: Roles::parse(&roles).map_err(StoreError::Corrupt)?,
+        }))
     }
+
+    /// Every token, or every token of one user, oldest first: ids, owners and times,
+    /// never a token or its hash.
+    pub fn list_tokens(&self, user: Option<UserId>) -> Result<Vec<TokenRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        token_records(&mut conn, None, user)
+    }
+
+    /// Revokes a token: it authenticates no more; its row stays, for the record. With
+    /// `owner`, only a token of that user is found (a user revoking their own). Audited
+    /// as `actor`. An unknown token (or another user's) is [`StoreError::NotFound`]; one
+    /// revoked already, a conflict.
+    pub fn revoke_token(
+        &self,
+        id: TokenId,
+        owner: Option<UserId>,
+        actor: &str,
+    ) -> Result<TokenRecord, StoreError> {
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            let token = token_records(c, Some(id), owner)?
+                .pop()
+                .ok_or(StoreError::NotFound)?;
+            if token.revoked_at.is_some() {
+                return Err(StoreError::Conflict("the token is revoked already".into()));
+            }
+            diesel::update(api_tokens::table.filter(api_tokens::id.eq(id.get())))
+                .set((
+                    api_tokens::revoked_at.eq(Some(now())),
+                    api_tokens::revoked_by.eq(Some(actor)),
+                ))
+                .execute(c)?;
+            append_audit(
+                c,
+                &AuditEvent::new(actor, AuditAction::TokenRevoke, Some(format!("token:{id}")))
+                    .with_detail(serde_json::json!({ "user": token.user.get() })),
+            )?;
+            token_records(c, Some(id), None)?
+                .pop()
+                .ok_or(StoreError::NotFound)
+        })
+    }
+}
+
+/// How long a token lives unless its creator says otherwise.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+
+/// How often, at most, a token's last use is written.
+pub const LAST_USED_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// An API token's id (its row; not the token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenId(i64);
+
+impl TokenId {
+    /// Wraps a database key.
+    pub fn new(raw: i64) -> Self {
+        TokenId(raw)
+    }
+    /// The database key.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for TokenId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::str::FromStr for TokenId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(TokenId)
+            .ok_or_else(|| format!("{s:?} is not a token id (a positive number)"))
+    }
+}
+
+/// What is known of a token: everything but the token and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub user: UserId,
+    pub email: String,
+    pub created_at: NaiveDateTime,
+    /// `None` only for a token whose expiry was never set.
+    pub expires_at: Option<NaiveDateTime>,
+    /// To within [`LAST_USED_EVERY`].
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    /// The actor that revoked it.
+    pub revoked_by: Option<String>,
+}
+
+impl TokenRecord {
+    /// Whether it authenticates at `at`.
+    pub fn is_valid_at(&self, at: NaiveDateTime) -> bool {
+        self.revoked_at.is_none() && !self.expires_at.is_some_and(|e| e <= at)
+    }
+}
+
+/// Token rows joined with their users, by id, optionally one token and one user.
+fn token_records(
+    c: &mut super::DbConnection,
+    id: Option<TokenId>,
+    user: Option<UserId>,
+) -> Result<Vec<TokenRecord>, StoreError> {
+    let mut query = api_tokens::table
+        .inner_join(users::table)
+        .select((
+            api_tokens::id,
+            users::id,
+            users::email,
+            api_tokens::created_at,
+            api_tokens::expires_at,
+            api_tokens::last_used_at,
+            api_tokens::revoked_at,
+            api_tokens::revoked_by,
+        ))
+        .order(api_tokens::id.asc())
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(api_tokens::id.eq(id.get()));
+    }
+    if let Some(user) = user {
+        query = query.filter(api_tokens::user_id.eq(user.get()));
+    }
+    type Row = (
+        i64,
+        i64,
+        String,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = query.load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, user, email, created_at, expires_at, last_used_at, revoked_at, revoked_by)| {
+                TokenRecord {
+                    id: TokenId(id),
+                    user: UserId::new(user),
+                    email,
+                    created_at,
+                    expires_at,
+                    last_used_at,
+                    revoked_at,
+                    revoked_by,
+                }
+            },
+        )
+        .collect())
 }
 
 /// An `organizations` row as a record.

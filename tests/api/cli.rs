@@ -15,17 +15,17 @@ use crate::helpers::{case_with, fresh_database_url, Db, PgDatabase, Server, Test
 
 /// A data directory for the binary, its database, and a working directory of its own
 /// (so that nothing is written to, or read from, the test's working directory).
-struct Cli {
+pub(crate) struct Cli {
     _root: tempfile::TempDir,
     /// `ROOT/data`, which does not exist before `init`.
-    data: std::path::PathBuf,
-    cwd: tempfile::TempDir,
-    database_url: String,
+    pub(crate) data: std::path::PathBuf,
+    pub(crate) cwd: tempfile::TempDir,
+    pub(crate) database_url: String,
     _pg: Option<PgDatabase>,
 }
 
 impl Cli {
-    fn new(db: Db) -> Option<Cli> {
+    pub(crate) fn new(db: Db) -> Option<Cli> {
         let root = tempfile::tempdir().unwrap();
         let data = root.path().join("data");
         let (database_url, pg) = fresh_database_url(db, &data)?;
@@ -38,17 +38,17 @@ impl Cli {
         })
     }
 
-    fn data(&self) -> &Path {
+    pub(crate) fn data(&self) -> &Path {
         &self.data
     }
 
     /// Runs `safetable --data-dir DIR ARGS…` with stdin closed.
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         run(self.data(), Some(&self.database_url), self.cwd.path(), args)
     }
 
     /// Runs and asserts success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
             out.status.success(),
@@ -66,7 +66,7 @@ impl Cli {
         s
     }
 
-    fn store(&self) -> safetable::store::Store {
+    pub(crate) fn store(&self) -> safetable::store::Store {
         safetable::store::Store::open(&self.database_url).unwrap()
     }
 }
@@ -92,23 +92,28 @@ fn command(data_dir: &Path, database_url: Option<&str>, cwd: &Path, args: &[&str
     cmd
 }
 
-fn run(data_dir: &Path, database_url: Option<&str>, cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    cwd: &Path,
+    args: &[&str],
+) -> Output {
     command(data_dir, database_url, cwd, args)
         .stdin(Stdio::null())
         .output()
         .expect("run the safetable binary")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn last_line(s: &str) -> &str {
+pub(crate) fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("").trim()
 }
 
 #[cfg(unix)]
-fn mode(path: &Path) -> u32 {
+pub(crate) fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -466,13 +471,13 @@ fn import_reports_rejects_and_is_idempotent(db: Db) {
 }
 
 /// A PostgreSQL copy of a database (`CREATE DATABASE … TEMPLATE …`), dropped at the end.
-struct PgCopy {
-    url: String,
+pub(crate) struct PgCopy {
+    pub(crate) url: String,
     _database: crate::helpers::PgDatabase,
 }
 
 impl PgCopy {
-    fn of(url: &str, suffix: usize) -> PgCopy {
+    pub(crate) fn of(url: &str, suffix: usize) -> PgCopy {
         let admin = std::env::var("SAFETABLE_TEST_POSTGRES_URL").unwrap();
         let (base, source) = url.rsplit_once('/').unwrap();
         let name = format!("{source}_copy{suffix}");
@@ -500,7 +505,7 @@ impl PgCopy {
 }
 
 /// Runs SQL directly on a database, behind the application's back.
-fn tamper(database_url: &str, sql: &str) {
+pub(crate) fn tamper(database_url: &str, sql: &str) {
     use diesel::connection::SimpleConnection;
     match database_url.strip_prefix("sqlite://") {
         Some(path) => diesel::SqliteConnection::establish(path)
@@ -666,7 +671,7 @@ fn ciphertexts(database_url: &str, id: &str) -> Vec<Vec<u8>> {
 }
 
 /// Whether the `age` command is here; outside CI its absence skips the test loudly.
-fn age_available() -> bool {
+pub(crate) fn age_available() -> bool {
     let found = Command::new("age")
         .arg("--version")
         .stdout(Stdio::null())
@@ -777,6 +782,17 @@ fn original_decrypt_prints_the_original_and_is_audited(db: Db) {
     assert_eq!(entries[0].subject.as_deref(), Some(id.as_str()));
     assert_eq!(entries[0].actor, "cli");
     assert!(entries[0].detail.contains(reason), "{}", entries[0].detail);
+    // Who ran it, on the operating system, and with which custodian key.
+    let detail: Value = serde_json::from_str(&entries[0].detail).unwrap();
+    let recipient = std::fs::read_to_string(app.settings.recipients_file()).unwrap();
+    assert_eq!(
+        detail["custodian_key"],
+        json!([recipient.trim()]),
+        "{detail}"
+    );
+    #[cfg(unix)]
+    assert_eq!(detail["os_user"]["uid"], json!(rustix_uid()), "{detail}");
+    assert!(detail["os_user"]["name"].is_string(), "{detail}");
     let out = run(app.dir.path(), url, cwd.path(), &["audit", "verify"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
 
@@ -880,6 +896,156 @@ fn original_decrypt_prints_the_original_and_is_audited(db: Db) {
         text(&out.stderr)
     );
     assert_eq!(decrypts().len(), 1);
+}
+
+/// The real uid of this process (the test runs the binary as the same user).
+#[cfg(unix)]
+fn rustix_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // A file this process just created is owned by its effective uid; in the test
+    // environment real and effective uid agree.
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::metadata(f.path()).unwrap().uid()
+}
+
+fn original_export_writes_a_file_the_age_command_decrypts(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let case = case_with(703);
+    let id = app.submit("contributor", &case);
+    let url = Some(app.settings.database_url.as_str());
+    let cwd = tempfile::tempdir().unwrap();
+    let file = cwd.path().join("original.age");
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &["original", "export", &id, "--out", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read(&file).unwrap();
+    assert_eq!(
+        written,
+        ciphertext(&app.settings.database_url, &id),
+        "not the stored ciphertext"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600, "export file mode");
+    let name = case["patient"]["name"].as_str().unwrap();
+    assert!(!text(&out.stdout).contains(name), "{}", text(&out.stdout));
+    // Audited, with the operating-system user.
+    let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
+    let (entries, _) = store.audit_log().unwrap();
+    let export: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "original_export")
+        .collect();
+    assert_eq!(export.len(), 1, "{export:?}");
+    assert_eq!(export[0].subject.as_deref(), Some(id.as_str()));
+    assert!(export[0].detail.contains("os_user"), "{}", export[0].detail);
+    // An existing file is never overwritten, an unknown case is refused.
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &["original", "export", &id, "--out", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    let other = cwd.path().join("other.age");
+    let out = run(
+        app.dir.path(),
+        url,
+        cwd.path(),
+        &[
+            "original",
+            "export",
+            "0123456789abcdef0123456789abcdef",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!other.exists());
+    if !age_available() {
+        return;
+    }
+    let out = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&app.identity)
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "age -d failed: {}", text(&out.stderr));
+    let original: Value = serde_json::from_slice(&out.stdout).expect("the original is JSON");
+    assert_eq!(original["external_ref"], case["external_ref"]);
+    assert_eq!(original["patient"]["name"], case["patient"]["name"]);
+    assert_eq!(original["event"]["summary"], case["event"]["summary"]);
+}
+
+fn audit_list_filters_by_action_actor_subject_time_and_count(db: Db) {
+    let Some(cli) = Cli::new(db) else {
+        return;
+    };
+    cli.ok(&["init"]);
+    cli.ok(&["org", "add", "Org L"]);
+    cli.ok(&["org", "add", "Org M"]);
+    cli.ok(&[
+        "user",
+        "add",
+        "l@t.invalid",
+        "--org",
+        "Org L",
+        "--role",
+        "member",
+    ]);
+    cli.ok(&["token", "create", "l@t.invalid"]);
+    let lines = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["audit", "list"];
+        all.extend_from_slice(args);
+        cli.ok(&all)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let all = lines(&[]);
+    assert_eq!(all.len(), 4, "{all:?}");
+    let orgs = lines(&["--action", "org_create"]);
+    assert_eq!(orgs.len(), 2);
+    assert!(orgs.iter().all(|e| e["action"] == "org_create"));
+    assert_eq!(lines(&["--actor", "cli"]).len(), 4);
+    assert_eq!(lines(&["--actor", "user:1"]).len(), 0);
+    let subject = all[1]["subject"].as_str().unwrap().to_owned();
+    let about = lines(&["--subject", &subject]);
+    assert_eq!(about.len(), 1);
+    assert_eq!(about[0]["seq"], all[1]["seq"]);
+    let last_two = lines(&["--limit", "2"]);
+    assert_eq!(
+        last_two
+            .iter()
+            .map(|e| e["seq"].clone())
+            .collect::<Vec<_>>(),
+        vec![all[2]["seq"].clone(), all[3]["seq"].clone()],
+        "the newest two, oldest first"
+    );
+    assert_eq!(lines(&["--since", "2000-01-01"]).len(), 4);
+    assert_eq!(lines(&["--since", "2999-01-01T00:00:00Z"]).len(), 0);
+    let out = cli.run(&["audit", "list", "--action", "nonsense"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("org_create"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cli.run(&["audit", "list", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(1));
 }
 
 fn backup_and_restore_lose_nothing(db: Db) {
@@ -1293,5 +1459,7 @@ backend_tests!(
     audit_verify_names_the_first_broken_entry,
     sealed_originals_decrypt_with_the_age_command,
     original_decrypt_prints_the_original_and_is_audited,
+    original_export_writes_a_file_the_age_command_decrypts,
+    audit_list_filters_by_action_actor_subject_time_and_count,
     backup_and_restore_lose_nothing,
 );

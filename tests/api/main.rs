@@ -6,6 +6,7 @@ mod helpers;
 mod authz;
 mod bad_input;
 mod canary;
+mod checkpoints;
 mod cli;
 mod cluster;
 #[cfg(unix)]
@@ -14,4 +15,5 @@ mod contract;
 #[cfg(unix)]
 mod messages;
 mod search;
+mod tokens;
 mod workflow;
