@@ -328,9 +328,9 @@ impl Walk {
                 for (name, required, sub) in props {
                     let p = child(path, name);
                     match map.get(*name) {
-                        // An optional field given as null is taken as absent (as serde
-                        // does for optional fields).
-                        None | Some(Value::Null) if !required => {}
+                        // An optional field is left out, not sent as null: the schema
+                        // gives every field one type.
+                        None if !required => {}
                         None => self.fail(&p, format!("missing required field `{name}`")),
                         Some(v) => self.walk(sub, v, &p),
                     }

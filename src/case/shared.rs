@@ -156,22 +156,31 @@ pub struct SharedPatient {
 )]
 pub enum AgeBand {
     #[serde(rename = "0-17")]
+    #[schema(rename = "0-17")]
     Under18,
     #[serde(rename = "18-29")]
+    #[schema(rename = "18-29")]
     From18To29,
     #[serde(rename = "30-39")]
+    #[schema(rename = "30-39")]
     Thirties,
     #[serde(rename = "40-49")]
+    #[schema(rename = "40-49")]
     Forties,
     #[serde(rename = "50-59")]
+    #[schema(rename = "50-59")]
     Fifties,
     #[serde(rename = "60-69")]
+    #[schema(rename = "60-69")]
     Sixties,
     #[serde(rename = "70-79")]
+    #[schema(rename = "70-79")]
     Seventies,
     #[serde(rename = "80-89")]
+    #[schema(rename = "80-89")]
     Eighties,
     #[serde(rename = "90+")]
+    #[schema(rename = "90+")]
     NinetyPlus,
 }
 

@@ -9,7 +9,7 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant,)+
+            $(#[serde(rename = $text)] #[schema(rename = $text)] $variant,)+
         }
 
         impl $name {

@@ -430,6 +430,7 @@ impl SearchIndex {
                 check_query_fields(q)?;
                 let expanded = self.synonyms.expand(q);
                 // The parser's own message quotes the query: not repeated.
+                // The parser's own message quotes the query: not repeated.
                 let parsed = self.parser.parse_query(&expanded).map_err(|_| {
                     SearchError::BadQuery(
                         "the query does not parse; write words, \"phrases\", AND/OR/NOT, \

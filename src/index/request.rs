@@ -197,6 +197,12 @@ impl SearchRequest {
                             names.join(", ")
                         )));
                     };
+                    if value.trim().is_empty() {
+                        return Err(SearchError::BadQuery(format!(
+                            "`{}` needs a value; leave the parameter out to take every value",
+                            kind.name()
+                        )));
+                    }
                     for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
                         if !kind.accepts(v) {
                             return Err(SearchError::BadQuery(format!(

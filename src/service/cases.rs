@@ -105,9 +105,9 @@ impl ListQuery {
                     })?)
                 }
                 "external_ref" => {
-                    if value.chars().count() > 200 {
+                    if value.is_empty() || value.chars().count() > 64 {
                         return Err(AppError::BadQuery(
-                            "external_ref must not be longer than 200 characters".into(),
+                            "external_ref must have 1 to 64 characters".into(),
                         ));
                     }
                     q.external_ref = Some(value.clone())

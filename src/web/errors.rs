@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use crate::error::AppError;
 
 /// Longest request URI (path and query) accepted.
-pub const MAX_URI_BYTES: usize = 8 * 1024;
+pub const MAX_URI_BYTES: usize = 16 * 1024;
 
 /// The default service: no route has this path.
 pub async fn not_found() -> Result<HttpResponse, AppError> {

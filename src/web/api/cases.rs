@@ -61,7 +61,7 @@ pub async fn get_case(
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
     params(
         ("status" = Option<CaseStatus>, Query, description = "in_review, published or returned"),
-        ("external_ref" = Option<String>, Query, description = "your organization's own case number"),
+        ("external_ref" = Option<String>, Query, min_length = 1, max_length = 64, description = "your organization's own case number"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0),
     ),
     responses(
@@ -115,7 +115,7 @@ pub struct ReturnBody {
     /// Why the case goes back to its organization (required, 1 to 10,000 characters).
     /// It is redacted like case text before it is stored.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000, pattern = r"\S")]
     pub comment: Option<String>,
 }
 
@@ -167,10 +167,13 @@ pub struct RedactionBody {
     /// `event.summary`, `communication.disclosed_by_role`, `communication.notes`,
     /// `review.findings`, `resolution.notes`, `lessons_learned`, `improvement_actions`,
     /// `improvement_actions[N]`, `improvement_actions[N].description`, `roles`, `roles[N]`.
+    #[schema(
+        pattern = r"^(event\.service|event\.summary|communication\.disclosed_by_role|communication\.notes|review\.findings|resolution\.notes|lessons_learned|improvement_actions(\[[0-9]{1,6}\](\.description)?)?|roles(\[[0-9]{1,6}\])?)$"
+    )]
     pub field: String,
     /// The text to remove: every occurrence in every field is replaced, but never inside
     /// an existing placeholder.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub text: String,
     /// The placeholder, e.g. `[PHYSICIAN-C]`, `[FACILITY]`.
     #[schema(pattern = r"^\[[A-Z0-9 +\-]+\]$", max_length = 40)]

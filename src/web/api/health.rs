@@ -1,7 +1,6 @@
 //! Health and the API description.
 
 use actix_web::{web, HttpResponse};
-use utoipa::OpenApi;
 
 use crate::error::AppError;
 use crate::web::AppState;
@@ -25,5 +24,5 @@ pub async fn healthz(
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service", security(()),
     responses((status = 200, description = "OpenAPI document")))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(super::ApiDoc::openapi())
+    HttpResponse::Ok().json(super::document())
 }

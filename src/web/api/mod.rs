@@ -51,6 +51,65 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
+/// The OpenAPI document as served: the derived description, completed with what the
+/// derive cannot say. The case body is the validation's own rule table (the drift test
+/// holds that to `spec/case.schema.json`); every operation but the open ones requires a
+/// bearer token; every response has a description.
+pub fn document() -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    doc["components"]["schemas"]["SubmittedCase"] = crate::case::json_schema();
+    doc["components"]["securitySchemes"]["bearer"] = json!({
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from `POST /api/v1/tokens` or `safetable token create`."
+    });
+    doc["security"] = json!([{ "bearer": [] }]);
+    let open = ["/api/v1/healthz", "/api/v1/openapi.json", "/api/v1/tokens"];
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(ops) = item.as_object_mut() else {
+                continue;
+            };
+            for op in ops.values_mut() {
+                if open.contains(&path.as_str()) {
+                    op["security"] = json!([]);
+                }
+                if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    // Any request may be too long to route.
+                    responses.entry("414").or_insert_with(|| {
+                        json!({
+                            "description": "the request URI is longer than 16 KiB",
+                            "content": { "application/json": {
+                                "schema": { "$ref": "#/components/schemas/ErrorBody" }
+                            } }
+                        })
+                    });
+                    for (code, response) in responses.iter_mut() {
+                        if response.get("description").is_none() {
+                            let reason = code
+                                .parse::<u16>()
+                                .ok()
+                                .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
+                                .and_then(|c| c.canonical_reason())
+                                .unwrap_or("response");
+                            response["description"] = reason.into();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    doc["paths"]["/api/v1/cases"]["post"]["requestBody"] = json!({
+        "required": true,
+        "description": "One closed case, as spec/case.schema.json describes it.",
+        "content": { "application/json": {
+            "schema": { "$ref": "#/components/schemas/SubmittedCase" }
+        } }
+    });
+    doc
+}
+
 /// Registers every route under `/api/v1`; a known path with another method is a JSON 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::web::errors::method_not_allowed;
