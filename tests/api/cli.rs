@@ -1272,7 +1272,6 @@ fn redact_with(input: &str, extra: &[&str]) -> Output {
     out
 }
 
-#[test]
 fn redact_writes_one_line_per_input_line() {
     let mut wrong = case_with(902);
     wrong["patient"]["age_years"] = json!("old");
@@ -1421,7 +1420,6 @@ fn reredact_updates_changed_views_and_reviews_new_finds(db: Db) {
 /// A panic inside the pipeline (here one provoked on purpose, quoting the summary the way
 /// a bad string slice does) refuses that line with `{"error": …}`, and the binary's panic
 /// hook prints where it happened, never the panic's message.
-#[test]
 fn redact_refuses_a_case_the_pipeline_panics_on_and_never_prints_the_panic_message() {
     let canary = "Zorbatcanary Quillanecanary 7731415926";
     let mut case = case_with(907);
@@ -1462,4 +1460,9 @@ backend_tests!(
     original_export_writes_a_file_the_age_command_decrypts,
     audit_list_filters_by_action_actor_subject_time_and_count,
     backup_and_restore_lose_nothing,
+);
+
+crate::tests!(
+    redact_writes_one_line_per_input_line,
+    redact_refuses_a_case_the_pipeline_panics_on_and_never_prints_the_panic_message,
 );

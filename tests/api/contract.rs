@@ -291,7 +291,6 @@ backend_tests!(
 /// names, the same required ones, the same enum values, and every `maxLength`,
 /// `maxItems`, `minimum` and `maximum` the spec sets. (Rust may bound what the spec
 /// leaves open: those are extensions, named in the issue notes.)
-#[test]
 fn the_rust_validation_does_not_drift_from_the_case_schema() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/case.schema.json");
@@ -395,7 +394,6 @@ fn python_has(module: &str) -> bool {
 /// finds no failure: no 5xx, no undocumented status, no response off its schema, no
 /// schema-valid request refused nor invalid one accepted (but where
 /// `tests/contract/schemathesis.toml` says why JSON Schema cannot tell).
-#[test]
 fn the_openapi_document_validates_and_schemathesis_finds_nothing_for_any_role() {
     if !python_has("schemathesis") || !python_has("openapi_spec_validator") {
         assert!(
@@ -480,3 +478,8 @@ fn the_openapi_document_validates_and_schemathesis_finds_nothing_for_any_role() 
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+crate::tests!(
+    the_rust_validation_does_not_drift_from_the_case_schema,
+    the_openapi_document_validates_and_schemathesis_finds_nothing_for_any_role,
+);

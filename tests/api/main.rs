@@ -1,6 +1,9 @@
 //! Integration tests: the real application over HTTP, each test on a fresh database,
-//! once on SQLite and once on PostgreSQL.
+//! once on SQLite and once on PostgreSQL; the redaction pipeline on its rules, its
+//! properties and the labelled corpora. One binary, with its own runner
+//! ([`harness`]), so that a test that cannot run is reported as ignored, with why.
 
+mod harness;
 mod helpers;
 
 mod authz;
@@ -12,8 +15,16 @@ mod cluster;
 #[cfg(unix)]
 mod confidentiality;
 mod contract;
+mod deid_corpus;
 #[cfg(unix)]
 mod messages;
+mod redaction_probe;
+mod redaction_props;
+mod redaction_rules;
 mod search;
 mod tokens;
 mod workflow;
+
+fn main() -> std::process::ExitCode {
+    harness::main()
+}

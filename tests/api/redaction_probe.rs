@@ -1,11 +1,9 @@
 //! Prints the pipeline's summary output for `PROBE_TEXT`, for trying adversarial input by
-//! hand: `PROBE_TEXT='…' cargo test --test redaction_probe -- --ignored --nocapture`.
+//! hand: `PROBE_TEXT='…' cargo test --test api redaction_probe -- --ignored --nocapture`.
 use safetable::case::parse_case;
 use safetable::redaction::{redact, RuleSet};
 use serde_json::json;
 
-#[test]
-#[ignore]
 fn probe() {
     let rules = RuleSet::embedded();
     let text = std::env::var("PROBE_TEXT").unwrap_or_default();
@@ -26,8 +24,6 @@ fn probe() {
 
 /// Redacts the JSONL file `PROBE_CASES` to `PROBE_OUT`, one shared view per line (for
 /// comparing two versions of the pipeline).
-#[test]
-#[ignore]
 fn probe_file() {
     use std::io::{BufRead, Write};
     let (Some(input), Some(output)) = (
@@ -47,3 +43,9 @@ fn probe_file() {
         out.write_all(b"\n").unwrap();
     }
 }
+
+crate::tests!(
+    manual:
+    probe,
+    probe_file,
+);

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use safetable::case::{parse_case, SubmittedCase};
-use safetable::redaction::{redact, RuleSet};
+use safetable::redaction::redact;
 
 const MAX_LEAK_RATE: f64 = 0.002;
 const MIN_RETENTION: f64 = 0.98;
@@ -214,12 +214,8 @@ fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Option<Sc
 }
 
 /// The rule set, compiled once for the test process.
-fn rules() -> &'static RuleSet {
-    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
-    RULES.get_or_init(RuleSet::embedded)
-}
+use crate::helpers::rules;
 
-#[test]
 fn dev_corpus_meets_the_acceptance_bar() {
     let shared = shared_dir();
     // Another corpus in the same format can be scored with SAFETABLE_DEID_CASES/_GOLD.
@@ -253,7 +249,6 @@ fn dev_corpus_meets_the_acceptance_bar() {
     );
 }
 
-#[test]
 fn physionet_notes_hold_the_best_figures_reached() {
     let shared = shared_dir();
     let Some(s) = score(
@@ -278,3 +273,8 @@ fn physionet_notes_hold_the_best_figures_reached() {
         s.retention
     );
 }
+
+crate::tests!(
+    dev_corpus_meets_the_acceptance_bar,
+    physionet_notes_hold_the_best_figures_reached,
+);

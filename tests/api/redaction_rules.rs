@@ -2,13 +2,10 @@
 
 use safetable::case::parse_case;
 use safetable::redaction::fault::{arm, Fault};
-use safetable::redaction::{redact, redact_stream, RedactionError, RuleSet};
+use safetable::redaction::{redact, redact_stream, RedactionError};
 use serde_json::json;
 
-fn rules() -> &'static RuleSet {
-    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
-    RULES.get_or_init(RuleSet::embedded)
-}
+use crate::helpers::rules;
 
 /// A minimal valid case with the given patient name, people and summary.
 fn case_json(patient: &str, people: serde_json::Value, summary: &str) -> serde_json::Value {
@@ -71,27 +68,23 @@ fn assert_kept(out: &str, needles: &[&str]) {
 
 // ---------------------------------------------------------------- structured names
 
-#[test]
 fn full_first_and_last_names_become_role_placeholders() {
     let out = summary("Katrina Summers paged Tanner Vazquez; Katrina stayed. Vazquez came.");
     assert_gone(&out, &["Katrina", "Summers", "Tanner", "Vazquez"]);
     assert_kept(&out, &["[RN-A]", "[PHYSICIAN-A]"]);
 }
 
-#[test]
 fn lower_case_known_names_are_redacted() {
     let out = summary("katrina summers called elaine at home.");
     assert_gone(&out, &["katrina", "summers", "elaine"]);
 }
 
-#[test]
 fn possessives_and_titles_are_redacted() {
     let out = summary("Ms. Harding's daughter called Dr. Vazquez and Dr Vazquez's office.");
     assert_gone(&out, &["Harding", "Vazquez", "Dr.", "Ms."]);
     assert_kept(&out, &["[PATIENT]'s", "[PHYSICIAN-A]"]);
 }
 
-#[test]
 fn hyphenated_and_multi_part_names() {
     let out = run(case_json(
         "María-José de la Cruz Núñez",
@@ -104,7 +97,6 @@ fn hyphenated_and_multi_part_names() {
     );
 }
 
-#[test]
 fn diacritics_and_their_ascii_folds() {
     let out = run(case_json(
         "Dương Văn Thành",
@@ -114,14 +106,12 @@ fn diacritics_and_their_ascii_folds() {
     assert_gone(&out, &["Duong", "Dương", "Thanh"]);
 }
 
-#[test]
 fn initials_of_known_people() {
     let out = summary("Signed K. Summers; Katrina S. checked; noted by K.S. at 03:10.");
     assert_gone(&out, &["Summers", "Katrina", "K.S.", "K. "]);
     assert_kept(&out, &["03:10"]);
 }
 
-#[test]
 fn known_identifier_beats_clinical_vocabulary() {
     let out = run(case_json(
         "Ruth Morse",
@@ -132,7 +122,6 @@ fn known_identifier_beats_clinical_vocabulary() {
     assert_kept(&out, &["Lasix", "Fall Scale"]);
 }
 
-#[test]
 fn nickname_of_a_known_person() {
     let out = run(case_json(
         "William Okafor",
@@ -144,14 +133,12 @@ fn nickname_of_a_known_person() {
 
 // ---------------------------------------------------------------- unknown names
 
-#[test]
 fn relatives_named_only_in_text_are_family() {
     let out = summary("Her daughter Maria arrived; her son, Kwame, called later.");
     assert_gone(&out, &["Maria", "Kwame"]);
     assert_kept(&out, &["[FAMILY-"]);
 }
 
-#[test]
 fn names_from_many_cultures_not_in_people() {
     let out = summary(
         "Later Priya Raghunathan, Oluwaseun Adeyemi, Nguyen Thi Lan, Mohammed Al-Rashid and Aleksandr Ivanov reviewed it.",
@@ -171,19 +158,16 @@ fn names_from_many_cultures_not_in_people() {
     );
 }
 
-#[test]
 fn role_word_and_cue_before_a_name() {
     let out = summary("RN Tran gave the dose; nurse Kim paged; the pharmacist named Okonjo verified; per Dr Lindqvist.");
     assert_gone(&out, &["Tran", "Kim", "Okonjo", "Lindqvist"]);
 }
 
-#[test]
 fn signatures_and_role_after_name() {
     let out = summary("Reviewed. — J. Smith, RN. Ana Whitcombe (charge nurse) agreed.");
     assert_gone(&out, &["Smith", "Whitcombe"]);
 }
 
-#[test]
 fn lower_case_unknown_full_name() {
     let out = summary("spoke to maria gonzalez about the plan.");
     assert_gone(&out, &["maria", "gonzalez"]);
@@ -191,7 +175,6 @@ fn lower_case_unknown_full_name() {
 
 // ---------------------------------------------------------------- dates and times
 
-#[test]
 fn every_date_format_becomes_a_relative_day() {
     let out = summary(
         "A 2025-03-14; B 3/14/2025; C 3/14/25; D March 14th, 2025; E 14-Mar-2025; F Mar 14; G 14 March; \
@@ -215,26 +198,22 @@ fn every_date_format_becomes_a_relative_day() {
     assert_kept(&out, &["[DAY +1]"]);
 }
 
-#[test]
 fn day_offsets_have_signs() {
     let out = summary("Admitted 3/11/2025, fell 3/14/2025, discharged 3/17/2025.");
     assert_kept(&out, &["[DAY -3]", "[DAY 0]", "[DAY +3]"]);
 }
 
-#[test]
 fn birth_date_is_not_a_day_offset() {
     let out = summary("DOB 7/2/1931.");
     assert_gone(&out, &["7/2/1931", "7/2"]);
     assert_kept(&out, &["[DATE]"]);
 }
 
-#[test]
 fn times_of_day_are_kept() {
     let out = summary("Found at 03:10, again at 3:10 pm and at 0310; paged at 12:09.");
     assert_kept(&out, &["03:10", "3:10 pm", "0310", "12:09"]);
 }
 
-#[test]
 fn month_and_year_without_day() {
     let out = summary("A similar fall happened in March 2024.");
     assert_gone(&out, &["March 2024"]);
@@ -243,7 +222,6 @@ fn month_and_year_without_day() {
 
 // ---------------------------------------------------------------- contact and numbers
 
-#[test]
 fn phone_formats_and_extensions() {
     let out = summary(
         "Call (555) 123-4567, 555.123.4568, 555-123-4569 x204, +1 (555) 123-4570, +44 20 7946 0958, pager 4-5123, 5551234571.",
@@ -262,14 +240,12 @@ fn phone_formats_and_extensions() {
     );
 }
 
-#[test]
 fn known_phone_in_any_formatting() {
     let out =
         summary("Niece at 816 276 4019 or 816.276.4019 or (816)2764019; patient 515-410-7044.");
     assert_gone(&out, &["816", "4019", "410-7044"]);
 }
 
-#[test]
 fn email_url_and_ip() {
     let out = summary(
         "Mail k.summers@rita.org or EHARDING@GMAIL.COM; see https://portal.rita.org/p/1234 and www.rita.org; host 10.23.4.5 and fe80::1ff:fe23:4567:890a.",
@@ -288,7 +264,6 @@ fn email_url_and_ip() {
     assert_kept(&out, &["[EMAIL]", "[URL]", "[IP]"]);
 }
 
-#[test]
 fn record_numbers_with_cue_words_and_shapes() {
     let out = summary(
         "MRN 482913; acct 538733395; member ID XJH123456789; policy #A99-8812; lic. RN7663794; S/N AP123456; badge 44721; SSN 123-45-6789.",
@@ -308,14 +283,12 @@ fn record_numbers_with_cue_words_and_shapes() {
     );
 }
 
-#[test]
 fn known_ids_with_different_separators() {
     let out =
         summary("Insurance 3HG4DG4CB26, chart 0048-2913, ref CRP 21 0042, license MD-024382.");
     assert_gone(&out, &["3HG4DG4CB26", "0048-2913", "024382"]);
 }
 
-#[test]
 fn clinical_numbers_are_kept() {
     let out = summary(
         "Gave Lasix 40 mg IV and 2 units PRBC; INR 5.2; BP 90/60; HR 132; SpO2 84%; K 6.8 mEq/L; 1200 mL; pain 7/10; G2P1; CURB-65 of 3; a 24-hour hold.",
@@ -341,7 +314,6 @@ fn clinical_numbers_are_kept() {
 
 // ---------------------------------------------------------------- places
 
-#[test]
 fn addresses_and_zip_codes() {
     let out = summary("She lives at 424 Taylor Spurs Suite 707, Lake Brendaport, VA 37160; formerly 12 Elm Street, Springfield, IL 62704-1234.");
     assert_gone(
@@ -350,7 +322,6 @@ fn addresses_and_zip_codes() {
     );
 }
 
-#[test]
 fn facility_names_and_distinctive_words() {
     let out = summary(
         "Transferred from St. Rita's Medical Center to Mercy General Hospital; St. Rita's staff and Riverside Clinic agreed. The Medical Center policy applies.",
@@ -359,7 +330,6 @@ fn facility_names_and_distinctive_words() {
     assert_kept(&out, &["[FACILITY]", "Medical Center policy"]);
 }
 
-#[test]
 fn unit_names_but_not_unit_types() {
     let out = summary(
         "Moved from 4 West to 5N, then Pavilion B and Tower 3; the ICU, PACU and MICU were full.",
@@ -370,7 +340,6 @@ fn unit_names_but_not_unit_types() {
 
 // ---------------------------------------------------------------- ages
 
-#[test]
 fn ages_over_89_in_digits_and_words() {
     let out = summary(
         "A 92 y/o woman, aged 94, a 94-year-old, a ninety-one-year-old, in her nineties, 101 years old; her husband is 85 years old.",
@@ -381,7 +350,6 @@ fn ages_over_89_in_digits_and_words() {
 
 // ---------------------------------------------------------------- vocabulary
 
-#[test]
 fn clinical_eponyms_and_brands_are_kept() {
     let text = "Foley, Pyxis, Apgar, Braden, Morse Fall Scale, Glasgow Coma Scale, Whipple, Swan-Ganz, Bair Hugger, Epic, Cerner, \
                 Alaris, Omnicell, Lasix, Coumadin, Heparin, Narcan, Ativan, Haldol, Dilaudid, Zosyn, Vanc, Levophed, SBAR, TeamSTEPPS, \
@@ -434,7 +402,6 @@ fn clinical_eponyms_and_brands_are_kept() {
     }
 }
 
-#[test]
 fn role_words_and_common_capitalised_words_are_kept() {
     let out = summary("The charge nurse and the House Supervisor met. After the Rapid Response, Pharmacy reviewed it.");
     assert_kept(
@@ -450,7 +417,6 @@ fn role_words_and_common_capitalised_words_are_kept() {
 
 // ---------------------------------------------------------------- report and stream
 
-#[test]
 fn report_counts_categories_and_version() {
     let case = serde_json::to_vec(&case_json(
         "Elaine Harding",
@@ -467,7 +433,6 @@ fn report_counts_categories_and_version() {
     assert_eq!(r.report.counts.get("PHONE"), Some(&1));
 }
 
-#[test]
 fn flags_point_at_unknown_capitalised_words_in_the_output() {
     let case = serde_json::to_vec(&case_json(
         "Elaine Harding",
@@ -488,7 +453,6 @@ fn flags_point_at_unknown_capitalised_words_in_the_output() {
     assert_eq!(&r.view.event.summary[flag.start..flag.end], "Zeppelin");
 }
 
-#[test]
 fn output_is_deterministic() {
     let c = case_json(
         "Elaine Harding",
@@ -509,7 +473,6 @@ fn output_is_deterministic() {
     }
 }
 
-#[test]
 fn structured_fields_never_reach_the_view() {
     let c = case_json(
         "Elaine Harding",
@@ -543,7 +506,6 @@ fn structured_fields_never_reach_the_view() {
     assert_kept(&view, &["\"RN\""]);
 }
 
-#[test]
 fn stream_keeps_line_order_and_reports_bad_lines_without_content() {
     let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell."))
         .expect("json");
@@ -573,7 +535,6 @@ fn case_numbered(external_ref: &str) -> safetable::case::SubmittedCase {
     parse_case(&serde_json::to_vec(&c).expect("json")).expect("case")
 }
 
-#[test]
 fn a_case_whose_matcher_cannot_be_built_is_refused_not_published() {
     let case = case_numbered("FAULT-MATCHER-1");
     let _armed = arm(Some("FAULT-MATCHER-1"), Fault::Matcher);
@@ -589,7 +550,6 @@ fn a_case_whose_matcher_cannot_be_built_is_refused_not_published() {
     }
 }
 
-#[test]
 fn a_panic_in_the_pipeline_is_refused_not_published() {
     let case = case_numbered("FAULT-PANIC-1");
     let armed = arm(Some("FAULT-PANIC-1"), Fault::Panic);
@@ -608,7 +568,6 @@ fn a_panic_in_the_pipeline_is_refused_not_published() {
     );
 }
 
-#[test]
 fn stream_refuses_a_case_it_cannot_redact_without_its_content() {
     let good = serde_json::to_string(&case_json("Elaine Harding", json!([]), "Elaine fell."))
         .expect("json");
@@ -634,14 +593,12 @@ fn stream_refuses_a_case_it_cannot_redact_without_its_content() {
 
 // ---------------------------------------------------------------- later phenomena
 
-#[test]
 fn city_names_after_place_cues_and_multi_word_cities() {
     let out = summary("She moved from Fresno to San Antonio and then lived near Salem, OR.");
     assert_gone(&out, &["Fresno", "San Antonio", "Salem"]);
     assert_kept(&out, &["[LOCATION]"]);
 }
 
-#[test]
 fn eponym_before_a_head_noun_is_kept_but_a_title_wins() {
     let out = summary("The Katz index and the Blake drain were reviewed.");
     assert_kept(&out, &["Katz index", "Blake drain"]);
@@ -650,34 +607,29 @@ fn eponym_before_a_head_noun_is_kept_but_a_title_wins() {
     assert_gone(&out, &["Blake"]);
 }
 
-#[test]
 fn shouted_full_names() {
     let out = summary("Per note: JOHN SMITH was at the bedside with the ICU team.");
     assert_gone(&out, &["JOHN", "SMITH"]);
     assert_kept(&out, &["ICU"]);
 }
 
-#[test]
 fn phone_extensions_and_cued_short_numbers() {
     let out = summary("Reached at 555 1234 ext. 4521, pager x2041; call 911 if needed.");
     assert_gone(&out, &["555 1234", "4521", "x2041"]);
     assert_kept(&out, &["call 911"]);
 }
 
-#[test]
 fn dates_long_before_the_event_are_not_day_offsets() {
     let out = summary("Prior surgery on 6/1/1998; admitted on 3/12/2025.");
     assert_gone(&out, &["6/1/1998", "6/1"]);
     assert_kept(&out, &["[DATE]", "[DAY -2]"]);
 }
 
-#[test]
 fn lower_case_given_name_after_a_preposition() {
     let out = summary("The dose was reviewed by bobby before the handoff.");
     assert_gone(&out, &["bobby"]);
 }
 
-#[test]
 fn initials_chain_before_a_surname() {
     let out = summary("Cosigned P.K. Sharma, MD, and A. Rahman.");
     assert_gone(&out, &["P.K.", "Sharma", "Rahman", "A. "]);
@@ -698,7 +650,6 @@ fn adversarial(text: &str) -> String {
     ))
 }
 
-#[test]
 fn nickname_in_quotes_after_a_known_name_is_the_same_person_everywhere() {
     let out = adversarial(
         "Seun was calm. Pt Oluwaseun (\"Seun\") Adebayo-Okafor was found by rn Nguyen. Later Seun slept.",
@@ -711,7 +662,6 @@ fn nickname_in_quotes_after_a_known_name_is_the_same_person_everywhere() {
     assert_kept(&out, &["[PATIENT]", "[RN-A]", "was calm", "slept"]);
 }
 
-#[test]
 fn nickname_in_quotes_or_parentheses_after_a_found_name_is_the_same_person() {
     let out = adversarial("Robert (Bobby) Smith visited. Then Bobby left.");
     assert_gone(&out, &["Robert", "Bobby", "Smith"]);
@@ -730,7 +680,6 @@ fn nickname_in_quotes_or_parentheses_after_a_found_name_is_the_same_person() {
     assert_kept(&out, &["(RN)", "Lasix", "40 mg"]);
 }
 
-#[test]
 fn common_nicknames_of_structured_given_names_are_the_same_person() {
     let out =
         adversarial("Bill checked the pump; Peggy was charge. William \"Bill\" Jones signed.");
@@ -741,14 +690,12 @@ fn common_nicknames_of_structured_given_names_are_the_same_person() {
     );
 }
 
-#[test]
 fn an_email_with_a_known_name_in_its_local_part_is_one_email_placeholder() {
     let out = adversarial("Email seun.adebayo@gmail.com or oluwaseun_okafor@example.org today.");
     assert_gone(&out, &["seun", "adebayo", "okafor", "gmail"]);
     assert_eq!(out, "Email [EMAIL] or [EMAIL] today.");
 }
 
-#[test]
 fn compound_relatives_are_family() {
     let out = adversarial(
         "Her son Kwame and daughter-in-law Ama visited; his stepson Dele, great-grandson Tunde, \
@@ -771,7 +718,6 @@ fn compound_relatives_are_family() {
     );
 }
 
-#[test]
 fn a_trailing_initial_goes_with_the_first_name() {
     let out =
         adversarial("Priya R. reviewed; Tom K said she called. Potassium: Maria K 3.1 noted.");
@@ -779,7 +725,6 @@ fn a_trailing_initial_goes_with_the_first_name() {
     assert_kept(&out, &["reviewed", "said she called", "3.1"]);
 }
 
-#[test]
 fn family_name_particles_go_with_the_name() {
     let out = adversarial(
         "Ms. Maria van der Berg met Jose de la Cruz, Khalid bin Rashid and Omar Al-Sayed; \
@@ -799,7 +744,6 @@ fn family_name_particles_go_with_the_name() {
     assert_kept(&out, &["von Willebrand panel"]);
 }
 
-#[test]
 fn date_forms_adversarial() {
     let out = adversarial(
         "On 3rd March, Mar. 3, Sept 3, 03.14.2024, 14.03.2024, 2024-3-14, the third of March, \
@@ -812,7 +756,6 @@ fn date_forms_adversarial() {
     assert_kept(&out, &["she fell"]);
 }
 
-#[test]
 fn phone_forms_adversarial() {
     let out = adversarial(
         "Call 555.123.4567, (555)123-4567, 555 123 4567, +1-555-123-4567 ext. 12, 5551234567 or tel: 555 1234.",
@@ -820,7 +763,6 @@ fn phone_forms_adversarial() {
     assert_gone(&out, &["555", "4567", "1234", "ext. 12"]);
 }
 
-#[test]
 fn age_forms_adversarial() {
     let out = adversarial(
         "A 92-yo, 92yo, age 92, a 101 year old, aged ninety two, 92 years of age, a nonagenarian; \
@@ -829,13 +771,11 @@ fn age_forms_adversarial() {
     assert_gone(&out, &["92", "101", "ninety", "nonagenarian"]);
 }
 
-#[test]
 fn id_forms_adversarial() {
     let out = adversarial("acct #: 44-1234-9, policy no. XZ449-11, badge 40112, DOB: 1/2/1931.");
     assert_gone(&out, &["44-1234-9", "XZ449", "40112", "1931"]);
 }
 
-#[test]
 fn clinical_words_survive_the_adversarial_rules() {
     let text =
         "Foley, Lasix, INR 5.2, Braden 12, Morse Fall Scale, Apgar 8/9, BP 90/60, 40 mg at 03:10; \
@@ -844,7 +784,6 @@ fn clinical_words_survive_the_adversarial_rules() {
     assert_eq!(out, text);
 }
 
-#[test]
 fn a_surname_that_is_a_word_of_a_placeholder_does_not_rewrite_the_placeholder() {
     // Physician "Duane Day"; an identifier glued to text forces a rescan of the output.
     let out = run(case_json(
@@ -864,21 +803,18 @@ fn bare(text: &str) -> String {
     run(bare_case(text))
 }
 
-#[test]
 fn bare_month_day_dates_anywhere() {
     let out = bare("LBM 11/4. S/P MI 10/16, offer made 2/13 and pt seen 7/22.");
     assert_gone(&out, &["11/4", "10/16", "2/13", "7/22"]);
     assert_kept(&out, &["LBM", "S/P MI"]);
 }
 
-#[test]
 fn date_ranges_leave_no_fragment() {
     let out = bare("Intubated 6/30-7/2 for CHF. Seen 7/22-2022 again.");
     assert_gone(&out, &["6/30", "7/2", "7/22", "2022", "-7/"]);
     assert!(!out.contains("]-20"), "a year dangles in {out:?}");
 }
 
-#[test]
 fn ordinal_days_and_month_names_in_any_case() {
     let out =
         bare("Cultures drawn on the 11th. Last used in may 15. Seen 15 MARCH and March the 3rd.");
@@ -887,13 +823,11 @@ fn ordinal_days_and_month_names_in_any_case() {
     assert_kept(&out, &["the 3rd time", "the 5th ics"]);
 }
 
-#[test]
 fn month_and_two_digit_year() {
     let out = bare("PMH: CABG 1/78, AVR 8/88.");
     assert_gone(&out, &["1/78", "8/88"]);
 }
 
-#[test]
 fn measurements_are_never_replaced() {
     let text = "hr 88 bp 90-101/50 inr 5.7 30-40cc/hr FiO2 50% peep=5 850U/HR tv800 \
                 BP 108-130's/44-57 u/o 100-200/hr K 3.9 MAE 5/5 1/2 NS HCT 27.3 Spo2 100% \
@@ -924,7 +858,6 @@ fn measurements_are_never_replaced() {
     assert!(!out.contains('['), "nothing to replace in {out:?}");
 }
 
-#[test]
 fn an_id_needs_a_shape_or_a_cue() {
     let out = bare(
         "Device 5718-3412 was held; MRN 0048291; study CRIMSON-0447 enrolled. Range 120-148/57-71.",
@@ -933,7 +866,6 @@ fn an_id_needs_a_shape_or_a_cue() {
     assert_kept(&out, &["120-148/57-71"]);
 }
 
-#[test]
 fn clinical_words_are_not_people() {
     let out = bare(
         "ATIVAN INFUSING. Swan ganz catheter placed; Foley draining; Murphy's sign negative. \
@@ -956,7 +888,6 @@ fn clinical_words_are_not_people() {
     );
 }
 
-#[test]
 fn family_names_after_relatives_in_lower_case() {
     let out =
         bare("social: son bill called; dtr suzette and husband milovan visited. wife, rose, left.");
@@ -964,7 +895,6 @@ fn family_names_after_relatives_in_lower_case() {
     assert_kept(&out, &["[FAMILY-"]);
 }
 
-#[test]
 fn word_names_after_a_title_or_cue() {
     let out =
         bare("dr small aware; per dr. white's order; mr. church seen; niece grace and w/ grant.");
@@ -974,7 +904,6 @@ fn word_names_after_a_title_or_cue() {
     assert_gone(&out, &["May visited"]);
 }
 
-#[test]
 fn initials_with_surnames_and_sign_offs() {
     let out = bare("INR 6.0, E. WELSH AWARE. CXR per B. KARGAS PA. All is well. q. lander rrt");
     assert_gone(&out, &["WELSH", "KARGAS", "lander"]);
@@ -984,14 +913,12 @@ fn initials_with_surnames_and_sign_offs() {
     assert_gone(&out, &["EARL", "RAND", "barbara", "parrilli"]);
 }
 
-#[test]
 fn quoted_names_and_file_names() {
     let out = bare("She prefers to be called 'Sunny'. Photo marisol_frontal_2024.jpg attached.");
     assert_gone(&out, &["Sunny", "marisol"]);
     assert_kept(&out, &["_frontal_2024.jpg"]);
 }
 
-#[test]
 fn hospital_acronyms_and_bare_names() {
     let out = bare(
         "Transferred to GH for cath. GBMC nurse called. Went to Harbor Hosp 8/23; \
@@ -1005,7 +932,6 @@ fn hospital_acronyms_and_bare_names() {
     assert_kept(&out, &["NIH Stroke Scale", "OSH"]);
 }
 
-#[test]
 fn name_hospital_is_a_facility_not_a_person() {
     let out = bare("ADMITTED FROM UNION HOSP. Came from Kessler Hospital.");
     assert_gone(&out, &["UNION", "Kessler"]);
@@ -1013,7 +939,6 @@ fn name_hospital_is_a_facility_not_a_person() {
     assert_kept(&out, &["[FACILITY]"]);
 }
 
-#[test]
 fn named_wards_with_a_number() {
     let out = bare(
         "Plan transfer to quartermain 2. Was on QUARTERMAIN7 before; F-MICU/QUARTERMAIN/CCU teams.",
@@ -1022,7 +947,6 @@ fn named_wards_with_a_number() {
     assert_kept(&out, &["[UNIT]", "F-MICU/", "/CCU"]);
 }
 
-#[test]
 fn structured_facility_acronyms_and_unit_short_forms() {
     let case = case_json(
         "Elaine Harding",
@@ -1035,7 +959,6 @@ fn structured_facility_acronyms_and_unit_short_forms() {
     assert_gone(&out, &["T6N", "6N", "SRMC", "S.R.M.C.", "Tower 6"]);
 }
 
-#[test]
 fn towns_in_lower_case_after_cues_and_employers() {
     let out = bare(
         "dtr lives in rome; he lives nearby in rockport. Sister called from Seattle. \
@@ -1044,14 +967,12 @@ fn towns_in_lower_case_after_cues_and_employers() {
     assert_gone(&out, &["rome", "rockport", "Seattle", "IBM"]);
 }
 
-#[test]
 fn pagers_and_odd_phones() {
     let out =
         bare("Pager: #54321. PG 33445. beeper 4-1234. dtr at 212- 476- 8356 or +44 20 7946 0958.");
     assert_gone(&out, &["54321", "33445", "4-1234", "476", "7946"]);
 }
 
-#[test]
 fn ages_over_89_without_y_o() {
     let out = bare("98 s/p left hip fx. Seen as a 92 F. Elaine (MRN 123), 91, admitted.");
     assert_gone(&out, &["98 s/p", "92 F", "91,"]);
@@ -1059,13 +980,11 @@ fn ages_over_89_without_y_o() {
     assert_kept(&out, &["HR 98", "in the 90's"]);
 }
 
-#[test]
 fn format_characters_cannot_hide_a_name() {
     let out = summary("Mrs. Har\u{00ad}ding and Kat\u{200b}rina Summers spoke.");
     assert_gone(&out, &["Har", "Kat", "rina", "\u{00ad}", "\u{200b}"]);
 }
 
-#[test]
 fn the_contributing_organization_and_its_acronym_are_a_facility() {
     let bytes = serde_json::to_vec(&bare_case(
         "Harborview Lakes Health leadership now requires a second check; HLH staff agreed.",
@@ -1094,15 +1013,96 @@ fn bare_case(text: &str) -> serde_json::Value {
     })
 }
 
-#[test]
 fn wide_white_space_before_a_file_name_does_not_panic() {
     // A no-break or em space is more than one byte: the file-name scan once sliced inside it.
     let out = bare("photo\u{a0}okafor_scan_2024.jpg and\u{2003}marisol_x.png sent");
     assert_gone(&out, &["okafor", "marisol"]);
 }
 
-#[test]
 fn postcodes_from_other_countries() {
     let out = bare("She lives at 10 Downing Street, London SW1A 2AA; her son in Ottawa, K1A 0B1.");
     assert_gone(&out, &["SW1A 2AA", "K1A 0B1", "London", "Ottawa"]);
 }
+
+crate::tests!(
+    full_first_and_last_names_become_role_placeholders,
+    lower_case_known_names_are_redacted,
+    possessives_and_titles_are_redacted,
+    hyphenated_and_multi_part_names,
+    diacritics_and_their_ascii_folds,
+    initials_of_known_people,
+    known_identifier_beats_clinical_vocabulary,
+    nickname_of_a_known_person,
+    relatives_named_only_in_text_are_family,
+    names_from_many_cultures_not_in_people,
+    role_word_and_cue_before_a_name,
+    signatures_and_role_after_name,
+    lower_case_unknown_full_name,
+    every_date_format_becomes_a_relative_day,
+    day_offsets_have_signs,
+    birth_date_is_not_a_day_offset,
+    times_of_day_are_kept,
+    month_and_year_without_day,
+    phone_formats_and_extensions,
+    known_phone_in_any_formatting,
+    email_url_and_ip,
+    record_numbers_with_cue_words_and_shapes,
+    known_ids_with_different_separators,
+    clinical_numbers_are_kept,
+    addresses_and_zip_codes,
+    facility_names_and_distinctive_words,
+    unit_names_but_not_unit_types,
+    ages_over_89_in_digits_and_words,
+    clinical_eponyms_and_brands_are_kept,
+    role_words_and_common_capitalised_words_are_kept,
+    report_counts_categories_and_version,
+    flags_point_at_unknown_capitalised_words_in_the_output,
+    output_is_deterministic,
+    structured_fields_never_reach_the_view,
+    stream_keeps_line_order_and_reports_bad_lines_without_content,
+    a_case_whose_matcher_cannot_be_built_is_refused_not_published,
+    a_panic_in_the_pipeline_is_refused_not_published,
+    stream_refuses_a_case_it_cannot_redact_without_its_content,
+    city_names_after_place_cues_and_multi_word_cities,
+    eponym_before_a_head_noun_is_kept_but_a_title_wins,
+    shouted_full_names,
+    phone_extensions_and_cued_short_numbers,
+    dates_long_before_the_event_are_not_day_offsets,
+    lower_case_given_name_after_a_preposition,
+    initials_chain_before_a_surname,
+    nickname_in_quotes_after_a_known_name_is_the_same_person_everywhere,
+    nickname_in_quotes_or_parentheses_after_a_found_name_is_the_same_person,
+    common_nicknames_of_structured_given_names_are_the_same_person,
+    an_email_with_a_known_name_in_its_local_part_is_one_email_placeholder,
+    compound_relatives_are_family,
+    a_trailing_initial_goes_with_the_first_name,
+    family_name_particles_go_with_the_name,
+    date_forms_adversarial,
+    phone_forms_adversarial,
+    age_forms_adversarial,
+    id_forms_adversarial,
+    clinical_words_survive_the_adversarial_rules,
+    a_surname_that_is_a_word_of_a_placeholder_does_not_rewrite_the_placeholder,
+    bare_month_day_dates_anywhere,
+    date_ranges_leave_no_fragment,
+    ordinal_days_and_month_names_in_any_case,
+    month_and_two_digit_year,
+    measurements_are_never_replaced,
+    an_id_needs_a_shape_or_a_cue,
+    clinical_words_are_not_people,
+    family_names_after_relatives_in_lower_case,
+    word_names_after_a_title_or_cue,
+    initials_with_surnames_and_sign_offs,
+    quoted_names_and_file_names,
+    hospital_acronyms_and_bare_names,
+    name_hospital_is_a_facility_not_a_person,
+    named_wards_with_a_number,
+    structured_facility_acronyms_and_unit_short_forms,
+    towns_in_lower_case_after_cues_and_employers,
+    pagers_and_odd_phones,
+    ages_over_89_without_y_o,
+    format_characters_cannot_hide_a_name,
+    the_contributing_organization_and_its_acronym_are_a_facility,
+    wide_white_space_before_a_file_name_does_not_panic,
+    postcodes_from_other_countries,
+);

@@ -5,12 +5,9 @@ use std::cell::Cell;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError, TestRunner};
 use safetable::case::parse_case;
-use safetable::redaction::{check_invariants, probe_case, redact, Probe, RuleSet, MAX_PROBE_CHARS};
+use safetable::redaction::{check_invariants, probe_case, redact, Probe, MAX_PROBE_CHARS};
 
-fn rules() -> &'static RuleSet {
-    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
-    RULES.get_or_init(RuleSet::embedded)
-}
+use crate::helpers::rules;
 
 /// Fragments that exercise the detectors when glued together at random.
 const FRAGMENTS: &[&str] = &[
@@ -152,12 +149,10 @@ fn probe_property(harness: &str, strategy: impl Strategy<Value = String>, cases:
     tally.assert_few_skipped(harness);
 }
 
-#[test]
 fn any_text_never_leaks_structured_identifiers() {
     probe_property("any text", "\\PC{0,200}", 256);
 }
 
-#[test]
 fn glued_fragments_never_leak_structured_identifiers() {
     probe_property("glued fragments", glued(), 256);
 }
@@ -165,7 +160,6 @@ fn glued_fragments_never_leak_structured_identifiers() {
 /// Every text up to `MAX_PROBE_CHARS` characters, however it escapes in JSON, makes a
 /// valid probe case (so the harnesses never skip it); a longer one is skipped, not
 /// passed.
-#[test]
 fn probe_case_holds_every_text_up_to_the_limit() {
     let texts = [
         String::new(),
@@ -224,7 +218,6 @@ fn repeated(text: &str, chars: usize) -> String {
 /// test would test nothing) finish, and work is bounded by the input size (no wall-clock
 /// asserts: the output is checked instead, and the test harness's own timeout catches a
 /// hang).
-#[test]
 fn pathological_inputs_finish_and_stay_bounded() {
     const CHARS: usize = 99_000;
     let two = ["Katrina Summers".to_owned(), "Tanner Vazquez".to_owned()];
@@ -290,8 +283,6 @@ fn pathological_inputs_finish_and_stay_bounded() {
 
 /// A stable stand-in for the fuzzer: `SAFETABLE_SOAK_SECS=300 cargo test --release --test
 /// redaction_props soak -- --ignored --nocapture` feeds mutated inputs for that long.
-#[test]
-#[ignore]
 fn soak() {
     let secs: u64 = std::env::var("SAFETABLE_SOAK_SECS")
         .ok()
@@ -370,7 +361,6 @@ fn soak() {
 /// (`…gmail.comLake` taken for the e-mail, `Medical.com` for a domain) leaves the rest
 /// standing. Both are fixed: a `[` that no placeholder closes hides nothing, and a known
 /// identifier keeps its uncovered pieces.
-#[test]
 fn known_leaks_of_glued_identifiers() {
     let mut broken = Vec::new();
     for text in [
@@ -388,3 +378,16 @@ fn known_leaks_of_glued_identifiers() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+crate::tests!(
+    any_text_never_leaks_structured_identifiers,
+    glued_fragments_never_leak_structured_identifiers,
+    probe_case_holds_every_text_up_to_the_limit,
+    pathological_inputs_finish_and_stay_bounded,
+    known_leaks_of_glued_identifiers,
+);
+
+crate::tests!(
+    manual:
+    soak,
+);
