@@ -1,4 +1,5 @@
-//! The HTTP service: the JSON API under `/api/v1`.
+//! The HTTP service: the JSON API under `/api/v1` and the browser application ([`ui`])
+//! on every other path.
 //!
 //! [`Application::build`] binds (port 0 in tests), wires routes and state, and is used by
 //! `serve`, `demo` and the integration tests alike.
@@ -6,6 +7,7 @@
 pub mod api;
 mod auth;
 mod body;
+pub mod ui;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,11 +50,14 @@ impl Application {
             index,
             follower,
         });
+        let ui_state = web::Data::new(ui::UiState::generate()?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(ui_state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log))
                 .configure(api::configure)
+                .configure(ui::configure)
         })
         .workers(workers)
         .shutdown_timeout(5)

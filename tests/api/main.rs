@@ -5,6 +5,7 @@ mod helpers;
 
 mod authz;
 mod bad_input;
+mod browser;
 mod canary;
 mod cli;
 mod cluster;
