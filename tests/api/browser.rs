@@ -203,15 +203,27 @@ impl Browser {
             .clone()
     }
 
-    /// A PNG of the viewport in `target/screenshots/NAME.png`; returns its path.
+    /// A PNG of the whole page in `target/screenshots/NAME.png` (the window grows to the
+    /// page's height for the shot, then returns to its size); returns its path.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
-        let png = self
-            .rt
-            .block_on(self.driver().screenshot_as_png())
-            .expect("screenshot");
+        let size = self.eval(
+            "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];",
+        );
+        let page = size[0].as_i64().unwrap_or(0) + size[1].as_i64().unwrap_or(0);
+        let d = self.driver();
+        let rect = self.rt.block_on(d.get_window_rect()).expect("window size");
+        let (width, height) = (rect.width as u32, rect.height as u32);
+        let tall = page.clamp(i64::from(height), 4000) as u32;
+        self.rt
+            .block_on(d.set_window_rect(0, 0, width, tall))
+            .expect("resize for the screenshot");
+        let png = self.rt.block_on(d.screenshot_as_png()).expect("screenshot");
+        self.rt
+            .block_on(d.set_window_rect(0, 0, width, height))
+            .expect("restore the window");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         std::fs::write(&path, png).unwrap();
         path
@@ -432,6 +444,8 @@ fn sign_in_page_is_keyboard_usable() {
     b.open("/sign-in");
     b.tab();
     assert_eq!(b.focused(), "a.usa-skipnav \"Skip to main content\"");
+    // The skip link slides into view (a 0.15 s transition).
+    std::thread::sleep(Duration::from_millis(400));
     let top = b.eval("return document.activeElement.getBoundingClientRect().top");
     assert!(
         top.as_f64().is_some_and(|t| t >= 0.0),
@@ -488,6 +502,90 @@ fn not_found_page_is_styled_and_axe_clean() {
     b.axe_check();
 }
 
+#[test]
+fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
+    use askama::Template;
+    use safetable::web::ui::error::ErrorPage;
+    use safetable::web::ui::{Layout, Nav, NavItem};
+    let Some((_app, b)) = app_and_browser() else {
+        return;
+    };
+    // Signed-in pages do not exist yet: render the layout with a curator's navigation
+    // and load it into a page of this origin (its headers and policy apply).
+    let roles = safetable::auth::Roles::parse("curator,contributor").unwrap();
+    let html = ErrorPage {
+        layout: Layout::new(
+            "Review queue",
+            Nav::for_roles(&roles, Some(NavItem::ReviewQueue)),
+        ),
+        status: 404,
+        heading: "Page not found",
+        message: "The page you asked for does not exist, or is not yours to see.",
+    }
+    .render()
+    .unwrap();
+    b.open("/sign-in");
+    b.eval(&format!(
+        "document.open(); document.write({}); document.close(); return true;",
+        serde_json::to_string(&html).unwrap()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.eval("return window.uswdsPresent === true && document.readyState") != "complete" {
+        assert!(Instant::now() < deadline, "the layout did not load");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b.fonts_ready();
+    b.screenshot("layout-with-navigation");
+    let links = b.eval(
+        "return [...document.querySelectorAll('.usa-nav__primary a')]
+            .map(a => [a.textContent.trim(), a.getAttribute('aria-current')]);",
+    );
+    assert_eq!(
+        links,
+        serde_json::json!([
+            ["Search", null],
+            ["Review queue", "page"],
+            ["Our cases", null],
+            ["Contribute", null],
+            ["Account", null]
+        ])
+    );
+    // The current page is underlined in the primary colour, the others are not.
+    let bars = b.eval(
+        "return [...document.querySelectorAll('.usa-nav__primary a')].map(a => {
+            const bar = getComputedStyle(a, '::after');
+            return bar.display === 'none' || bar.content === 'none' ? null : bar.backgroundColor;
+        });",
+    );
+    assert_eq!(
+        bars,
+        serde_json::json!([null, USWDS_PRIMARY, null, null, null])
+    );
+    b.axe_check();
+
+    // On a phone the navigation folds behind the menu button, which opens it.
+    b.rt.block_on(b.driver().set_window_rect(0, 0, 400, 800))
+        .unwrap();
+    let visible = "const r = document.querySelector('.usa-nav__primary').getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth;";
+    assert_eq!(
+        b.eval(
+            "return getComputedStyle(document.querySelector('.usa-menu-btn')).display !== 'none'"
+        ),
+        true
+    );
+    b.eval("document.querySelector('.usa-menu-btn').click(); return true;");
+    assert_eq!(
+        b.eval("return document.querySelector('.usa-nav').classList.contains('is-visible')"),
+        true
+    );
+    // It slides in (a 0.3 s animation).
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(b.eval(visible), true);
+    b.screenshot("layout-with-navigation-phone");
+    b.axe_check();
+}
+
 // ---- over plain HTTP ----
 
 fn agent() -> ureq::Agent {
@@ -533,11 +631,13 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 fn stylesheet_url(app: &TestApp) -> String {
     let (_, _, body) = get(&format!("{}/sign-in", app.root()), &[]);
     let html = String::from_utf8(body).unwrap();
-    let start = html
-        .find("/assets/")
-        .expect("the page links versioned assets");
-    let rest = &html[start..];
-    let href = &rest[..rest.find("uswds.min.css").expect("the USWDS stylesheet") + 13];
+    let end = html.find("uswds.min.css\"").expect("the USWDS stylesheet") + 13;
+    let start = html[..end].rfind('"').expect("an href") + 1;
+    let href = &html[start..end];
+    assert!(
+        href.starts_with("/assets/"),
+        "{href} is not a versioned asset"
+    );
     format!("{}{href}", app.root())
 }
 
@@ -601,7 +701,10 @@ fn pages_have_no_inline_script_or_style() {
             "{path} has an inline script"
         );
         let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
-        assert!(!handler.is_match(&html), "{path} has an event handler attribute");
+        assert!(
+            !handler.is_match(&html),
+            "{path} has an event handler attribute"
+        );
         assert!(!html.contains("axe"), "{path} loads the test-only axe-core");
     }
 }
@@ -620,7 +723,11 @@ fn assets_are_served_with_long_caching_and_etags() {
         header(&headers, "cache-control"),
         Some("public, max-age=31536000, immutable")
     );
-    assert!(body.len() > 100_000, "the stylesheet is {} bytes", body.len());
+    assert!(
+        body.len() > 100_000,
+        "the stylesheet is {} bytes",
+        body.len()
+    );
     let etag = header(&headers, "etag").expect("an ETag").to_owned();
     let (status, headers, body) = get(&css, &[("If-None-Match", &etag)]);
     assert_eq!(status, 304);
@@ -643,14 +750,25 @@ fn assets_are_served_with_long_caching_and_etags() {
     }
 
     // Another version (an old page during an upgrade): today's file, not cached for good.
-    let version = css.split("/assets/").nth(1).unwrap().split('/').next().unwrap();
+    let version = css
+        .split("/assets/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
     let old = css.replace(version, "0000000000000000");
     let (status, headers, _) = get(&old, &[]);
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
 
     // Nothing outside the embedded files.
-    for missing in ["vendor/README.md", "vendor/update.sh", "../Cargo.toml", "nope.css"] {
+    for missing in [
+        "vendor/README.md",
+        "vendor/update.sh",
+        "../Cargo.toml",
+        "nope.css",
+    ] {
         let (status, _, _) = get(&format!("{}/assets/{version}/{missing}", app.root()), &[]);
         assert_eq!(status, 404, "{missing}");
     }

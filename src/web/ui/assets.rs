@@ -140,8 +140,7 @@ mod tests {
                     .next()
                     .unwrap()
                     .trim_matches(|c| c == '"' || c == '\'');
-                if target.is_empty() || target.starts_with("data:") || target.contains("hero.")
-                {
+                if target.is_empty() || target.starts_with("data:") || target.contains("hero.") {
                     continue;
                 }
                 let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();

@@ -133,7 +133,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(labels("member"), ["Search", "Account"]);
-        assert_eq!(labels("contributor"), ["Our cases", "Contribute", "Account"]);
+        assert_eq!(
+            labels("contributor"),
+            ["Our cases", "Contribute", "Account"]
+        );
         assert_eq!(labels("curator"), ["Search", "Review queue", "Account"]);
         assert_eq!(
             labels("member,contributor"),
@@ -143,13 +146,43 @@ mod tests {
 
     #[test]
     fn only_the_current_page_is_marked() {
-        let nav = Nav::of(
-            &[NavItem::Search, NavItem::Account],
-            Some(NavItem::Account),
-        );
+        let nav = Nav::of(&[NavItem::Search, NavItem::Account], Some(NavItem::Account));
         assert_eq!(
             nav.links.iter().map(|l| l.current).collect::<Vec<_>>(),
             [false, true]
         );
+    }
+
+    #[test]
+    fn the_layout_renders_the_navigation_it_is_given() {
+        use askama::Template;
+        let page = super::super::error::ErrorPage {
+            layout: Layout::new(
+                "Account",
+                Nav::of(&[NavItem::Search, NavItem::Account], Some(NavItem::Account)),
+            ),
+            status: 404,
+            heading: "Page not found",
+            message: "gone",
+        };
+        let html = page.render().unwrap();
+        assert!(html.contains("<nav aria-label=\"Primary\" class=\"usa-nav\">"));
+        assert!(html.contains("usa-menu-btn"));
+        assert!(html.contains(
+            "<a href=\"/account\" class=\"usa-nav-link usa-current\" aria-current=\"page\"><span>Account</span></a>"
+        ));
+        assert!(html.contains("<a href=\"/search\" class=\"usa-nav-link\"><span>Search</span></a>"));
+        assert_eq!(html.matches("aria-current").count(), 1);
+
+        let signed_out = super::super::error::ErrorPage {
+            layout: Layout::new("Page not found", Nav::signed_out()),
+            status: 404,
+            heading: "Page not found",
+            message: "gone",
+        };
+        let html = signed_out.render().unwrap();
+        assert!(!html.contains("usa-nav__primary"));
+        assert!(html.contains("Patient Safety Work Product — confidential under the PSQIA"));
+        assert!(html.contains("<main id=\"main-content\""));
     }
 }

@@ -56,10 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(middleware::from_fn(headers::security_headers))
             .route("/", web::get().to(pages::home::home))
             .route("/sign-in", web::get().to(pages::sign_in::form))
-            .route(
-                "/assets/{version}/{path:.*}",
-                web::get().to(assets::serve),
-            )
+            .route("/assets/{version}/{path:.*}", web::get().to(assets::serve))
             .route("/favicon.ico", web::get().to(assets::favicon))
             .default_service(web::to(pages::not_found::not_found)),
     );

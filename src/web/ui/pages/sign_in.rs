@@ -57,7 +57,10 @@ mod tests {
         page.error = Some("Wrong e-mail address or password.");
         let html = page.render().unwrap();
         assert!(!html.contains("<script>x"));
-        assert!(html.contains("&#34;&#62;&#60;script&#62;") || html.contains("&quot;&gt;&lt;script&gt;"));
+        assert!(
+            html.contains("&#34;&#62;&#60;script&#62;")
+                || html.contains("&quot;&gt;&lt;script&gt;")
+        );
         assert!(html.contains("usa-alert--error"));
         assert!(html.contains("name=\"csrf_token\" value=\"ab12\""));
     }
