@@ -690,6 +690,7 @@ fn pages_are_never_cached_and_set_a_strict_pre_session_cookie() {
 #[test]
 fn pages_have_no_inline_script_or_style() {
     let app = TestApp::spawn(Db::Sqlite).unwrap();
+    let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
     for path in ["/sign-in", "/no-such-page"] {
         let (_, _, body) = get(&format!("{}{path}", app.root()), &[]);
         let html = String::from_utf8(body).unwrap();
@@ -700,7 +701,6 @@ fn pages_have_no_inline_script_or_style() {
             html.matches("<script src=\"/assets/").count(),
             "{path} has an inline script"
         );
-        let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
         assert!(
             !handler.is_match(&html),
             "{path} has an event handler attribute"
