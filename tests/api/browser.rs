@@ -478,6 +478,24 @@ fn sign_in_page_is_keyboard_usable() {
 }
 
 #[test]
+fn the_browser_enforces_the_policy_against_inline_script_and_style() {
+    let Some((_app, b)) = app_and_browser() else {
+        return;
+    };
+    b.open("/sign-in");
+    let blocked = b.eval(
+        "const s = document.createElement('script');
+         s.textContent = 'window.inlineRan = true;';
+         document.head.appendChild(s);
+         const h = document.querySelector('h1');
+         h.setAttribute('style', 'color: rgb(255, 0, 0)');
+         return [window.inlineRan === true, getComputedStyle(h).color];",
+    );
+    assert_eq!(blocked[0], false, "an inline script ran");
+    assert_ne!(blocked[1], "rgb(255, 0, 0)", "an inline style applied");
+}
+
+#[test]
 fn root_sends_a_signed_out_visitor_to_sign_in() {
     let Some((_app, b)) = app_and_browser() else {
         return;
