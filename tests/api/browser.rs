@@ -552,6 +552,25 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
         assert!(Instant::now() < deadline, "the layout did not load");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // A shared view's text with redaction chips, as the case page will show it.
+    let story = safetable::web::ui::redacted::Redacted(
+        "[RN-A] found [PATIENT] on the floor at 03:10 on [DAY 0]; Lasix was held and the INR was 5.2 on [DAY +3].",
+    )
+    .to_string();
+    b.eval(&format!(
+        "const p = document.createElement('p'); p.className = 'usa-prose'; p.innerHTML = {};
+         document.querySelector('.st-error').appendChild(p); return true;",
+        serde_json::to_string(&story).unwrap()
+    ));
+    assert_eq!(
+        b.eval("return document.querySelectorAll('.st-redaction').length"),
+        4
+    );
+    assert_eq!(
+        b.style(".st-redaction", "border-top-style"),
+        "dashed",
+        "the chips are not styled"
+    );
     b.fonts_ready();
     b.screenshot("layout-with-navigation");
     let links = b.eval(
