@@ -1,5 +1,5 @@
-//! The HTTP service: the JSON API under `/api/v1`, thin adapters over
-//! [`crate::service`].
+//! The HTTP service: the JSON API under `/api/v1` and the browser application ([`ui`])
+//! on every other path, both thin adapters over [`crate::service`].
 //!
 //! [`Application::build`] binds (port 0 in tests) and wires routes over the services of
 //! one [`crate::app::App`]; `serve`, `demo` and the integration tests all use it.
@@ -8,6 +8,7 @@ pub mod api;
 mod auth;
 mod body;
 mod errors;
+pub mod ui;
 
 use std::net::TcpListener;
 
@@ -33,12 +34,15 @@ impl Application {
         let listener = TcpListener::bind(bind)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(services);
+        let ui_state = web::Data::new(ui::UiState::generate()?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(ui_state.clone())
                 .wrap(actix_web::middleware::from_fn(access_log))
                 .wrap(actix_web::middleware::from_fn(errors::uri_length))
                 .configure(api::configure)
+                .configure(ui::configure)
                 .default_service(web::to(errors::not_found))
         })
         .workers(workers)

@@ -226,6 +226,11 @@ impl TestApp {
         &self.server.as_ref().expect("server running").base
     }
 
+    /// The server's root URL, `http://127.0.0.1:PORT` (the browser application).
+    pub fn root(&self) -> String {
+        self.base().trim_end_matches("/api/v1").to_owned()
+    }
+
     pub fn token(&self, who: &str) -> &str {
         self.tokens
             .get(who)

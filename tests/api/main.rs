@@ -8,6 +8,7 @@ mod helpers;
 
 mod authz;
 mod bad_input;
+mod browser;
 mod canary;
 mod checkpoints;
 mod cli;

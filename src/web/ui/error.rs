@@ -1,0 +1,105 @@
+//! Errors of HTML routes, rendered as pages (`templates/error.html`). Like the API, the
+//! page never shows the detail: that goes to the log.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::layout::{Layout, Nav};
+
+/// An error a page handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("page not found")]
+    NotFound,
+    /// A form without a valid CSRF token.
+    #[error("form refused")]
+    Forbidden,
+    /// The detail is logged; the page says something went wrong.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<askama::Error> for UiError {
+    fn from(e: askama::Error) -> Self {
+        UiError::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<std::io::Error> for UiError {
+    fn from(e: std::io::Error) -> Self {
+        UiError::Internal(e.to_string())
+    }
+}
+
+impl From<super::csrf::CsrfError> for UiError {
+    fn from(_: super::csrf::CsrfError) -> Self {
+        UiError::Forbidden
+    }
+}
+
+/// `templates/error.html`.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+impl UiError {
+    fn page(&self) -> ErrorPage {
+        let (heading, message) = match self {
+            UiError::NotFound => (
+                "Page not found",
+                "The page you asked for does not exist, or is not yours to see.",
+            ),
+            UiError::Forbidden => (
+                "Form refused",
+                "The form has expired or did not come from this site. Go back, reload the page and try again.",
+            ),
+            UiError::Internal(_) => (
+                "Something went wrong",
+                "The service could not answer this request. Try again in a moment; if it keeps happening, tell your PSO.",
+            ),
+        };
+        ErrorPage {
+            layout: Layout::new(heading, Nav::signed_out()),
+            status: self.status_code().as_u16(),
+            heading,
+            message,
+        }
+    }
+}
+
+impl ResponseError for UiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            UiError::NotFound => StatusCode::NOT_FOUND,
+            UiError::Forbidden => StatusCode::FORBIDDEN,
+            UiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let UiError::Internal(detail) = self {
+            tracing::error!(%detail, "page failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        match self.page().render() {
+            Ok(html) => res
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ))
+                .body(html),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                res.content_type("text/plain; charset=utf-8")
+                    .body("Something went wrong.")
+            }
+        }
+    }
+}

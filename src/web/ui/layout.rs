@@ -1,0 +1,188 @@
+//! What the base layout (`templates/base.html`) needs from every page: its title, the
+//! asset prefix and the navigation.
+
+use crate::auth::{Role, Roles};
+
+/// A destination in the primary navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavItem {
+    /// Published cases (members, faculty, curators).
+    Search,
+    /// Cases waiting for review (curators).
+    ReviewQueue,
+    /// The organization's own contributed cases (contributors).
+    Cases,
+    /// A new contribution (contributors).
+    Contribute,
+    /// The signed-in user's account (everyone signed in).
+    Account,
+}
+
+impl NavItem {
+    /// The link text.
+    pub fn label(self) -> &'static str {
+        match self {
+            NavItem::Search => "Search",
+            NavItem::ReviewQueue => "Review queue",
+            NavItem::Cases => "Our cases",
+            NavItem::Contribute => "Contribute",
+            NavItem::Account => "Account",
+        }
+    }
+
+    /// The page's path.
+    pub fn href(self) -> &'static str {
+        match self {
+            NavItem::Search => "/search",
+            NavItem::ReviewQueue => "/review",
+            NavItem::Cases => "/cases",
+            NavItem::Contribute => "/contribute",
+            NavItem::Account => "/account",
+        }
+    }
+}
+
+/// One rendered link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    /// The page shown is this one (`aria-current="page"`, `usa-current`).
+    pub current: bool,
+}
+
+/// The primary navigation; empty when signed out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Nav {
+    pub links: Vec<NavLink>,
+}
+
+impl Nav {
+    /// No links: the sign-in and error pages of a signed-out visitor.
+    pub fn signed_out() -> Self {
+        Nav::default()
+    }
+
+    /// The given items, in order, `current` marked.
+    pub fn of(items: &[NavItem], current: Option<NavItem>) -> Self {
+        Nav {
+            links: items
+                .iter()
+                .map(|&item| NavLink {
+                    label: item.label(),
+                    href: item.href(),
+                    current: Some(item) == current,
+                })
+                .collect(),
+        }
+    }
+
+    /// What a user holding `roles` may reach, `current` marked.
+    pub fn for_roles(roles: &Roles, current: Option<NavItem>) -> Self {
+        let mut items = Vec::new();
+        if roles.has(Role::Member) || roles.has(Role::Faculty) || roles.has(Role::Curator) {
+            items.push(NavItem::Search);
+        }
+        if roles.has(Role::Curator) {
+            items.push(NavItem::ReviewQueue);
+        }
+        if roles.has(Role::Contributor) {
+            items.push(NavItem::Cases);
+            items.push(NavItem::Contribute);
+        }
+        items.push(NavItem::Account);
+        Nav::of(&items, current)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.links.is_empty()
+    }
+}
+
+/// The layout's data, a field `layout` of every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The page's own title; the document title is `TITLE · safetable`.
+    pub title: String,
+    /// `/assets/{version}`.
+    pub assets: &'static str,
+    pub nav: Nav,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, nav: Nav) -> Self {
+        Layout {
+            title: title.into(),
+            assets: super::assets::prefix(),
+            nav,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_follows_the_roles() {
+        let labels = |roles: &str| -> Vec<&str> {
+            Nav::for_roles(&Roles::parse(roles).unwrap(), None)
+                .links
+                .iter()
+                .map(|l| l.label)
+                .collect()
+        };
+        assert_eq!(labels("member"), ["Search", "Account"]);
+        assert_eq!(
+            labels("contributor"),
+            ["Our cases", "Contribute", "Account"]
+        );
+        assert_eq!(labels("curator"), ["Search", "Review queue", "Account"]);
+        assert_eq!(
+            labels("member,contributor"),
+            ["Search", "Our cases", "Contribute", "Account"]
+        );
+    }
+
+    #[test]
+    fn only_the_current_page_is_marked() {
+        let nav = Nav::of(&[NavItem::Search, NavItem::Account], Some(NavItem::Account));
+        assert_eq!(
+            nav.links.iter().map(|l| l.current).collect::<Vec<_>>(),
+            [false, true]
+        );
+    }
+
+    #[test]
+    fn the_layout_renders_the_navigation_it_is_given() {
+        use askama::Template;
+        let page = super::super::error::ErrorPage {
+            layout: Layout::new(
+                "Account",
+                Nav::of(&[NavItem::Search, NavItem::Account], Some(NavItem::Account)),
+            ),
+            status: 404,
+            heading: "Page not found",
+            message: "gone",
+        };
+        let html = page.render().unwrap();
+        assert!(html.contains("<nav aria-label=\"Primary\" class=\"usa-nav\">"));
+        assert!(html.contains("usa-menu-btn"));
+        assert!(html.contains(
+            "<a href=\"/account\" class=\"usa-nav-link usa-current\" aria-current=\"page\"><span>Account</span></a>"
+        ));
+        assert!(html.contains("<a href=\"/search\" class=\"usa-nav-link\"><span>Search</span></a>"));
+        assert_eq!(html.matches("aria-current").count(), 1);
+
+        let signed_out = super::super::error::ErrorPage {
+            layout: Layout::new("Page not found", Nav::signed_out()),
+            status: 404,
+            heading: "Page not found",
+            message: "gone",
+        };
+        let html = signed_out.render().unwrap();
+        assert!(!html.contains("usa-nav__primary"));
+        assert!(html.contains("Patient Safety Work Product — confidential under the PSQIA"));
+        assert!(html.contains("<main id=\"main-content\""));
+    }
+}
