@@ -43,11 +43,19 @@ pub enum AuditAction {
     AuditCheckpoint,
     /// A sealed original's ciphertext was written to a file (still encrypted).
     OriginalExport,
+    /// A sign-in with a wrong password (the account is the subject when it exists).
+    LoginFailure,
+    /// A signed-in user ended their session.
+    Logout,
+    /// A user chose a new password.
+    PasswordChange,
+    /// A user was disabled.
+    UserDisable,
 }
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -69,6 +77,10 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::AuditCheckpoint,
         AuditAction::OriginalExport,
+        AuditAction::LoginFailure,
+        AuditAction::Logout,
+        AuditAction::PasswordChange,
+        AuditAction::UserDisable,
     ];
 
     /// The action with this stored name.
@@ -100,6 +112,10 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token_revoke",
             AuditAction::AuditCheckpoint => "audit_checkpoint",
             AuditAction::OriginalExport => "original_export",
+            AuditAction::LoginFailure => "login_failure",
+            AuditAction::Logout => "logout",
+            AuditAction::PasswordChange => "password_change",
+            AuditAction::UserDisable => "user_disable",
         }
     }
 }

@@ -8,7 +8,9 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod members;
 pub mod search;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -16,8 +18,11 @@ use crate::follow::Nudge;
 use crate::index::SearchIndex;
 use crate::intake::Intake;
 
-pub use accounts::AccountService;
-pub use cases::{CaseDetail, CaseService, ListQuery, ManualRedaction, Submitted};
+pub use accounts::{Account, AccountService, Session};
+pub use cases::{
+    CaseDetail, CaseService, LineOutcome, LineResult, ListQuery, ManualRedaction, Submitted,
+};
+pub use members::MembersService;
 pub use search::SearchService;
 
 /// Every service, wired once by [`crate::app::App`]; cheap to clone.
@@ -26,6 +31,7 @@ pub struct Services {
     pub cases: CaseService,
     pub search: SearchService,
     pub accounts: AccountService,
+    pub members: MembersService,
 }
 
 impl Services {
@@ -40,7 +46,8 @@ impl Services {
                 intake: intake.clone(),
                 index,
             },
-            accounts: AccountService { intake },
+            accounts: AccountService::new(intake.clone()),
+            members: MembersService { intake },
         }
     }
 }

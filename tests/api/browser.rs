@@ -340,6 +340,118 @@ impl Browser {
     pub fn fonts_ready(&self) {
         self.eval_async("document.fonts.ready.then(() => done(true));");
     }
+
+    /// Sets the value of the form control matching `selector`.
+    pub fn fill(&self, selector: &str, value: &str) {
+        let script = format!(
+            "const e = document.querySelector({sel});
+             if (!e) return false;
+             e.value = {val};
+             e.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             e.dispatchEvent(new Event('change', {{ bubbles: true }}));
+             return true;",
+            sel = serde_json::to_string(selector).unwrap(),
+            val = serde_json::to_string(value).unwrap()
+        );
+        assert_eq!(
+            self.eval(&script),
+            true,
+            "no control {selector} on {}",
+            self.path()
+        );
+    }
+
+    /// Clicks the element matching `selector` (a link or a submit button) and waits for
+    /// the page it leads to.
+    pub fn click(&self, selector: &str) {
+        let script = format!(
+            "const e = document.querySelector({sel});
+             if (!e) return false;
+             window.__stLeaving = true;
+             e.click();
+             return true;",
+            sel = serde_json::to_string(selector).unwrap()
+        );
+        assert_eq!(
+            self.eval(&script),
+            true,
+            "nothing to click at {selector} on {}",
+            self.path()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = self.rt.block_on(self.driver().execute(
+                "return window.__stLeaving !== true && document.readyState === 'complete';",
+                Vec::new(),
+            ));
+            if let Ok(v) = left {
+                if v.json() == &Value::Bool(true) {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "clicking {selector} led nowhere");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// The text of the first element matching `selector` (empty when there is none).
+    pub fn text(&self, selector: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({sel}); return e ? e.textContent.trim().replace(/\\s+/g, ' ') : '';",
+            sel = serde_json::to_string(selector).unwrap()
+        );
+        self.eval(&script).as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The texts of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let script = format!(
+            "return [...document.querySelectorAll({sel})].map(e => e.textContent.trim().replace(/\\s+/g, ' '));",
+            sel = serde_json::to_string(selector).unwrap()
+        );
+        self.eval(&script)
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Chooses `file` in the file input matching `selector`.
+    pub fn upload(&self, selector: &str, file: &Path) {
+        let input = self
+            .rt
+            .block_on(self.driver().find(By::Css(selector)))
+            .unwrap_or_else(|e| panic!("no file input {selector}: {e}"));
+        self.rt
+            .block_on(input.send_keys(file.to_string_lossy().as_ref()))
+            .expect("choose the file");
+    }
+
+    /// Signs in through the form.
+    pub fn sign_in(&self, email: &str, password: &str) {
+        self.open("/sign-in");
+        self.fill("#email", email);
+        self.fill("#password", password);
+        self.click("form.usa-form button[type=submit]");
+    }
+
+    /// Screenshots at 1280×900 and at 768×1024 (`NAME-1280.png`, `NAME-768.png`), and
+    /// axe-core on both.
+    pub fn shots(&self, name: &str) {
+        self.fonts_ready();
+        self.screenshot(&format!("{name}-1280"));
+        self.axe_check();
+        let d = self.driver();
+        self.rt
+            .block_on(d.set_window_rect(0, 0, 768, 1024))
+            .expect("a tablet-sized window");
+        self.screenshot(&format!("{name}-768"));
+        self.axe_check();
+        self.rt
+            .block_on(d.set_window_rect(0, 0, WINDOW.0, WINDOW.1))
+            .expect("restore the window");
+    }
 }
 
 impl Drop for Browser {
@@ -351,7 +463,7 @@ impl Drop for Browser {
 }
 
 /// A fresh server and a browser on it; `None` when no browser is installed outside CI.
-fn app_and_browser() -> Option<(TestApp, Browser)> {
+pub fn app_and_browser() -> Option<(TestApp, Browser)> {
     let (chromium, driver) = browser_binaries()?;
     drop((chromium, driver));
     let app = TestApp::spawn(Db::Sqlite).expect("SQLite is always available");

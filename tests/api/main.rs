@@ -19,6 +19,7 @@ mod contract;
 mod deid_corpus;
 #[cfg(unix)]
 mod messages;
+mod pages;
 mod redaction_probe;
 mod redaction_props;
 mod redaction_rules;

@@ -14,6 +14,10 @@ pub enum NavItem {
     Cases,
     /// A new contribution (contributors).
     Contribute,
+    /// Organizations, users and tokens (curators).
+    Members,
+    /// The audit log (curators).
+    Audit,
     /// The signed-in user's account (everyone signed in).
     Account,
 }
@@ -26,6 +30,8 @@ impl NavItem {
             NavItem::ReviewQueue => "Review queue",
             NavItem::Cases => "Our cases",
             NavItem::Contribute => "Contribute",
+            NavItem::Members => "Members",
+            NavItem::Audit => "Audit log",
             NavItem::Account => "Account",
         }
     }
@@ -37,6 +43,8 @@ impl NavItem {
             NavItem::ReviewQueue => "/review",
             NavItem::Cases => "/cases",
             NavItem::Contribute => "/contribute",
+            NavItem::Members => "/admin/members",
+            NavItem::Audit => "/admin/audit",
             NavItem::Account => "/account",
         }
     }
@@ -90,12 +98,50 @@ impl Nav {
             items.push(NavItem::Cases);
             items.push(NavItem::Contribute);
         }
+        if roles.has(Role::Curator) {
+            items.push(NavItem::Members);
+            items.push(NavItem::Audit);
+        }
         items.push(NavItem::Account);
         Nav::of(&items, current)
     }
 
     pub fn is_empty(&self) -> bool {
         self.links.is_empty()
+    }
+}
+
+/// Who is signed in, as the header shows it, with the sign-out form's CSRF token.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    pub email: String,
+    pub org: String,
+    /// The roles, capitalized, joined by commas.
+    pub roles: String,
+    pub csrf_token: String,
+}
+
+impl UserBadge {
+    pub fn of(account: &crate::service::Account, csrf_token: String) -> Self {
+        let roles = account
+            .principal
+            .roles
+            .iter()
+            .map(|r| {
+                let name = r.as_str();
+                let mut c = name.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        UserBadge {
+            email: account.email.clone(),
+            org: account.org_name.clone(),
+            roles,
+            csrf_token,
+        }
     }
 }
 
@@ -107,6 +153,8 @@ pub struct Layout {
     /// `/assets/{version}`.
     pub assets: &'static str,
     pub nav: Nav,
+    /// The signed-in user, shown in the header with a sign-out button.
+    pub user: Option<UserBadge>,
 }
 
 impl Layout {
@@ -115,6 +163,7 @@ impl Layout {
             title: title.into(),
             assets: super::assets::prefix(),
             nav,
+            user: None,
         }
     }
 }
@@ -137,7 +186,10 @@ mod tests {
             labels("contributor"),
             ["Our cases", "Contribute", "Account"]
         );
-        assert_eq!(labels("curator"), ["Search", "Review queue", "Account"]);
+        assert_eq!(
+            labels("curator"),
+            ["Search", "Review queue", "Members", "Audit log", "Account"]
+        );
         assert_eq!(
             labels("member,contributor"),
             ["Search", "Our cases", "Contribute", "Account"]
@@ -182,7 +234,9 @@ mod tests {
         };
         let html = signed_out.render().unwrap();
         assert!(!html.contains("usa-nav__primary"));
-        assert!(html.contains("Patient Safety Work Product — confidential under the PSQIA"));
+        assert!(html.contains(
+            "Patient Safety Work Product — privileged and confidential under the Patient Safety and Quality Improvement Act"
+        ));
         assert!(html.contains("<main id=\"main-content\""));
     }
 }
