@@ -3,7 +3,11 @@
 //! ```text
 //! cargo bench --bench load -- post   URL TOKEN CASES.jsonl CLIENTS
 //! cargo bench --bench load -- search URL TOKEN DATA_DIR
+//! cargo bench --bench load -- pages  URL TOKEN
 //! ```
+//!
+//! `pages` times the browser application's search page (`GET /search`, with its facet
+//! sidebar) for the same queries, the token as a session cookie, against the API.
 //!
 //! `post` submits every case of the file through `POST /api/v1/cases` from CLIENTS
 //! concurrent clients and reports cases/s. `search` runs the query set below over HTTP
@@ -415,6 +419,52 @@ fn post(args: &[String]) {
     );
 }
 
+/// The search page of the browser application (`GET /search`, facets and all) for every
+/// query, one client, against the JSON API's search for the same queries in the same run.
+fn pages(args: &[String]) {
+    let [base, token] = args else {
+        panic!("usage: pages URL TOKEN");
+    };
+    let page_url = |q: &Q| url_for(base, q).replace("/api/v1/search?", "/search?");
+    let time = |url: &dyn Fn(&Q) -> String, cookie: bool| {
+        run_clients(1, |_, agent, out| {
+            for _round in 0..5 {
+                for q in QUERIES {
+                    let request = agent.get(&url(q));
+                    let request = if cookie {
+                        request.set("Cookie", &format!("safetable_session={token}"))
+                    } else {
+                        request.set("Authorization", &format!("Bearer {token}"))
+                    };
+                    let t = Instant::now();
+                    match request.call() {
+                        Ok(r) => {
+                            let body = r.into_string().unwrap_or_default();
+                            assert!(body.len() > 1000, "a short page: {body}");
+                        }
+                        Err(e) => panic!("the search page failed: {e}"),
+                    }
+                    out.push(t.elapsed());
+                }
+            }
+        })
+        .0
+    };
+    // Warm-up.
+    time(&page_url, true);
+    let page = time(&page_url, true);
+    let api = time(&|q: &Q| url_for(base, q), false);
+    println!("## search page: {} queries × 5, 1 client", QUERIES.len());
+    println!(
+        "page  p50 {:.2} ms  p99 {:.2} ms\napi   p50 {:.2} ms  p99 {:.2} ms\nratio page/api p50 {:.2}",
+        ms(percentile(&page, 0.5)),
+        ms(percentile(&page, 0.99)),
+        ms(percentile(&api, 0.5)),
+        ms(percentile(&api, 0.99)),
+        ms(percentile(&page, 0.5)) / ms(percentile(&api, 0.5)).max(0.001)
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -423,6 +473,7 @@ fn main() {
     match args.split_first() {
         Some((mode, rest)) if mode == "post" => post(rest),
         Some((mode, rest)) if mode == "search" => search(rest),
+        Some((mode, rest)) if mode == "pages" => pages(rest),
         _ => eprintln!(
             "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR"
         ),

@@ -81,5 +81,6 @@ awk -v n="$n" -v s="$secs" 'BEGIN {printf "reindex (indexing rate): %d cases in 
 start_server
 member=$(token member@bench.invalid)
 $load search "$url" "$member" "$work/search"
+$load pages "$url" "$member"
 echo "serve peak RSS after the search runs: $(( $(rss_kb "$server_pid") / 1024 )) MB"
 stop_server

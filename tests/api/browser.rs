@@ -632,8 +632,9 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
     let Some((_app, b)) = app_and_browser() else {
         return;
     };
-    // Signed-in pages do not exist yet: render the layout with a curator's navigation
-    // and load it into a page of this origin (its headers and policy apply).
+    // The layout alone, with the navigation of a user holding two roles, loaded into a
+    // page of this origin (its headers and policy apply); the signed-in pages themselves
+    // are driven in `pages.rs`.
     let roles = safetable::auth::Roles::parse("curator,contributor").unwrap();
     let html = ErrorPage {
         layout: Layout::new(
@@ -688,6 +689,8 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
             ["Review queue", "page"],
             ["Our cases", null],
             ["Contribute", null],
+            ["Members", null],
+            ["Audit log", null],
             ["Account", null]
         ])
     );
@@ -700,7 +703,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
     );
     assert_eq!(
         bars,
-        serde_json::json!([null, USWDS_PRIMARY, null, null, null])
+        serde_json::json!([null, USWDS_PRIMARY, null, null, null, null, null])
     );
     b.axe_check();
 

@@ -159,6 +159,22 @@ fn a_member_finds_a_case_by_its_lessons_narrows_it_opens_it_and_follows_a_simila
     };
     published(&app, 3);
     b.sign_in(&email("member"), PASSWORD);
+    // By keyboard alone: the skip link, then the query box, then Enter.
+    b.open("/search");
+    b.tab();
+    b.keys(thirtyfour::Key::Enter);
+    b.tab();
+    assert_eq!(b.focused(), "#q");
+    b.eval("window.__stLeaving = true; return true;");
+    b.keys("heparin");
+    b.keys(thirtyfour::Key::Enter);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.eval("return window.__stLeaving === true || document.readyState !== 'complete'") == true
+    {
+        assert!(std::time::Instant::now() < deadline, "Enter did not search");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    assert_eq!(b.text("#results-heading"), "3 cases");
     b.open("/search");
     b.fill("#q", "hard limits");
     b.click("form.usa-search button[type=submit]");

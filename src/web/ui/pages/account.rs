@@ -27,7 +27,11 @@ pub struct TokenRow {
 }
 
 fn day(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn minute(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl TokenRow {
@@ -43,7 +47,7 @@ impl TokenRow {
             id: t.id.to_string(),
             created: day(t.created_at),
             expires: t.expires_at.map(day).unwrap_or_else(|| "never".into()),
-            last_used: t.last_used_at.map(day).unwrap_or_else(|| "never".into()),
+            last_used: t.last_used_at.map(minute).unwrap_or_else(|| "never".into()),
             state,
             active: state == "Active",
         }
