@@ -426,7 +426,7 @@ fn pages(args: &[String]) {
         panic!("usage: pages URL TOKEN");
     };
     let page_url = |q: &Q| url_for(base, q).replace("/api/v1/search?", "/search?");
-    let time = |url: &dyn Fn(&Q) -> String, cookie: bool| {
+    let time = |url: &(dyn Fn(&Q) -> String + Sync), cookie: bool| {
         run_clients(1, |_, agent, out| {
             for _round in 0..5 {
                 for q in QUERIES {
