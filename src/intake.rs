@@ -13,6 +13,11 @@ use crate::redaction::{self, RuleSet};
 use crate::seal::{ContentDigest, PseudonymKey, Recipients, RefDigest, SealedOriginal};
 use crate::store::{NewCase, Store, SubmitOutcome};
 
+type OrgNames = std::collections::HashMap<OrgId, (std::time::Instant, Vec<String>)>;
+
+/// How long the names of an organization are used before they are read again.
+pub const ORG_NAMES_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Everything a submission needs; cheap to clone.
 #[derive(Clone)]
 pub struct Intake {
@@ -24,7 +29,7 @@ pub struct Intake {
     retired: Arc<Vec<PseudonymKey>>,
     /// Contributing organizations' names, read once each: the pipeline redacts them (and
     /// their acronyms) as `[FACILITY]` in the cases they contribute.
-    org_names: Arc<std::sync::RwLock<std::collections::HashMap<OrgId, Vec<String>>>>,
+    org_names: Arc<std::sync::RwLock<OrgNames>>,
 }
 
 /// A case after the CPU-bound part of the path (parse, redact, seal), ready to store.
@@ -85,24 +90,33 @@ impl Intake {
         self.key.query_digest(query)
     }
 
-    /// The names the pipeline redacts as the contributing organization.
+    /// Forgets the names read for `org` (after an alias is added in this process).
+    pub fn forget_org_names(&self, org: OrgId) {
+        if let Ok(mut m) = self.org_names.write() {
+            m.remove(&org);
+        }
+    }
+
+    /// The names the pipeline redacts as the contributing organization: its name and
+    /// its aliases, read again after [`ORG_NAMES_FRESH`] (so that an alias added with the
+    /// CLI reaches a running server within a minute).
     fn org_names(&self, org: OrgId) -> Result<Vec<String>, AppError> {
-        if let Some(names) = self
-            .org_names
-            .read()
-            .ok()
-            .and_then(|m| m.get(&org).cloned())
-        {
+        if let Some(names) = self.org_names.read().ok().and_then(|m| {
+            m.get(&org)
+                .filter(|(read, _)| read.elapsed() < ORG_NAMES_FRESH)
+                .map(|(_, names)| names.clone())
+        }) {
             return Ok(names);
         }
-        let names: Vec<String> = self
+        let mut names: Vec<String> = self
             .store
             .org_by_id(org)
             .map_err(AppError::from)?
             .map(|o| vec![o.name])
             .unwrap_or_default();
+        names.extend(self.store.org_aliases(org).map_err(AppError::from)?);
         if let Ok(mut m) = self.org_names.write() {
-            m.insert(org, names.clone());
+            m.insert(org, (std::time::Instant::now(), names.clone()));
         }
         Ok(names)
     }

@@ -51,11 +51,13 @@ pub enum AuditAction {
     PasswordChange,
     /// A user was disabled.
     UserDisable,
+    /// An organization was given another name to redact.
+    OrgAlias,
 }
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -81,6 +83,7 @@ impl AuditAction {
         AuditAction::Logout,
         AuditAction::PasswordChange,
         AuditAction::UserDisable,
+        AuditAction::OrgAlias,
     ];
 
     /// The action with this stored name.
@@ -116,6 +119,7 @@ impl AuditAction {
             AuditAction::Logout => "logout",
             AuditAction::PasswordChange => "password_change",
             AuditAction::UserDisable => "user_disable",
+            AuditAction::OrgAlias => "org_alias",
         }
     }
 }

@@ -94,9 +94,44 @@ fn store(settings: &Settings) -> Result<Store, CliError> {
 }
 
 /// `safetable org add NAME`.
-pub fn org_add(settings: &Settings, name: &str) -> Result<ExitCode, CliError> {
-    let org = store(settings)?.create_org(name, CLI_ACTOR)?;
+pub fn org_add(settings: &Settings, name: &str, aliases: &[String]) -> Result<ExitCode, CliError> {
+    let store = store(settings)?;
+    let org = store.create_org(name, CLI_ACTOR)?;
     println!("organization {} created (id {})", org.name, org.id);
+    for alias in aliases {
+        store.add_org_alias(org.id, alias, CLI_ACTOR)?;
+        println!("  also known as {}", alias.trim());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn org_named(store: &Store, name: &str) -> Result<crate::store::OrgRecord, CliError> {
+    store
+        .org_by_name(name)?
+        .ok_or_else(|| CliError(format!("no organization named {name}")))
+}
+
+/// `safetable org alias add ORG ALIAS`.
+pub fn org_alias_add(settings: &Settings, org: &str, alias: &str) -> Result<ExitCode, CliError> {
+    let store = store(settings)?;
+    let org = org_named(&store, org)?;
+    store.add_org_alias(org.id, alias, CLI_ACTOR)?;
+    println!(
+        "{} is also known as {}: redacted as [FACILITY] in its cases from now on \
+         (run `safetable reredact` for the cases stored before)",
+        org.name,
+        alias.trim()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `safetable org alias list ORG`.
+pub fn org_alias_list(settings: &Settings, org: &str) -> Result<ExitCode, CliError> {
+    let store = store(settings)?;
+    let org = org_named(&store, org)?;
+    for alias in store.org_aliases(org.id)? {
+        println!("{alias}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

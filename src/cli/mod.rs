@@ -124,6 +124,33 @@ enum OrgCommand {
     Add {
         /// Its name (unique).
         name: String,
+        /// Another name the redaction pipeline replaces by [FACILITY] in its cases (an
+        /// acronym, a hospital or unit); repeatable; default: none.
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+    },
+    /// Other names of an organization.
+    Alias {
+        #[command(subcommand)]
+        command: AliasCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AliasCommand {
+    /// Add another name of an organization, redacted as [FACILITY] in its cases from now
+    /// on (a running server learns it within a minute; `reredact` applies it to cases
+    /// stored before).
+    Add {
+        /// The organization's name.
+        org: String,
+        /// The other name.
+        alias: String,
+    },
+    /// List an organization's other names.
+    List {
+        /// The organization's name.
+        org: String,
     },
 }
 
@@ -333,8 +360,20 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             ids_out,
         } => import::import(&settings()?, &file, &org, publish, ids_out.as_deref()),
         Command::Org {
-            command: OrgCommand::Add { name },
-        } => admin::org_add(&settings()?, &name),
+            command: OrgCommand::Add { name, aliases },
+        } => admin::org_add(&settings()?, &name, &aliases),
+        Command::Org {
+            command:
+                OrgCommand::Alias {
+                    command: AliasCommand::Add { org, alias },
+                },
+        } => admin::org_alias_add(&settings()?, &org, &alias),
+        Command::Org {
+            command:
+                OrgCommand::Alias {
+                    command: AliasCommand::List { org },
+                },
+        } => admin::org_alias_list(&settings()?, &org),
         Command::User {
             command: UserCommand::Add { email, org, role },
         } => admin::user_add(&settings()?, &email, &org, &role),

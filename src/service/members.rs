@@ -18,7 +18,8 @@ pub struct MembersService {
 
 /// Everyone, for the members page.
 pub struct Members {
-    pub orgs: Vec<OrgRecord>,
+    /// With each organization, its aliases.
+    pub orgs: Vec<(OrgRecord, Vec<String>)>,
     pub users: Vec<UserRecord>,
     pub tokens: Vec<TokenRecord>,
 }
@@ -62,8 +63,16 @@ impl MembersService {
     pub fn members(&self, who: &Principal) -> Result<Members, AppError> {
         Self::curator(who)?;
         let store = &self.intake.store;
+        let orgs = store
+            .list_orgs()?
+            .into_iter()
+            .map(|o| {
+                let aliases = store.org_aliases(o.id)?;
+                Ok((o, aliases))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Members {
-            orgs: store.list_orgs()?,
+            orgs,
             users: store.list_users()?,
             tokens: store.list_tokens(None)?,
         })
@@ -79,6 +88,23 @@ impl MembersService {
                 StoreError::Config(m) => schema_error("name", &m),
                 e => e.into(),
             })
+    }
+
+    /// Another name of an organization, redacted as `[FACILITY]` in its cases from now on.
+    pub fn add_alias(&self, who: &Principal, org: OrgId, alias: &str) -> Result<(), AppError> {
+        Self::curator(who)?;
+        let store = &self.intake.store;
+        if store.org_by_id(org)?.is_none() {
+            return Err(schema_error("org", "choose an organization"));
+        }
+        store
+            .add_org_alias(org, alias, &who.actor())
+            .map_err(|e| match e {
+                StoreError::Config(m) => schema_error("alias", &m),
+                e => e.into(),
+            })?;
+        self.intake.forget_org_names(org);
+        Ok(())
     }
 
     /// Invites a user: the account, with a one-time password to hand over (shown once;

@@ -9,6 +9,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_aliases (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        alias -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         email -> Text,
@@ -106,6 +115,7 @@ diesel::joinable!(cases -> organizations (org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
+    org_aliases,
     users,
     api_tokens,
     cases,

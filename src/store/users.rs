@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{api_tokens, organizations, users};
+use super::schema::{api_tokens, org_aliases, organizations, users};
 use super::{append_audit, now, Store, StoreError};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Principal, Roles};
@@ -90,6 +90,49 @@ impl Store {
                 name: name.to_owned(),
             })
         })
+    }
+
+    /// Adds another name of an organization (audited without the name itself: it
+    /// identifies). The same alias twice is a conflict.
+    pub fn add_org_alias(&self, org: OrgId, alias: &str, actor: &str) -> Result<(), StoreError> {
+        let alias = alias.trim();
+        if alias.chars().count() < 2 || alias.chars().count() > 200 {
+            return Err(StoreError::Config(
+                "an alias has 2 to 200 characters".into(),
+            ));
+        }
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            diesel::insert_into(org_aliases::table)
+                .values((
+                    org_aliases::org_id.eq(org.get()),
+                    org_aliases::alias.eq(alias),
+                    org_aliases::created_at.eq(now()),
+                ))
+                .execute(c)
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Conflict("the organization has that alias already".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+            append_audit(
+                c,
+                &AuditEvent::new(actor, AuditAction::OrgAlias, Some(format!("org:{org}"))),
+            )
+        })
+    }
+
+    /// An organization's aliases, in the order added.
+    pub fn org_aliases(&self, org: OrgId) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(org_aliases::table
+            .filter(org_aliases::org_id.eq(org.get()))
+            .order(org_aliases::id.asc())
+            .select(org_aliases::alias)
+            .load(&mut *conn)?)
     }
 
     /// Every organization, by name.

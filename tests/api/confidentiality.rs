@@ -592,7 +592,93 @@ fn a_rotated_key_still_finds_and_recognizes_what_it_made(db: Db) {
     );
 }
 
+/// An organization's aliases, given with the CLI, are redacted in its cases as
+/// `[FACILITY]`; another organization's cases keep the words.
+fn organization_aliases_are_redacted_in_its_cases(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let out = safetable(&app, &["org", "alias", "add", "Org A", "SRMC"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = safetable(&app, &["org", "alias", "add", "Org A", "Tower Six North"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = safetable(&app, &["org", "alias", "list", "Org A"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "SRMC\nTower Six North\n"
+    );
+    // The same alias twice is refused; an unknown organization too.
+    assert!(!safetable(&app, &["org", "alias", "add", "Org A", "SRMC"])
+        .status
+        .success());
+    assert!(!safetable(&app, &["org", "alias", "add", "Nobody", "X1"])
+        .status
+        .success());
+    let out = safetable(
+        &app,
+        &[
+            "org",
+            "add",
+            "Org C",
+            "--alias",
+            "OCH",
+            "--alias",
+            "Old Crown",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = safetable(&app, &["org", "alias", "list", "Org C"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "OCH\nOld Crown\n");
+
+    let mut case = crate::helpers::case_with(3);
+    case["lessons_learned"] = serde_json::json!(
+        "The SRMC M&M review found that Tower Six North had no smart pump library."
+    );
+    // The server has not read Org A's names yet: it reads them with this case.
+    let id = app.submit("contributor", &case);
+    let (_, view) = app.call("GET", &format!("/cases/{id}"), Some("curator"), None);
+    let lessons = view["lessons_learned"].as_str().unwrap();
+    assert!(
+        !lessons.contains("SRMC") && !lessons.contains("Tower Six North"),
+        "{lessons}"
+    );
+    assert!(lessons.contains("[FACILITY]"), "{lessons}");
+    assert!(lessons.contains("smart pump library"), "{lessons}");
+    // Org B's case keeps them: they are Org A's names, not everyone's.
+    let id = app.submit("contributor_b", &case);
+    let (_, view) = app.call("GET", &format!("/cases/{id}"), Some("curator"), None);
+    assert!(view["lessons_learned"]
+        .as_str()
+        .unwrap()
+        .contains("Tower Six North"));
+    // The audit log records that an alias was added, never the alias.
+    let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
+    let (entries, _) = store.audit_log().unwrap();
+    let aliases: Vec<_> = entries.iter().filter(|e| e.action == "org_alias").collect();
+    assert_eq!(aliases.len(), 4);
+    for e in entries {
+        assert!(
+            !e.detail.contains("SRMC") && !e.detail.contains("Six North"),
+            "{}",
+            e.detail
+        );
+    }
+}
+
 backend_tests!(
+    organization_aliases_are_redacted_in_its_cases,
     a_rotated_key_still_finds_and_recognizes_what_it_made,
     access_log_names_the_route_never_the_path_or_query,
     search_text_is_kept_in_the_audit_log_only_as_a_keyed_digest,

@@ -94,6 +94,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/admin/members", web::get().to(pages::admin::members))
             .route("/admin/orgs", web::post().to(pages::admin::add_org))
             .route("/admin/users", web::post().to(pages::admin::invite))
+            .route("/admin/aliases", web::post().to(pages::admin::add_alias))
             .route(
                 "/admin/users/{id}/disable",
                 web::post().to(pages::admin::disable),

@@ -20,6 +20,7 @@ use crate::store::TokenId;
 pub struct OrgRow {
     pub id: i64,
     pub name: String,
+    pub aliases: String,
     pub users: usize,
 }
 
@@ -67,8 +68,8 @@ async fn members_page(
     let org_name = |id: OrgId| {
         m.orgs
             .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name.clone())
+            .find(|(o, _)| o.id == id)
+            .map(|(o, _)| o.name.clone())
             .unwrap_or_default()
     };
     let mut page = MembersPage {
@@ -77,9 +78,10 @@ async fn members_page(
         orgs: m
             .orgs
             .iter()
-            .map(|o| OrgRow {
+            .map(|(o, aliases)| OrgRow {
                 id: o.id.get(),
                 name: o.name.clone(),
+                aliases: aliases.join(", "),
                 users: m.users.iter().filter(|u| u.org == o.id).count(),
             })
             .collect(),
@@ -146,6 +148,7 @@ pub async fn members(
     user.require(Action::Curate)?;
     let notice = match query.done.as_deref() {
         Some("org") => Some("The organization is added."),
+        Some("alias") => Some("The alias is added: it is redacted as [FACILITY] in the organization's cases from now on."),
         Some("disabled") => {
             Some("The user is disabled: none of their sessions or tokens works any more.")
         }
@@ -203,6 +206,33 @@ pub async fn add_org(
     let name = form.name.clone();
     match web::block(move || svc.members.add_org(&principal, &name)).await? {
         Ok(_) => Ok(back("org")),
+        Err(e) => refused(&user, &services, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AliasForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    alias: String,
+}
+
+/// `POST /admin/aliases`.
+pub async fn add_alias(
+    user: SignedIn,
+    services: web::Data<Services>,
+    form: web::Form<AliasForm>,
+) -> Result<HttpResponse, UiError> {
+    user.verify_csrf(&form.csrf_token)?;
+    let org = form.org.trim().parse::<i64>().unwrap_or(0);
+    let principal = user.principal().clone();
+    let svc = services.clone();
+    let alias = form.alias.clone();
+    match web::block(move || svc.members.add_alias(&principal, OrgId::new(org), &alias)).await? {
+        Ok(()) => Ok(back("alias")),
         Err(e) => refused(&user, &services, e).await,
     }
 }
