@@ -22,12 +22,38 @@ fn planted_identifiers_never_reach_the_disk(db: Db) {
         return;
     };
     let range = 300..352u32;
+    // An alias of the contributing organization, which its cases mention: the pipeline
+    // redacts it, so no index file may hold it (the organizations' own table does).
+    let alias = "Kestrelwood Regional";
+    let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
+    let org = store.org_by_name("Org A").unwrap().unwrap();
+    store.add_org_alias(org.id, alias, "test").unwrap();
     let mut published = 0;
     for n in range.clone() {
-        let id = app.submit("contributor", &case_with(n));
+        let mut case = case_with(n);
+        case["lessons_learned"] = serde_json::json!(format!(
+            "{} at {alias} now double-checks heparin rates.",
+            case["lessons_learned"].as_str().unwrap()
+        ));
+        let id = app.submit("contributor", &case);
         if n % 3 == 0 {
             app.publish(&id);
             published += 1;
+        } else if n % 7 == 0 {
+            // A curator's return comment that names the patient: redacted before it is
+            // stored.
+            let t = crate::helpers::letters(n);
+            let d = format!("{n:04}");
+            let comment = serde_json::json!({
+                "comment": format!("Mrs. Quillane{t} (MRN 77{d}31) is still named in the notes; her daughter's number 555-01{d} too.")
+            });
+            let (status, body) = app.call(
+                "POST",
+                &format!("/cases/{id}/return"),
+                Some("curator"),
+                Some(&serde_json::to_vec(&comment).unwrap()),
+            );
+            assert_eq!(status, 200, "{body}");
         }
         if n % 5 == 0 {
             assert_eq!(
@@ -41,8 +67,19 @@ fn planted_identifiers_never_reach_the_disk(db: Db) {
         }
     }
     app.wait_indexed(published);
-    // Searches and views leave traces only in the audit log, which holds no content.
+    // Searches and views leave traces only in the audit log, which holds no content:
+    // a member typing a patient's name leaves a keyed digest of it.
     app.call("GET", "/search?q=heparin", Some("member"), None);
+    for n in range.clone().step_by(4) {
+        let t = crate::helpers::letters(n);
+        let (status, _) = app.call(
+            "GET",
+            &format!("/search?q=Zorbat{t}+Quillane{t}"),
+            Some("member"),
+            None,
+        );
+        assert_eq!(status, 200);
+    }
     app.stop();
 
     let mut files = Vec::new();
@@ -85,6 +122,22 @@ fn planted_identifiers_never_reach_the_disk(db: Db) {
         "plaintext identifiers at rest:\n{}",
         hits.join("\n")
     );
+    // The alias is in the organizations' table, and nowhere in the index.
+    let index_files: Vec<_> = files
+        .iter()
+        .filter(|f| f.starts_with(&app.settings.index_dir))
+        .collect();
+    assert!(!index_files.is_empty());
+    for file in index_files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        assert!(
+            !bytes.windows(alias.len()).any(|w| w == alias.as_bytes()),
+            "{} holds the organization's alias",
+            file.display()
+        );
+    }
 }
 
 backend_tests!(planted_identifiers_never_reach_the_disk);
