@@ -1,9 +1,10 @@
 //! Load benchmarks for a running `safetable serve` (see BENCHMARKS.md for the commands).
 //!
 //! ```text
-//! cargo bench --bench load -- post   URL TOKEN CASES.jsonl CLIENTS
-//! cargo bench --bench load -- search URL TOKEN DATA_DIR
-//! cargo bench --bench load -- pages  URL TOKEN
+//! cargo bench --bench load -- post     URL TOKEN CASES.jsonl CLIENTS
+//! cargo bench --bench load -- search   URL TOKEN DATA_DIR
+//! cargo bench --bench load -- pages    URL TOKEN
+//! cargo bench --bench load -- phrasing CASES
 //! ```
 //!
 //! `pages` times the browser application's search page (`GET /search`, with its facet
@@ -270,6 +271,151 @@ fn search(args: &[String]) {
     let _ = std::fs::remove_file(&fts_path);
 }
 
+/// Queries as people type them: with typos, and with words no case has together.
+const PHRASED: &[(&str, &[&str])] = &[
+    (
+        "typo",
+        &[
+            "hydromorphine",
+            "herapin infusion",
+            "insullin",
+            "furosemid",
+            "hypoglycmia",
+            "pressure injuyr",
+            "retained spnge",
+            "anticoagulent held",
+            "transfussion reaction",
+            "capnografy",
+        ],
+    ),
+    (
+        "relaxed",
+        &[
+            "fall with injury unicorn",
+            "heparin pump override zebra",
+            "wrong-site surgery time-out marker pen",
+            "insulin glargine trailing zero nomogram",
+            "sepsis triage vasopressor dialysis",
+            "lasix potassium confusion capnography",
+            "category:fall bed alarm heparin",
+            "harm:death insulin wrong-site",
+        ],
+    ),
+];
+
+/// In-process latency of the query set, of typo and of relaxed queries on `CASES` demo
+/// cases (redacted by the pipeline, indexed and merged in a temporary directory), at 1 and
+/// 16 threads.
+fn phrasing(args: &[String]) {
+    let count: usize = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .expect("usage: phrasing CASES");
+    let rules = safetable::redaction::RuleSet::embedded();
+    let dir = std::env::temp_dir().join(format!("safetable-bench-phrasing-{}", std::process::id()));
+    let index = SearchIndex::open(&dir, &IndexSettings::embedded()).expect("index");
+    let t = Instant::now();
+    let cases: Vec<serde_json::Value> = safetable::demo::synthetic_cases(count, 7).collect();
+    let views: Vec<_> = std::thread::scope(|s| {
+        let chunks: Vec<_> = cases
+            .chunks(count.div_ceil(2).max(1))
+            .map(|chunk| {
+                let rules = &rules;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|c| {
+                            let case =
+                                safetable::case::parse_case(&serde_json::to_vec(c).ok()?).ok()?;
+                            let mut view = safetable::redaction::redact(&case, rules).ok()?.view;
+                            view.id = Some(safetable::case::CaseId::random());
+                            Some(view)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        chunks
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    println!(
+        "phrasing: {} of {count} demo cases redacted in {:.1} s",
+        views.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let changes: Vec<_> = views
+        .into_iter()
+        .map(safetable::index::IndexChange::Upsert)
+        .collect();
+    for (n, chunk) in changes.chunks(5000).enumerate() {
+        index.apply(chunk, n as i64 + 1).expect("index");
+    }
+    index.optimize().expect("merge");
+    println!(
+        "indexed {} cases in {:.1} s",
+        index.doc_count(),
+        t.elapsed().as_secs_f64()
+    );
+    let typed: Vec<SearchRequest> = QUERIES
+        .iter()
+        .map(|q| {
+            let mut req = SearchRequest::query(q.ours);
+            for (k, v) in q.filters {
+                req = req.filter(*k, v);
+            }
+            req
+        })
+        .collect();
+    let mut groups = vec![("as typed (QUERIES)", typed)];
+    for (name, list) in PHRASED {
+        groups.push((name, list.iter().map(|q| SearchRequest::query(q)).collect()));
+    }
+    for (name, requests) in &groups {
+        let relaxed = requests
+            .iter()
+            .filter(|r| index.search(r).expect("search").relaxed.is_some())
+            .count();
+        for threads in [1usize, 16] {
+            let mut lat: Vec<Duration> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|c| {
+                        let index = &index;
+                        s.spawn(move || {
+                            let mut out = Vec::new();
+                            let rounds = if threads == 1 { 20 } else { 5 };
+                            for r in 0..rounds {
+                                for i in 0..requests.len() {
+                                    let req = &requests[(i + c * 7 + r) % requests.len()];
+                                    let t = Instant::now();
+                                    std::hint::black_box(index.search(req).expect("search"));
+                                    out.push(t.elapsed());
+                                }
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            lat.sort();
+            println!(
+                "{name:<20} queries={:<3} relaxed={relaxed:<2} threads={threads:<2} p50={:.2} ms p99={:.2} ms",
+                requests.len(),
+                ms(percentile(&lat, 0.5)),
+                ms(percentile(&lat, 0.99)),
+            );
+        }
+    }
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("index dir").flatten() {
@@ -474,8 +620,9 @@ fn main() {
         Some((mode, rest)) if mode == "post" => post(rest),
         Some((mode, rest)) if mode == "search" => search(rest),
         Some((mode, rest)) if mode == "pages" => pages(rest),
+        Some((mode, rest)) if mode == "phrasing" => phrasing(rest),
         _ => eprintln!(
-            "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR"
+            "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR\n  cargo bench --bench load -- pages URL TOKEN\n  cargo bench --bench load -- phrasing CASES"
         ),
     }
 }

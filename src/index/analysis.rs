@@ -7,6 +7,21 @@ use tantivy::tokenizer::{
     TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
+/// English stop words of Apache Lucene's `EnglishAnalyzer` (Apache License 2.0), the list
+/// tantivy's `StopWordFilter::new(Language::English)` ships.
+const LUCENE_ENGLISH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// Our own additions: words people type in a question ("fall after surgery", "what was
+/// done when…") that say nothing about a case. No clinical abbreviation is among them.
+const MORE_STOP_WORDS: &[&str] = &[
+    "after", "before", "during", "from", "were", "has", "had", "have", "been", "his", "her", "its",
+    "who", "which", "when", "while", "than", "did", "what", "also",
+];
+
 /// The name the analyzer is registered under in the index.
 pub const CASE_TEXT: &str = "case_text";
 
@@ -17,10 +32,12 @@ pub fn case_text_analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .dynamic();
-    let builder = match StopWordFilter::new(Language::English) {
-        Some(stop) => builder.filter_dynamic(stop),
-        None => builder,
-    };
+    let builder = builder.filter_dynamic(StopWordFilter::remove(
+        LUCENE_ENGLISH_STOP_WORDS
+            .iter()
+            .chain(MORE_STOP_WORDS)
+            .map(|w| (*w).to_owned()),
+    ));
     builder
         .filter_dynamic(Stemmer::new(Language::English))
         .build()
@@ -151,6 +168,14 @@ mod tests {
     fn brackets_that_are_not_placeholders_are_text() {
         assert_eq!(terms("[see note] Falls"), vec!["see", "note", "fall"]);
         assert_eq!(terms("[RN-B"), vec!["rn", "b"]);
+    }
+
+    #[test]
+    fn question_words_are_stop_words() {
+        assert_eq!(
+            terms("Fall with injury after surgery, what was done?"),
+            vec!["fall", "injuri", "surgeri", "done"]
+        );
     }
 
     #[test]

@@ -6,13 +6,21 @@
 //! method, standard of care, compensation, year, age band) is a tantivy facet under its
 //! own root (`/harm/severe`), counted for the current query by one collector.
 //!
+//! A query is read as a person types it ([`query`]): facet terms (`category:fall`) act as
+//! filters; a word of five letters or more also finds the terms a typo away ([`typo`]),
+//! ranked below exact matches; and a query whose words together find nothing is relaxed
+//! by dropping words from its end until something is found, ranked by how many of the
+//! dropped words a case still has, and said so in [`SearchResults::relaxed`].
+//!
 //! The index is written only through [`SearchIndex::apply`], which records in the commit
 //! payload the last change-log sequence it applied: index content and position move
 //! together, so a crash at any point is repaired by replaying the log from that position.
 
 mod analysis;
+mod query;
 mod request;
 mod synonyms;
+mod typo;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,17 +39,20 @@ use tantivy::schema::{
     TextOptions, Value, STORED, STRING,
 };
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
 pub use analysis::{escape_html, placeholder_len};
+pub use query::{take_facet_terms, FacetTerms};
 pub use request::{
     shown_parameter, FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS,
 };
 pub use synonyms::{SynonymError, Synonyms};
 
 use crate::case::{CaseId, IndexField, SharedView};
+use typo::Typos;
 
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -124,6 +135,21 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Facet name → value → number of matching cases.
     pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    /// Present when no case had every word of the query: the hits are the cases with
+    /// the words in `matched_terms`, after dropping `dropped_terms` from the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxed: Option<RelaxedQuery>,
+}
+
+/// How a query that found nothing as typed was relaxed (Meilisearch's "last" matching
+/// strategy): words dropped from its end, one at a time, until cases were found; the cases
+/// that also have some of the dropped words rank first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RelaxedQuery {
+    /// What every hit has, as typed: the words kept, phrases, `field:word` terms, groups.
+    pub matched_terms: Vec<String>,
+    /// The words no longer required, as typed, in the order typed.
+    pub dropped_terms: Vec<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -232,6 +258,9 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     text_fields: [Field; IndexField::ALL.len()],
+    /// The text fields with their names, for typo look-ups.
+    named_text_fields: Vec<(&'static str, Field)>,
+    analyzer: TextAnalyzer,
     synonyms: Synonyms,
     /// Built once: the schema and analyzers do not change for the life of the index.
     parser: QueryParser,
@@ -294,6 +323,12 @@ impl SearchIndex {
         let text_fields = text_fields(&index.schema())?;
         Ok(SearchIndex {
             parser: query_parser(&index, &text_fields),
+            named_text_fields: IndexField::ALL
+                .iter()
+                .map(|f| f.name())
+                .zip(text_fields)
+                .collect(),
+            analyzer: analysis::case_text_analyzer(),
             text_fields,
             index,
             reader,
@@ -424,50 +459,138 @@ impl SearchIndex {
         ))
     }
 
+    /// The query for a typed text (facet terms already taken out): synonyms expanded,
+    /// typo alternatives added. Errors quote `text`, never its expansion.
+    fn text_query(&self, text: &str, typos: &mut Typos<'_>) -> Result<Box<dyn Query>, SearchError> {
+        check_query_fields(text)?;
+        let expanded = self.synonyms.expand(text);
+        let ast = tantivy::query_grammar::parse_query(&expanded)
+            .map_err(|_| query::syntax_error(text))?;
+        let ast = typos.rewrite(ast)?;
+        let parsed = self
+            .parser
+            .build_query_from_user_input_ast(ast)
+            .map_err(|_| query::syntax_error(text))?;
+        Ok(guard_exclusions(parsed))
+    }
+
+    /// For a text whose words together find nothing: the longest run of its words, from
+    /// the start, that finds something with the filters (found by bisection, since a
+    /// shorter run finds at least as much), as a query that requires them and ranks by
+    /// the dropped words; `None` if the text has nothing to drop or nothing is found.
+    fn relax(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        typos: &mut Typos<'_>,
+        filters: &[(Occur, Box<dyn Query>)],
+    ) -> Result<Option<(Box<dyn Query>, RelaxedQuery)>, SearchError> {
+        let Some(plan) = query::Relaxation::of(text, |w| typos.indexes_something(w)) else {
+            return Ok(None);
+        };
+        let mut finds = |kept: usize| -> Result<bool, SearchError> {
+            // A relaxed form that does not parse finds nothing (the typed text parsed).
+            let Ok(q) = self.text_query(&plan.keeping(kept).text, typos) else {
+                return Ok(false);
+            };
+            Ok(searcher.search(&with_filters(q, filters), &Count)? > 0)
+        };
+        let (mut low, mut high) = (plan.min_kept(), plan.len() - 1);
+        let mut best = None;
+        while low <= high {
+            let mid = low + (high - low) / 2;
+            if finds(mid)? {
+                best = Some(mid);
+                low = mid + 1;
+            } else if mid == 0 {
+                break;
+            } else {
+                high = mid - 1;
+            }
+        }
+        let Some(kept) = best else {
+            return Ok(None);
+        };
+        let relaxed = plan.keeping(kept);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.text_query(&relaxed.text, typos)?)];
+        for word in plan.dropped_words(kept) {
+            if let Ok(q) = self.text_query(word, typos) {
+                clauses.push((Occur::Should, q));
+            }
+        }
+        Ok(Some((
+            Box::new(BooleanQuery::new(clauses)),
+            RelaxedQuery {
+                matched_terms: relaxed.required,
+                dropped_terms: relaxed.dropped,
+            },
+        )))
+    }
+
     /// Answers a search: the page of hits with snippets, the total and the facet counts.
+    /// Facet terms in the query (`category:fall`) add to the request's filters; a query
+    /// that finds nothing is relaxed (see [`RelaxedQuery`]).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
-        let text_query: Option<Box<dyn Query>> = match request.query.as_deref() {
+        let mut filters = request.filters.clone();
+        let text = match request.query.as_deref() {
             Some(q) => {
-                check_query_fields(q)?;
-                let expanded = self.synonyms.expand(q);
-                // The parser's own message quotes the query: not repeated.
-                // The parser's own message quotes the query: not repeated.
-                let parsed = self.parser.parse_query(&expanded).map_err(|_| {
-                    SearchError::BadQuery(
-                        "the query does not parse; write words, \"phrases\", AND/OR/NOT, \
-                         parentheses, or field:word with a field among summary, findings, \
-                         notes, lessons, actions, service, roles"
-                            .into(),
-                    )
-                })?;
-                Some(guard_exclusions(parsed))
+                let typed = query::take_facet_terms(q)?;
+                for (kind, value) in typed.filters {
+                    let values = filters.entry(kind).or_default();
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+                typed.text
             }
             None => None,
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        clauses.push((
-            Occur::Must,
-            match &text_query {
-                Some(q) => q.box_clone(),
-                None => Box::new(AllQuery),
-            },
-        ));
-        for (kind, values) in &request.filters {
-            if !values.is_empty() {
-                clauses.push((Occur::Must, self.filter_query(*kind, values)));
+        let filter_clauses: Vec<(Occur, Box<dyn Query>)> = filters
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(kind, values)| (Occur::Must, self.filter_query(*kind, values)))
+            .collect();
+        let mut typos = Typos::new(
+            &searcher,
+            &self.synonyms,
+            self.analyzer.clone(),
+            &self.named_text_fields,
+        );
+        let mut text_query: Option<Box<dyn Query>> = match text.as_deref() {
+            Some(t) => Some(self.text_query(t, &mut typos)?),
+            None => None,
+        };
+
+        let run = |text_query: &Option<Box<dyn Query>>| {
+            let query = with_filters(
+                match text_query {
+                    Some(q) => q.box_clone(),
+                    None => Box::new(AllQuery),
+                },
+                &filter_clauses,
+            );
+            let mut facets = FacetCollector::for_field("facets");
+            for kind in FacetKind::ALL {
+                facets.add_facet(Facet::from_path([kind.name()]));
+            }
+            let top = TopDocs::with_limit(request.limit)
+                .and_offset(request.offset)
+                .order_by_score();
+            searcher.search(&query, &(top, Count, facets))
+        };
+        let (mut top, mut total, mut facet_counts) = run(&text_query)?;
+        let mut relaxed = None;
+        if total == 0 {
+            if let Some(t) = text.as_deref() {
+                if let Some((q, how)) = self.relax(&searcher, t, &mut typos, &filter_clauses)? {
+                    text_query = Some(q);
+                    relaxed = Some(how);
+                    (top, total, facet_counts) = run(&text_query)?;
+                }
             }
         }
-        let query = BooleanQuery::new(clauses);
-
-        let mut facets = FacetCollector::for_field("facets");
-        for kind in FacetKind::ALL {
-            facets.add_facet(Facet::from_path([kind.name()]));
-        }
-        let top = TopDocs::with_limit(request.limit)
-            .and_offset(request.offset)
-            .order_by_score();
-        let (top, total, facet_counts) = searcher.search(&query, &(top, Count, facets))?;
 
         let mut facet_out = BTreeMap::new();
         for kind in FacetKind::ALL {
@@ -502,6 +625,7 @@ impl SearchIndex {
             limit: request.limit,
             hits,
             facets: facet_out,
+            relaxed,
         })
     }
 
@@ -621,6 +745,14 @@ impl SearchIndex {
     }
 }
 
+/// `query` required together with the facet filters.
+fn with_filters(query: Box<dyn Query>, filters: &[(Occur, Box<dyn Query>)]) -> BooleanQuery {
+    let mut clauses = Vec::with_capacity(filters.len() + 1);
+    clauses.push((Occur::Must, query));
+    clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+    BooleanQuery::new(clauses)
+}
+
 /// Wraps every excluded (`NOT`) clause of a parsed query in [`ForwardOnly`], recursively.
 ///
 /// tantivy 0.27's exclusion asks an excluded docset whether it holds a document that may
@@ -659,9 +791,15 @@ fn check_query_fields(query: &str) -> Result<(), SearchError> {
                 let is_name = name.starts_with(|ch: char| ch.is_ascii_alphabetic());
                 if is_name && !names.contains(&name) {
                     return Err(SearchError::BadQuery(format!(
-                        "`{}` is not a field that can be searched; the fields are {}",
+                        "`{}` is not a field that can be searched; the fields are {}, \
+                         and the filters {}",
                         crate::index::shown_parameter(name),
-                        names.join(", ")
+                        names.join(", "),
+                        FacetKind::ALL
+                            .iter()
+                            .map(|k| format!("{}:", k.name()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }
@@ -891,6 +1029,174 @@ mod tests {
         );
         assert_eq!(before, 4);
         assert_eq!(index.last_applied_seq(), 4);
+    }
+
+    /// An index holding one view per `(category, summary)`, and their ids in order.
+    fn index_of(cases: &[(&str, &str)]) -> (SearchIndex, Vec<String>) {
+        let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
+        let mut ids = Vec::new();
+        let changes: Vec<IndexChange> = cases
+            .iter()
+            .map(|(category, summary)| {
+                let mut v = view(summary);
+                v.event.category = crate::case::Category::parse(category).unwrap();
+                ids.push(v.id.as_ref().unwrap().to_string());
+                IndexChange::Upsert(v)
+            })
+            .collect();
+        index.apply(&changes, 1).unwrap();
+        (index, ids)
+    }
+
+    fn hits(results: &SearchResults) -> Vec<String> {
+        results.hits.iter().map(|h| h.id.to_string()).collect()
+    }
+
+    #[test]
+    fn words_that_find_nothing_together_are_dropped_from_the_end() {
+        let (index, ids) = index_of(&[
+            ("fall", "Found on the floor after a fall; hip fracture."),
+            ("medication", "The injury followed a heparin overdose."),
+            ("fall", "A fall on the stairs without harm."),
+        ]);
+        let r = index
+            .search(&SearchRequest::query("fall with injury"))
+            .unwrap();
+        assert_eq!(r.total, 2);
+        assert_eq!(
+            r.relaxed,
+            Some(RelaxedQuery {
+                matched_terms: vec!["fall".into()],
+                dropped_terms: vec!["injury".into()],
+            })
+        );
+        // Cases with more of the dropped words rank first.
+        let r = index
+            .search(&SearchRequest::query("fall injury fracture"))
+            .unwrap();
+        assert_eq!(hits(&r), [ids[0].clone(), ids[2].clone()]);
+        assert_eq!(
+            r.relaxed.unwrap().dropped_terms,
+            ["injury".to_owned(), "fracture".to_owned()]
+        );
+        // The words kept are the longest run from the start that finds something.
+        let r = index
+            .search(&SearchRequest::query("heparin injury fall"))
+            .unwrap();
+        assert_eq!(hits(&r), [ids[1].clone()]);
+        assert_eq!(r.relaxed.unwrap().matched_terms, ["heparin", "injury"]);
+        // Found as typed: no relaxation; nothing to drop: nothing found.
+        let r = index
+            .search(&SearchRequest::query("fall fracture"))
+            .unwrap();
+        assert_eq!((r.total, r.relaxed), (1, None));
+        let r = index
+            .search(&SearchRequest::query("\"fall injury\""))
+            .unwrap();
+        assert_eq!((r.total, r.relaxed), (0, None));
+        // Filters hold while relaxing.
+        let r = index
+            .search(&SearchRequest::query("heparin injury").filter(FacetKind::Category, "fall"))
+            .unwrap();
+        assert_eq!(r.total, 0);
+    }
+
+    #[test]
+    fn a_typo_finds_the_word_ranked_below_an_exact_match() {
+        let (index, ids) = index_of(&[
+            (
+                "medication",
+                "Hydromorphone 2 mg IV was given instead of morphine.",
+            ),
+            ("medication", "Hydromorphine was charted at the bedside."),
+            ("medication", "Morphine 2 mg IV was given."),
+        ]);
+        let r = index
+            .search(&SearchRequest::query("hydromorphine"))
+            .unwrap();
+        assert_eq!(hits(&r), [ids[1].clone(), ids[0].clone()]);
+        assert!(r.hits[0].score > r.hits[1].score);
+        assert_eq!(r.relaxed, None);
+        // The near match is highlighted too.
+        assert!(
+            r.hits[1].summary.contains("<mark>Hydromorphone</mark>"),
+            "{:?}",
+            r.hits[1]
+        );
+        // Two typos in a long word.
+        let r = index
+            .search(&SearchRequest::query("hydromorpohne"))
+            .unwrap();
+        assert!(hits(&r).contains(&ids[0]), "{r:?}");
+    }
+
+    #[test]
+    fn short_words_and_confusable_words_match_exactly() {
+        let (index, _) = index_of(&[
+            (
+                "medication",
+                "Hyperglycemia after the PCB dose; NSTEMI ruled out.",
+            ),
+            ("medication", "Dysphasia after the stroke."),
+        ]);
+        for q in ["hypoglycemia", "pca", "stemi", "dysphagia"] {
+            let r = index.search(&SearchRequest::query(q)).unwrap();
+            assert_eq!(r.total, 0, "{q} found {r:?}");
+        }
+        let r = index
+            .search(&SearchRequest::query("hyperglycemia"))
+            .unwrap();
+        assert_eq!(r.total, 1);
+    }
+
+    #[test]
+    fn a_facet_term_in_the_query_is_the_facet_filter() {
+        let (index, ids) = index_of(&[
+            ("fall", "Bed alarm silenced before the fall."),
+            ("device", "The pump alarm was silenced."),
+            ("fall", "Found on the floor."),
+        ]);
+        let typed = index
+            .search(&SearchRequest::query("category:fall alarm"))
+            .unwrap();
+        let filtered = index
+            .search(&SearchRequest::query("alarm").filter(FacetKind::Category, "fall"))
+            .unwrap();
+        assert_eq!(hits(&typed), [ids[0].clone()]);
+        assert_eq!(hits(&typed), hits(&filtered));
+        assert_eq!(typed.facets["category"], filtered.facets["category"]);
+        let all_falls = index
+            .search(&SearchRequest::query("category:fall"))
+            .unwrap();
+        assert_eq!(all_falls.total, 2);
+        let e = index
+            .search(&SearchRequest::query("category:falls"))
+            .unwrap_err();
+        assert!(matches!(e, SearchError::BadQuery(_)));
+    }
+
+    #[test]
+    fn errors_quote_the_query_as_typed_never_its_synonyms() {
+        let (index, _) = index_of(&[("medication", "Furosemide twice.")]);
+        for q in [
+            "(lasix",
+            "lasix AND",
+            "\"lasix",
+            "lasix)",
+            "rrt OR",
+            "summary:",
+        ] {
+            let Err(SearchError::BadQuery(message)) = index.search(&SearchRequest::query(q)) else {
+                panic!("{q} was accepted");
+            };
+            for expansion in ["furosemide", "rapid response", " OR rapid"] {
+                assert!(!message.contains(expansion), "{q}: {message}");
+            }
+            assert!(
+                message.contains(q),
+                "{q}: the message does not quote it: {message}"
+            );
+        }
     }
 
     #[test]

@@ -61,6 +61,27 @@ impl FacetKind {
         FacetKind::ALL.iter().copied().find(|k| k.name() == name)
     }
 
+    /// The values this facet takes, as the schema spells them (empty for the year, which
+    /// takes any year from 1900 to 2200).
+    pub fn values(self) -> Vec<&'static str> {
+        fn all<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+            items.iter().map(|v| name(*v)).collect()
+        }
+        match self {
+            FacetKind::Category => all(Category::ALL, Category::as_str),
+            FacetKind::Harm => all(Harm::ALL, Harm::as_str),
+            FacetKind::Setting => all(Setting::ALL, Setting::as_str),
+            FacetKind::Factor => all(ContributingFactor::ALL, ContributingFactor::as_str),
+            FacetKind::Strength => all(ActionStrength::ALL, ActionStrength::as_str),
+            FacetKind::ActionStatus => all(ActionStatus::ALL, ActionStatus::as_str),
+            FacetKind::Method => all(ReviewMethod::ALL, ReviewMethod::as_str),
+            FacetKind::StandardOfCare => all(StandardOfCare::ALL, StandardOfCare::as_str),
+            FacetKind::Compensation => all(Compensation::ALL, Compensation::as_str),
+            FacetKind::Year => Vec::new(),
+            FacetKind::AgeBand => all(AgeBand::ALL, AgeBand::as_str),
+        }
+    }
+
     /// Whether `value` is one this facet can take.
     pub fn accepts(self, value: &str) -> bool {
         match self {
@@ -149,20 +170,27 @@ impl SearchRequest {
     /// that says what is accepted.
     pub fn from_query_pairs(pairs: &[(String, String)]) -> Result<Self, SearchError> {
         let mut request = SearchRequest::default();
+        let mut seen_q = false;
         for (key, value) in pairs {
             match key.as_str() {
                 "q" => {
-                    if request.query.is_some() {
+                    if seen_q {
                         return Err(SearchError::BadQuery("`q` may be given once".into()));
                     }
+                    seen_q = true;
                     if value.chars().count() > MAX_QUERY_CHARS {
                         return Err(SearchError::BadQuery(format!(
                             "`q` is longer than {MAX_QUERY_CHARS} characters"
                         )));
                     }
-                    let q = value.trim();
-                    if !q.is_empty() {
-                        request.query = Some(q.to_owned());
+                    // `category:fall` typed in the box is the category filter.
+                    let typed = super::query::take_facet_terms(value)?;
+                    request.query = typed.text;
+                    for (kind, v) in typed.filters {
+                        let values = request.filters.entry(kind).or_default();
+                        if !values.contains(&v) {
+                            values.push(v);
+                        }
                     }
                 }
                 "limit" => {
@@ -269,6 +297,23 @@ mod tests {
         let long = "a".repeat(MAX_QUERY_CHARS + 1);
         assert!(SearchRequest::from_query_pairs(&pairs(&[("q", &long)])).is_err());
         assert!(SearchRequest::from_query_pairs(&pairs(&[("q", "a"), ("q", "b")])).is_err());
+    }
+
+    #[test]
+    fn facet_terms_in_the_query_are_filters() {
+        let r = SearchRequest::from_query_pairs(&pairs(&[
+            ("category", "medication"),
+            ("q", "category:fall with injury category:medication"),
+        ]))
+        .unwrap();
+        assert_eq!(r.query.as_deref(), Some("with injury"));
+        assert_eq!(r.filters[&FacetKind::Category], ["medication", "fall"]);
+        let r = SearchRequest::from_query_pairs(&pairs(&[("q", "harm:death")])).unwrap();
+        assert_eq!(r.query, None);
+        assert_eq!(r.filters[&FacetKind::Harm], ["death"]);
+        assert!(SearchRequest::from_query_pairs(&pairs(&[("q", "harm:fatal")])).is_err());
+        let twice = pairs(&[("q", "harm:death"), ("q", "x")]);
+        assert!(SearchRequest::from_query_pairs(&twice).is_err());
     }
 
     #[test]

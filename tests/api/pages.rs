@@ -236,6 +236,15 @@ fn a_member_finds_a_case_by_its_lessons_narrows_it_opens_it_and_follows_a_simila
         b.path().starts_with("/cases/") && b.path() != first,
         "no similar case followed"
     );
+    // Natural phrasing: when no case has every word, the page says which it kept.
+    b.open("/search?q=heparin+hard+limits+zzqxv");
+    assert!(
+        b.text(".st-relaxed").contains("No case has every word"),
+        "{}",
+        b.text("main")
+    );
+    assert!(b.text(".st-relaxed").contains("zzqxv"));
+    assert_eq!(b.text("#results-heading"), "3 cases");
     // Nothing found: the page says what to try.
     b.open("/search?q=zzqxv");
     assert_eq!(b.text("#results-heading"), "No cases found");

@@ -991,6 +991,102 @@ fn search_needs_a_searching_role_and_bad_queries_are_400(db: Db) {
     assert_eq!(status, 404);
 }
 
+/// Natural phrasing: words that find nothing together are dropped from the end, and the
+/// response says so; a typo finds the word; `category:` typed in the box is the filter;
+/// an error quotes the query as typed, never its synonyms.
+fn natural_phrasing_typos_and_facet_terms(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let corpus = corpus(&app);
+
+    // No case has both words (the fall case speaks of a fracture): "injury" is dropped.
+    let results = search(&app, &corpus, &format!("q={}", enc("fall with injury")));
+    assert_eq!(hit_ids(&results), corpus.ids(&["fall"]), "{results}");
+    assert_eq!(
+        results["relaxed"],
+        json!({"matched_terms": ["fall"], "dropped_terms": ["injury"]}),
+        "{results}"
+    );
+    // Found as typed: nothing is said about relaxing.
+    let results = search(&app, &corpus, "q=alarm");
+    assert!(results.get("relaxed").is_none(), "{results}");
+
+    // A typo in a longer word finds it; a short word must be exact.
+    assert_eq!(
+        query_ids(&app, &corpus, "coumadn"),
+        corpus.ids(&["coumadin"])
+    );
+    assert_eq!(
+        query_ids(&app, &corpus, "cabinett"),
+        corpus.ids(&["coumadin"])
+    );
+    assert_eq!(query_ids(&app, &corpus, "pum"), corpus.ids(&[]));
+
+    // `category:` in the query box narrows exactly like the filter.
+    for (typed, params, keys) in [
+        (
+            "category:device alarm",
+            "q=alarm&category=device",
+            &["pump", "kinked"][..],
+        ),
+        (
+            "alarm category:fall",
+            "q=alarm&category=fall",
+            &["fall"][..],
+        ),
+        ("category:fall", "category=fall", &["fall"][..]),
+        (
+            "harm:mild category:device",
+            "harm=mild&category=device",
+            &["kinked"][..],
+        ),
+        ("harm:Severe OR", "", &[][..]),
+    ] {
+        if params.is_empty() {
+            let (status, body) = app.call(
+                "GET",
+                &format!("/search?q={}", enc(typed)),
+                Some("member"),
+                None,
+            );
+            assert_eq!(status, 400, "{typed}: {body}");
+            continue;
+        }
+        let by_query = search(&app, &corpus, &format!("q={}&limit=100", enc(typed)));
+        let by_filter = search(&app, &corpus, &format!("{params}&limit=100"));
+        assert_eq!(hit_ids(&by_query), corpus.ids(keys), "{typed}: {by_query}");
+        assert_eq!(hit_ids(&by_query), hit_ids(&by_filter), "{typed}");
+        assert_eq!(by_query["facets"], by_filter["facets"], "{typed}");
+    }
+
+    // Errors about the query quote what was typed, never the synonym expansion.
+    for (typed, expansion) in [
+        ("(lasix", "furosemide"),
+        ("lasix AND", "furosemide"),
+        ("\"rrt", "rapid response"),
+        ("rrt OR", "rapid response"),
+        ("coumadin)", "warfarin"),
+        ("category:falls", "furosemide"),
+        ("-category:fall", "furosemide"),
+    ] {
+        let (status, body) = app.call(
+            "GET",
+            &format!("/search?q={}", enc(typed)),
+            Some("member"),
+            None,
+        );
+        assert_eq!(status, 400, "{typed}: {body}");
+        assert_eq!(body["error"], "bad_query", "{typed}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(!message.contains(expansion), "{typed}: {message}");
+        assert!(
+            message.contains(typed) || typed.contains("category"),
+            "{typed}: the message does not quote the query: {message}"
+        );
+    }
+}
+
 fn every_search_is_audited(db: Db) {
     let Some(app) = TestApp::spawn(db) else {
         return;
@@ -1079,5 +1175,6 @@ backend_tests!(
     unpublished_cases_never_surface_in_search_or_similar,
     pages_are_disjoint_and_cover_the_total,
     search_needs_a_searching_role_and_bad_queries_are_400,
+    natural_phrasing_typos_and_facet_terms,
     every_search_is_audited,
 );

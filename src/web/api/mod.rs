@@ -36,6 +36,7 @@ use utoipa::OpenApi;
         crate::index::SearchResults,
         crate::index::SearchHit,
         crate::index::Highlight,
+        crate::index::RelaxedQuery,
         crate::service::Submitted,
         cases::ReturnBody,
         cases::RedactionBody,

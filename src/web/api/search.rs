@@ -9,11 +9,12 @@ use crate::index::SearchRequest;
 use crate::web::body::query_pairs;
 use crate::web::{AppState, Authenticated};
 
-/// Search published cases: full text with phrases, AND/OR/NOT and field prefixes;
-/// filters by every facet; facet counts; highlighted snippets.
+/// Search published cases: full text with phrases, AND/OR/NOT and field prefixes, typo
+/// tolerance and relaxation of queries that find nothing; filters by every facet, also
+/// typed in the query (`category:fall`); facet counts; highlighted snippets.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
     params(
-        ("q" = Option<String>, Query, max_length = 1000, description = "query: words, \"phrases\", AND/OR/NOT, field:word (summary, findings, notes, lessons, actions, service, roles)"),
+        ("q" = Option<String>, Query, max_length = 1000, description = "query: words, \"phrases\", AND/OR/NOT, field:word (summary, findings, notes, lessons, actions, service, roles), facet:value as a filter (category:fall, harm:severe, any facet parameter); words of 5 letters or more tolerate a typo; when the words together find nothing, words are dropped from the end (see `relaxed` in the response)"),
         ("category" = Option<crate::case::Category>, Query, description = "repeat, or separate values with commas"),
         ("harm" = Option<crate::case::Harm>, Query),
         ("setting" = Option<crate::case::Setting>, Query),

@@ -94,6 +94,8 @@ pub struct SearchPage {
     pub asked: bool,
     /// Hidden inputs that keep the filters when the query box is submitted.
     pub kept: Vec<(String, String)>,
+    /// When no case had every word: the words the hits have, and those dropped.
+    pub relaxed: Option<(String, String)>,
 }
 
 /// The request's parameters: empty ones dropped (an empty query box sends `q=`), `page`
@@ -135,6 +137,7 @@ fn build_page(
         limit: PAGE_SIZE,
         hits: Vec::new(),
         facets: Default::default(),
+        relaxed: None,
     };
     let results = results.unwrap_or(empty);
     for kind in FacetKind::ALL {
@@ -256,6 +259,10 @@ fn build_page(
                 .collect(),
         })
         .collect();
+    let relaxed = results
+        .relaxed
+        .as_ref()
+        .map(|r| (r.matched_terms.join(" "), r.dropped_terms.join(" ")));
     let first = if hits.is_empty() {
         0
     } else {
@@ -291,6 +298,7 @@ fn build_page(
         pages,
         fields: IndexField::ALL.iter().map(|f| f.name()).collect(),
         kept,
+        relaxed,
     }
 }
 
