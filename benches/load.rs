@@ -586,7 +586,10 @@ fn pages(args: &[String]) {
                     match request.call() {
                         Ok(r) => {
                             let body = r.into_string().unwrap_or_default();
-                            assert!(body.len() > 1000, "a short page: {body}");
+                            assert!(
+                                !cookie || body.contains("id=\"results-heading\""),
+                                "not the search page (is the user's password still a one-time one?)"
+                            );
                         }
                         Err(e) => panic!("the search page failed: {e}"),
                     }
