@@ -309,7 +309,12 @@ fn one(rng: &mut Rng, i: usize, told: &mut std::collections::HashSet<String>) ->
         findings.push_str(&format!(
             " {}, RN, said the unit was {} that shift.",
             ids.nurse_last,
-            rng.pick(&["two nurses short", "at full staffing", "covering a sick call", "admitting four patients"])
+            rng.pick(&[
+                "two nurses short",
+                "at full staffing",
+                "covering a sick call",
+                "admitting four patients"
+            ])
         ));
     }
 
@@ -319,7 +324,9 @@ fn one(rng: &mut Rng, i: usize, told: &mut std::collections::HashSet<String>) ->
         _ => Apology::Empathy,
     };
     let said = match apology {
-        Apology::Responsibility => "explained what happened, apologized and said the hospital took responsibility",
+        Apology::Responsibility => {
+            "explained what happened, apologized and said the hospital took responsibility"
+        }
         Apology::Empathy => "expressed sympathy, explained what was known and promised a review",
         Apology::None => "explained what was known; no apology was made at that first meeting",
     };
@@ -330,7 +337,12 @@ fn one(rng: &mut Rng, i: usize, told: &mut std::collections::HashSet<String>) ->
         "why nobody had called them sooner",
         "whether the nurse involved was all right",
     ]);
-    let discloser = rng.pick(&["attending physician", "chief medical officer", "unit nurse manager", "surgeon"]);
+    let discloser = rng.pick(&[
+        "attending physician",
+        "chief medical officer",
+        "unit nurse manager",
+        "surgeon",
+    ]);
     let communication_notes = format!(
         "Dr. {} and {} of risk management met {} on {} and {said}. The family asked {asked}.",
         ids.physician_last,
@@ -389,7 +401,11 @@ fn one(rng: &mut Rng, i: usize, told: &mut std::collections::HashSet<String>) ->
             "status": status.as_str(),
         });
         if matches!(status, ActionStatus::Planned | ActionStatus::InProgress) {
-            action["due_on"] = json!(date_after(year, month, day, loop_days + 60 + rng.below(120) as u64).to_string());
+            action["due_on"] =
+                json!(
+                    date_after(year, month, day, loop_days + 60 + rng.below(120) as u64)
+                        .to_string()
+                );
         }
         actions.push(action);
     }
@@ -511,7 +527,10 @@ mod tests {
         assert_eq!(harms.len(), Harm::ALL.len(), "{harms:?}");
         assert_eq!(settings.len(), Setting::ALL.len(), "{settings:?}");
         assert_eq!(strengths.len(), ActionStrength::ALL.len());
-        assert!(placeholders > 100, "only {placeholders} summaries show redactions");
+        assert!(
+            placeholders > 100,
+            "only {placeholders} summaries show redactions"
+        );
         index.apply(&changes, 1).unwrap();
         for q in [
             "Lasix",
@@ -526,7 +545,12 @@ mod tests {
             request.limit = 100;
             let r = index.search(&request).unwrap();
             let distinct: BTreeSet<&str> = r.hits.iter().map(|h| h.summary.as_str()).collect();
-            assert!(distinct.len() >= 2, "{q}: {} hits, {} distinct", r.total, distinct.len());
+            assert!(
+                distinct.len() >= 2,
+                "{q}: {} hits, {} distinct",
+                r.total,
+                distinct.len()
+            );
             assert_eq!(r.relaxed, None, "{q} needed relaxing");
         }
     }

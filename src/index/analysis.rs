@@ -10,16 +10,16 @@ use tantivy::tokenizer::{
 /// English stop words of Apache Lucene's `EnglishAnalyzer` (Apache License 2.0), the list
 /// tantivy's `StopWordFilter::new(Language::English)` ships.
 const LUCENE_ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
-    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
-    "these", "they", "this", "to", "was", "will", "with",
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
 ];
 
 /// Our own additions: words people type in a question ("fall after surgery", "what was
 /// done when…") that say nothing about a case. No clinical abbreviation is among them.
 const MORE_STOP_WORDS: &[&str] = &[
-    "after", "before", "during", "from", "were", "has", "had", "have", "been", "his", "her",
-    "its", "who", "which", "when", "while", "than", "did", "what", "also",
+    "after", "before", "during", "from", "were", "has", "had", "have", "been", "his", "her", "its",
+    "who", "which", "when", "while", "than", "did", "what", "also",
 ];
 
 /// The name the analyzer is registered under in the index.

@@ -1052,7 +1052,9 @@ mod tests {
             ("medication", "The injury followed a heparin overdose."),
             ("fall", "A fall on the stairs without harm."),
         ]);
-        let r = index.search(&SearchRequest::query("fall with injury")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("fall with injury"))
+            .unwrap();
         assert_eq!(r.total, 2);
         assert_eq!(
             r.relaxed,
@@ -1071,13 +1073,19 @@ mod tests {
             ["injury".to_owned(), "fracture".to_owned()]
         );
         // The words kept are the longest run from the start that finds something.
-        let r = index.search(&SearchRequest::query("heparin injury fall")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("heparin injury fall"))
+            .unwrap();
         assert_eq!(hits(&r), [ids[1].clone()]);
         assert_eq!(r.relaxed.unwrap().matched_terms, ["heparin", "injury"]);
         // Found as typed: no relaxation; nothing to drop: nothing found.
-        let r = index.search(&SearchRequest::query("fall fracture")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("fall fracture"))
+            .unwrap();
         assert_eq!((r.total, r.relaxed), (1, None));
-        let r = index.search(&SearchRequest::query("\"fall injury\"")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("\"fall injury\""))
+            .unwrap();
         assert_eq!((r.total, r.relaxed), (0, None));
         // Filters hold while relaxing.
         let r = index
@@ -1089,32 +1097,48 @@ mod tests {
     #[test]
     fn a_typo_finds_the_word_ranked_below_an_exact_match() {
         let (index, ids) = index_of(&[
-            ("medication", "Hydromorphone 2 mg IV was given instead of morphine."),
+            (
+                "medication",
+                "Hydromorphone 2 mg IV was given instead of morphine.",
+            ),
             ("medication", "Hydromorphine was charted at the bedside."),
             ("medication", "Morphine 2 mg IV was given."),
         ]);
-        let r = index.search(&SearchRequest::query("hydromorphine")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("hydromorphine"))
+            .unwrap();
         assert_eq!(hits(&r), [ids[1].clone(), ids[0].clone()]);
         assert!(r.hits[0].score > r.hits[1].score);
         assert_eq!(r.relaxed, None);
         // The near match is highlighted too.
-        assert!(r.hits[1].summary.contains("<mark>Hydromorphone</mark>"), "{:?}", r.hits[1]);
+        assert!(
+            r.hits[1].summary.contains("<mark>Hydromorphone</mark>"),
+            "{:?}",
+            r.hits[1]
+        );
         // Two typos in a long word.
-        let r = index.search(&SearchRequest::query("hydromorpohne")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("hydromorpohne"))
+            .unwrap();
         assert!(hits(&r).contains(&ids[0]), "{r:?}");
     }
 
     #[test]
     fn short_words_and_confusable_words_match_exactly() {
         let (index, _) = index_of(&[
-            ("medication", "Hyperglycemia after the PCB dose; NSTEMI ruled out."),
+            (
+                "medication",
+                "Hyperglycemia after the PCB dose; NSTEMI ruled out.",
+            ),
             ("medication", "Dysphasia after the stroke."),
         ]);
         for q in ["hypoglycemia", "pca", "stemi", "dysphagia"] {
             let r = index.search(&SearchRequest::query(q)).unwrap();
             assert_eq!(r.total, 0, "{q} found {r:?}");
         }
-        let r = index.search(&SearchRequest::query("hyperglycemia")).unwrap();
+        let r = index
+            .search(&SearchRequest::query("hyperglycemia"))
+            .unwrap();
         assert_eq!(r.total, 1);
     }
 
@@ -1125,31 +1149,46 @@ mod tests {
             ("device", "The pump alarm was silenced."),
             ("fall", "Found on the floor."),
         ]);
-        let typed = index.search(&SearchRequest::query("category:fall alarm")).unwrap();
+        let typed = index
+            .search(&SearchRequest::query("category:fall alarm"))
+            .unwrap();
         let filtered = index
             .search(&SearchRequest::query("alarm").filter(FacetKind::Category, "fall"))
             .unwrap();
         assert_eq!(hits(&typed), [ids[0].clone()]);
         assert_eq!(hits(&typed), hits(&filtered));
         assert_eq!(typed.facets["category"], filtered.facets["category"]);
-        let all_falls = index.search(&SearchRequest::query("category:fall")).unwrap();
+        let all_falls = index
+            .search(&SearchRequest::query("category:fall"))
+            .unwrap();
         assert_eq!(all_falls.total, 2);
-        let e = index.search(&SearchRequest::query("category:falls")).unwrap_err();
+        let e = index
+            .search(&SearchRequest::query("category:falls"))
+            .unwrap_err();
         assert!(matches!(e, SearchError::BadQuery(_)));
     }
 
     #[test]
     fn errors_quote_the_query_as_typed_never_its_synonyms() {
         let (index, _) = index_of(&[("medication", "Furosemide twice.")]);
-        for q in ["(lasix", "lasix AND", "\"lasix", "lasix)", "rrt OR", "summary:"] {
-            let Err(SearchError::BadQuery(message)) = index.search(&SearchRequest::query(q))
-            else {
+        for q in [
+            "(lasix",
+            "lasix AND",
+            "\"lasix",
+            "lasix)",
+            "rrt OR",
+            "summary:",
+        ] {
+            let Err(SearchError::BadQuery(message)) = index.search(&SearchRequest::query(q)) else {
                 panic!("{q} was accepted");
             };
             for expansion in ["furosemide", "rapid response", " OR rapid"] {
                 assert!(!message.contains(expansion), "{q}: {message}");
             }
-            assert!(message.contains(q), "{q}: the message does not quote it: {message}");
+            assert!(
+                message.contains(q),
+                "{q}: the message does not quote it: {message}"
+            );
         }
     }
 

@@ -373,10 +373,7 @@ pub fn syntax_error(query: &str) -> SearchError {
     let quotes = query.bytes().filter(|b| *b == b'"').count();
     let message = if quotes % 2 == 1 {
         let at = query.rfind('"').unwrap_or(0);
-        format!(
-            "a quotation mark is not closed: {}",
-            quoted(&query[at..])
-        )
+        format!("a quotation mark is not closed: {}", quoted(&query[at..]))
     } else if let Some(problem) = parenthesis_problem(query, &tokens) {
         problem
     } else if let Some(problem) = operator_problem(query, &tokens) {
@@ -416,12 +413,8 @@ fn parenthesis_problem(query: &str, tokens: &[Token]) -> Option<String> {
             _ => {}
         }
     }
-    open.first().map(|&at| {
-        format!(
-            "a parenthesis is not closed: {}",
-            quoted(&query[at..])
-        )
-    })
+    open.first()
+        .map(|&at| format!("a parenthesis is not closed: {}", quoted(&query[at..])))
 }
 
 fn operator_problem(query: &str, tokens: &[Token]) -> Option<String> {
@@ -553,10 +546,7 @@ mod tests {
             k.text.split_whitespace().collect::<Vec<_>>().join(" "),
             "\"bed alarm\" lessons:rounding (night) NOT hip"
         );
-        assert_eq!(
-            k.required,
-            ["\"bed alarm\"", "lessons:rounding", "(night)"]
-        );
+        assert_eq!(k.required, ["\"bed alarm\"", "lessons:rounding", "(night)"]);
         assert_eq!(k.dropped, ["fall", "injury"]);
     }
 
@@ -575,9 +565,18 @@ mod tests {
         for (q, says) in [
             ("(lasix", "a parenthesis is not closed: `(lasix`"),
             ("lasix)", "`lasix)` closes a parenthesis"),
-            ("\"lasix drip", "quotation mark is not closed: `\"lasix drip`"),
-            ("lasix AND", "`lasix AND`: `AND` needs a word or a group after it"),
-            ("OR lasix", "`OR lasix`: `OR` needs a word or a group before it"),
+            (
+                "\"lasix drip",
+                "quotation mark is not closed: `\"lasix drip`",
+            ),
+            (
+                "lasix AND",
+                "`lasix AND`: `AND` needs a word or a group after it",
+            ),
+            (
+                "OR lasix",
+                "`OR lasix`: `OR` needs a word or a group before it",
+            ),
             ("summary:", "`summary:` needs a word"),
         ] {
             let SearchError::BadQuery(message) = syntax_error(q) else {

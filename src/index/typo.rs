@@ -119,7 +119,11 @@ impl<'a> Typos<'a> {
         self.rewrite_under(ast, false)
     }
 
-    fn rewrite_under(&mut self, ast: UserInputAst, excluded: bool) -> tantivy::Result<UserInputAst> {
+    fn rewrite_under(
+        &mut self,
+        ast: UserInputAst,
+        excluded: bool,
+    ) -> tantivy::Result<UserInputAst> {
         Ok(match ast {
             UserInputAst::Clause(children) => UserInputAst::Clause(
                 children

@@ -1013,16 +1013,34 @@ fn natural_phrasing_typos_and_facet_terms(db: Db) {
     assert!(results.get("relaxed").is_none(), "{results}");
 
     // A typo in a longer word finds it; a short word must be exact.
-    assert_eq!(query_ids(&app, &corpus, "coumadn"), corpus.ids(&["coumadin"]));
-    assert_eq!(query_ids(&app, &corpus, "cabinett"), corpus.ids(&["coumadin"]));
+    assert_eq!(
+        query_ids(&app, &corpus, "coumadn"),
+        corpus.ids(&["coumadin"])
+    );
+    assert_eq!(
+        query_ids(&app, &corpus, "cabinett"),
+        corpus.ids(&["coumadin"])
+    );
     assert_eq!(query_ids(&app, &corpus, "pum"), corpus.ids(&[]));
 
     // `category:` in the query box narrows exactly like the filter.
     for (typed, params, keys) in [
-        ("category:device alarm", "q=alarm&category=device", &["pump", "kinked"][..]),
-        ("alarm category:fall", "q=alarm&category=fall", &["fall"][..]),
+        (
+            "category:device alarm",
+            "q=alarm&category=device",
+            &["pump", "kinked"][..],
+        ),
+        (
+            "alarm category:fall",
+            "q=alarm&category=fall",
+            &["fall"][..],
+        ),
         ("category:fall", "category=fall", &["fall"][..]),
-        ("harm:mild category:device", "harm=mild&category=device", &["kinked"][..]),
+        (
+            "harm:mild category:device",
+            "harm=mild&category=device",
+            &["kinked"][..],
+        ),
         ("harm:Severe OR", "", &[][..]),
     ] {
         if params.is_empty() {
