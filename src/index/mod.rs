@@ -141,6 +141,9 @@ pub struct SearchResults {
     pub relaxed: Option<RelaxedQuery>,
 }
 
+/// A relaxed query, and how it was relaxed.
+type Relaxed = (Box<dyn Query>, RelaxedQuery);
+
 /// How a query that found nothing as typed was relaxed (Meilisearch's "last" matching
 /// strategy): words dropped from its end, one at a time, until cases were found; the cases
 /// that also have some of the dropped words rank first.
@@ -484,7 +487,7 @@ impl SearchIndex {
         text: &str,
         typos: &mut Typos<'_>,
         filters: &[(Occur, Box<dyn Query>)],
-    ) -> Result<Option<(Box<dyn Query>, RelaxedQuery)>, SearchError> {
+    ) -> Result<Option<Relaxed>, SearchError> {
         let Some(plan) = query::Relaxation::of(text, |w| typos.indexes_something(w)) else {
             return Ok(None);
         };

@@ -186,7 +186,6 @@ pub fn take_facet_terms(query: &str) -> Result<FacetTerms, SearchError> {
         }
         let value = value
             .trim_matches('"')
-            .trim()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join("-")
@@ -402,13 +401,11 @@ fn parenthesis_problem(query: &str, tokens: &[Token]) -> Option<String> {
     for token in tokens {
         match token.kind {
             Kind::Open => open.push(token.range.start),
-            Kind::Close => {
-                if open.pop().is_none() {
-                    return Some(format!(
-                        "{} closes a parenthesis that was not opened",
-                        quoted(&query[..token.range.end])
-                    ));
-                }
+            Kind::Close if open.pop().is_none() => {
+                return Some(format!(
+                    "{} closes a parenthesis that was not opened",
+                    quoted(&query[..token.range.end])
+                ));
             }
             _ => {}
         }
