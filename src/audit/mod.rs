@@ -43,11 +43,14 @@ pub enum AuditAction {
     AuditCheckpoint,
     /// A sealed original's ciphertext was written to a file (still encrypted).
     OriginalExport,
+    /// CRP measures were read (page, API, CSV or board report); the detail names the
+    /// filters and the form, never a figure.
+    Measures,
 }
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -69,6 +72,7 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::AuditCheckpoint,
         AuditAction::OriginalExport,
+        AuditAction::Measures,
     ];
 
     /// The action with this stored name.
@@ -100,6 +104,7 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token_revoke",
             AuditAction::AuditCheckpoint => "audit_checkpoint",
             AuditAction::OriginalExport => "original_export",
+            AuditAction::Measures => "measures",
         }
     }
 }

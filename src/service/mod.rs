@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod measures;
 pub mod search;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::intake::Intake;
 
 pub use accounts::AccountService;
 pub use cases::{CaseDetail, CaseService, ListQuery, ManualRedaction, Submitted};
+pub use measures::MeasuresService;
 pub use search::SearchService;
 
 /// Every service, wired once by [`crate::app::App`]; cheap to clone.
@@ -26,6 +28,7 @@ pub struct Services {
     pub cases: CaseService,
     pub search: SearchService,
     pub accounts: AccountService,
+    pub measures: MeasuresService,
 }
 
 impl Services {
@@ -39,6 +42,9 @@ impl Services {
             search: SearchService {
                 intake: intake.clone(),
                 index,
+            },
+            measures: MeasuresService {
+                intake: intake.clone(),
             },
             accounts: AccountService { intake },
         }

@@ -576,6 +576,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
             ["Review queue", "page"],
             ["Our cases", null],
             ["Contribute", null],
+            ["Measures", null],
             ["Account", null]
         ])
     );
@@ -588,7 +589,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
     );
     assert_eq!(
         bars,
-        serde_json::json!([null, USWDS_PRIMARY, null, null, null])
+        serde_json::json!([null, USWDS_PRIMARY, null, null, null, null])
     );
     b.axe_check();
 
@@ -799,6 +800,111 @@ fn assets_are_served_with_long_caching_and_etags() {
     }
 }
 
+/// Synthetic facts for the measures page: two organizations over four quarters.
+fn measures_facts() -> Vec<safetable::measures::CaseFacts> {
+    use safetable::case::{Apology, Category, Harm, OrgId, ReviewMethod, Setting, StandardOfCare};
+    use safetable::measures::{ActionCounts, CaseFacts};
+    (0..400u32)
+        .map(|i| {
+            let month = 1 + (i % 12);
+            CaseFacts {
+                org: OrgId::new(if i % 3 == 0 { 1 } else { 2 + i64::from(i % 4) }),
+                received_at: chrono::NaiveDate::from_ymd_opt(2025, month, 10)
+                    .unwrap()
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap(),
+                event_year: 2023 + (i % 3) as i32,
+                category: Category::ALL[(i % 5) as usize],
+                harm: Harm::ALL[(i % 4) as usize],
+                setting: Setting::Inpatient,
+                first_contact_day: (i % 7 != 0).then_some(i64::from(i % 9)),
+                apology: Some(if i % 2 == 0 {
+                    Apology::Empathy
+                } else {
+                    Apology::None
+                }),
+                clinician_support: Some(i % 3 != 1),
+                loop_closed: Some(i % 4 != 0),
+                loop_closed_day: (i % 4 != 0).then_some(20 + i64::from(i % 30)),
+                standard_of_care: Some(if i % 5 == 0 {
+                    StandardOfCare::No
+                } else {
+                    StandardOfCare::Yes
+                }),
+                compensation: None,
+                review_method: Some(ReviewMethod::ALL[(i % 5) as usize]),
+                closed_day: 60 + i64::from(i % 40),
+                actions: ActionCounts {
+                    by_strength: [u32::from(i % 3 == 0), 1, u32::from(i % 2 == 0)],
+                    by_status: [1, u32::from(i % 3 == 0), u32::from(i % 2 == 0), 0],
+                },
+            }
+        })
+        .collect()
+}
+
+fn the_measures_page_is_axe_clean_on_desktop_and_tablet() {
+    use askama::Template;
+    use safetable::measures::{build, Audience, MeasuresQuery};
+    use safetable::web::ui::pages::measures::MeasuresPage;
+    let Some((_app, b)) = app_and_browser() else {
+        return;
+    };
+    // Until sign-in sessions exist the page is rendered here, for a contributor of
+    // organization 1, and loaded into a page of this origin (its headers and policy apply).
+    let query = MeasuresQuery::default();
+    let report = build(
+        &measures_facts(),
+        &query,
+        &Audience::Contributor {
+            own: safetable::case::OrgId::new(1),
+        },
+    );
+    let roles = safetable::auth::Roles::parse("contributor").unwrap();
+    let html = MeasuresPage::new(&report, &query, &roles).render().unwrap();
+    for (name, (w, h)) in [
+        ("measures-desktop", (1280, 900)),
+        ("measures-tablet", (768, 1024)),
+    ] {
+        b.rt.block_on(b.driver().set_window_rect(0, 0, w, h))
+            .unwrap();
+        b.open("/sign-in");
+        b.eval(&format!(
+            "document.open(); document.write({}); document.close(); return true;",
+            serde_json::to_string(&html).unwrap()
+        ));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while b.eval("return window.uswdsPresent === true && document.readyState") != "complete" {
+            assert!(Instant::now() < deadline, "the measures page did not load");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        b.fonts_ready();
+        assert_eq!(
+            b.eval("return document.querySelectorAll('svg.st-chart').length"),
+            3
+        );
+        assert_eq!(
+            b.eval("return [...document.querySelectorAll('svg.st-chart')].every(s => s.getBoundingClientRect().width > 200 && s.querySelector('title') && s.querySelector('desc'))"),
+            true,
+            "every chart is drawn with a title and a description"
+        );
+        assert!(
+            b.eval("return document.querySelectorAll('td.st-suppressed').length")
+                .as_u64()
+                .unwrap()
+                > 0,
+            "some figures of organization 1 are suppressed"
+        );
+        assert_eq!(
+            b.style(".st-num", "text-align"),
+            "right",
+            "the stylesheet applies"
+        );
+        b.screenshot(name);
+        b.axe_check();
+    }
+}
+
 fn api_paths_keep_their_json_answers() {
     let app = TestApp::spawn(Db::Sqlite).unwrap();
     let (status, headers, _) = get(&format!("{}/healthz", app.base()), &[]);
@@ -822,6 +928,7 @@ crate::tests!(
     root_sends_a_signed_out_visitor_to_sign_in,
     not_found_page_is_styled_and_axe_clean,
     the_layout_with_navigation_is_axe_clean_and_marks_the_current_page,
+    the_measures_page_is_axe_clean_on_desktop_and_tablet,
 );
 
 crate::tests!(

@@ -14,6 +14,8 @@ pub enum NavItem {
     Cases,
     /// A new contribution (contributors).
     Contribute,
+    /// CRP measures against the collaborative (everyone signed in).
+    Measures,
     /// The signed-in user's account (everyone signed in).
     Account,
 }
@@ -26,6 +28,7 @@ impl NavItem {
             NavItem::ReviewQueue => "Review queue",
             NavItem::Cases => "Our cases",
             NavItem::Contribute => "Contribute",
+            NavItem::Measures => "Measures",
             NavItem::Account => "Account",
         }
     }
@@ -37,6 +40,7 @@ impl NavItem {
             NavItem::ReviewQueue => "/review",
             NavItem::Cases => "/cases",
             NavItem::Contribute => "/contribute",
+            NavItem::Measures => "/measures",
             NavItem::Account => "/account",
         }
     }
@@ -90,6 +94,9 @@ impl Nav {
             items.push(NavItem::Cases);
             items.push(NavItem::Contribute);
         }
+        if Role::ALL.iter().any(|r| roles.has(*r)) {
+            items.push(NavItem::Measures);
+        }
         items.push(NavItem::Account);
         Nav::of(&items, current)
     }
@@ -132,15 +139,19 @@ mod tests {
                 .map(|l| l.label)
                 .collect()
         };
-        assert_eq!(labels("member"), ["Search", "Account"]);
+        assert_eq!(labels("member"), ["Search", "Measures", "Account"]);
+        assert_eq!(labels("faculty"), ["Search", "Measures", "Account"]);
         assert_eq!(
             labels("contributor"),
-            ["Our cases", "Contribute", "Account"]
+            ["Our cases", "Contribute", "Measures", "Account"]
         );
-        assert_eq!(labels("curator"), ["Search", "Review queue", "Account"]);
+        assert_eq!(
+            labels("curator"),
+            ["Search", "Review queue", "Measures", "Account"]
+        );
         assert_eq!(
             labels("member,contributor"),
-            ["Search", "Our cases", "Contribute", "Account"]
+            ["Search", "Our cases", "Contribute", "Measures", "Account"]
         );
     }
 

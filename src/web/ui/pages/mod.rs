@@ -1,6 +1,7 @@
 //! One file per page handler.
 
 pub mod home;
+pub mod measures;
 pub mod not_found;
 pub mod sign_in;
 
