@@ -111,6 +111,21 @@ impl Settings {
             None => FileSettings::default(),
         };
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::resolve(data_dir, file, &env)
+    }
+
+    /// The defaults for a data directory alone: no configuration file, no environment
+    /// (the demo's own settings, which nothing outside may redirect).
+    pub fn defaults(data_dir: &Path) -> Self {
+        Self::resolve(data_dir, FileSettings::default(), &|_| None)
+            .expect("the defaults need no parsing")
+    }
+
+    fn resolve(
+        data_dir: &Path,
+        file: FileSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let database_url = env("SAFETABLE_DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("safetable.db").display()));

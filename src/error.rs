@@ -22,6 +22,12 @@ pub enum AppError {
     WrongPassword,
     #[error("your role does not allow this")]
     Forbidden,
+    /// Too many failed sign-ins for the account or from the address.
+    #[error("too many failed sign-ins: try again in {retry_after} seconds")]
+    Throttled { retry_after: u64 },
+    /// The account holds a one-time password: it signs in in the browser first.
+    #[error("this account still has its one-time password: sign in in the browser and choose a password first")]
+    PasswordChangeRequired,
     #[error("no such {0}")]
     NotFound(&'static str),
     /// No route has that path.
@@ -56,7 +62,8 @@ pub enum AppError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`, `not_found`,
+    /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`,
+    /// `too_many_attempts`, `password_change_required`, `not_found`,
     /// `method_not_allowed`, `uri_too_long`, `unsupported_media_type`, `conflict`,
     /// `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`, `internal`.
     pub error: &'static str,
@@ -75,6 +82,8 @@ impl AppError {
             AppError::Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED),
             AppError::WrongPassword => ("wrong_password", StatusCode::UNAUTHORIZED),
             AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
+            AppError::Throttled { .. } => ("too_many_attempts", StatusCode::TOO_MANY_REQUESTS),
+            AppError::PasswordChangeRequired => ("password_change_required", StatusCode::FORBIDDEN),
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
             AppError::NoRoute => ("not_found", StatusCode::NOT_FOUND),
             AppError::MethodNotAllowed(_) => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
@@ -113,6 +122,12 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(status);
         if let AppError::MethodNotAllowed(allowed) = self {
             response.insert_header((actix_web::http::header::ALLOW, *allowed));
+        }
+        if let AppError::Throttled { retry_after } = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after.to_string(),
+            ));
         }
         if let AppError::Unauthenticated = self {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));

@@ -43,6 +43,14 @@ pub enum AuditAction {
     AuditCheckpoint,
     /// A sealed original's ciphertext was written to a file (still encrypted).
     OriginalExport,
+    /// A sign-in with a wrong password (the account is the subject when it exists).
+    LoginFailure,
+    /// A signed-in user ended their session.
+    Logout,
+    /// A user chose a new password.
+    PasswordChange,
+    /// A user was disabled.
+    UserDisable,
     /// CRP measures were read (page, API, CSV or board report); the detail names the
     /// filters and the form, never a figure.
     Measures,
@@ -50,7 +58,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -72,6 +80,10 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::AuditCheckpoint,
         AuditAction::OriginalExport,
+        AuditAction::LoginFailure,
+        AuditAction::Logout,
+        AuditAction::PasswordChange,
+        AuditAction::UserDisable,
         AuditAction::Measures,
     ];
 
@@ -104,6 +116,10 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token_revoke",
             AuditAction::AuditCheckpoint => "audit_checkpoint",
             AuditAction::OriginalExport => "original_export",
+            AuditAction::LoginFailure => "login_failure",
+            AuditAction::Logout => "logout",
+            AuditAction::PasswordChange => "password_change",
+            AuditAction::UserDisable => "user_disable",
             AuditAction::Measures => "measures",
         }
     }

@@ -12,7 +12,7 @@ use crate::case::CaseId;
 use crate::config::Settings;
 use crate::redaction::{self, RuleSet};
 use crate::seal::{self, ApiToken, AuditSigningKey, CustodianIdentity, SigningKeyError};
-use crate::store::{AuditFilter, Backend, Store, TokenId, TokenRecord};
+use crate::store::{AuditFilter, Backend, Store, TokenId, TokenKind, TokenRecord};
 
 pub(super) const CLI_ACTOR: &str = "cli";
 
@@ -120,6 +120,7 @@ pub fn user_add(
         org.id,
         &roles,
         &seal::hash_password(&password),
+        true,
         CLI_ACTOR,
     )?;
     println!(
@@ -127,7 +128,7 @@ pub fn user_add(
         org.name,
         roles.to_stored()
     );
-    println!("one-time password (shown once):");
+    println!("one-time password (shown once; it must be changed at first sign-in):");
     println!("{password}");
     Ok(ExitCode::SUCCESS)
 }
@@ -148,6 +149,7 @@ pub fn token_create(settings: &Settings, email: &str, days: i64) -> Result<ExitC
         user.id,
         &token.hash(),
         chrono::Duration::days(days),
+        TokenKind::Api,
         CLI_ACTOR,
     )?;
     println!(

@@ -17,14 +17,10 @@ use crate::config::Settings;
 #[derive(Parser)]
 #[command(name = "safetable", version, about)]
 pub struct Cli {
-    /// Data directory (database, keys, index).
-    #[arg(
-        long,
-        global = true,
-        env = "SAFETABLE_DATA_DIR",
-        default_value = "./data"
-    )]
-    data_dir: PathBuf,
+    /// Data directory (database, keys, index); default: ./data (`demo`: a temporary
+    /// directory of its own, removed at the end).
+    #[arg(long, global = true, env = "SAFETABLE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     /// Configuration file (default: safetable.toml if present).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
@@ -265,8 +261,39 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Where the data live when neither `--data-dir` nor `SAFETABLE_DATA_DIR` says.
+const DEFAULT_DATA_DIR: &str = "./data";
+
+/// Marks a directory the demo made, so that it never adopts a real one.
+const DEMO_MARKER: &str = ".safetable-demo";
+
+/// The demo's settings in `dir`: defaults only (no configuration file, no environment),
+/// an SQLite database inside it. A directory with content that the demo did not make is
+/// refused.
+fn demo_settings(dir: &std::path::Path) -> Result<Settings, CliError> {
+    let marker = dir.join(DEMO_MARKER);
+    let has_content = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    if has_content && !marker.exists() {
+        return Err(CliError(format!(
+            "{} holds data that the demo did not make; give the demo an empty or new directory              (`--data-dir`), or none for a temporary one",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::write(&marker, "made by `safetable demo`: synthetic cases only\n")
+        .map_err(|e| CliError(format!("cannot write {}: {e}", marker.display())))?;
+    let mut settings = Settings::defaults(dir);
+    settings.database_url = format!("sqlite://{}", dir.join("safetable.db").display());
+    Ok(settings)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let settings = || Settings::load(&cli.data_dir, cli.config.as_deref());
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let settings = || Settings::load(&data_dir, cli.config.as_deref());
     match cli.command {
         Command::Redact {
             rules,
@@ -274,12 +301,21 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => admin::redact(rules.as_deref(), fail_every_case),
         Command::Init => admin::init(&settings()?).map(|_| ExitCode::SUCCESS),
         Command::Demo { bind, cases } => {
-            // A throw-away data directory: the demo never touches real data.
-            let dir = std::env::temp_dir().join(format!("safetable-demo-{}", std::process::id()));
-            let result = Settings::load(&dir, None)
-                .map_err(CliError::from)
-                .and_then(|s| serve::demo(s, &bind, cases));
-            let _ = std::fs::remove_dir_all(&dir);
+            // The demo's own directory and its own SQLite database, whatever the
+            // environment or a configuration file say: it never touches real data. With
+            // `--data-dir` it is kept (and reused by the next demo); without, it is a
+            // temporary directory removed at the end.
+            let (dir, keep) = match &cli.data_dir {
+                Some(dir) => (dir.clone(), true),
+                None => (
+                    std::env::temp_dir().join(format!("safetable-demo-{}", std::process::id())),
+                    false,
+                ),
+            };
+            let result = demo_settings(&dir).and_then(|s| serve::demo(s, &bind, cases));
+            if !keep {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
             result
         }
         Command::Serve { bind } => {

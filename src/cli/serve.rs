@@ -41,6 +41,7 @@ fn run_server(settings: &Settings, app: App, bind: &str) -> Result<ExitCode, Cli
         let port = server.port();
         tracing::info!(port, "serving");
         println!("safetable is listening on http://{host}:{port}/");
+        println!("  web: open http://{host}:{port}/ in a browser and sign in");
         println!("  API: http://{host}:{port}/api/v1/healthz");
         server.into_server().await.map_err(CliError::from)
     });
@@ -92,8 +93,13 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
 /// `safetable demo`: a throw-away data directory with synthetic cases and one user per
 /// role, then the server.
 pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
-    // The same set-up as `init` (idempotent): the pseudonym key is made there only.
-    super::admin::init(&settings)?;
+    // The same set-up as `init` (idempotent). Its custodian identity stays in the demo's
+    // own directory: nothing real is sealed to it, so there is nothing to move.
+    crate::setup::initialize(&settings)?;
+    println!(
+        "demo data directory: {} (synthetic cases only; its custodian identity stays there)",
+        settings.data_dir.display()
+    );
     let app = App::build(&settings)?;
     let repo = app.intake.clone();
     let store = &repo.store;
@@ -131,21 +137,27 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
             println!("{refused} synthetic cases were refused by the redaction pipeline");
         }
     }
-    println!("demo users (one per role); API tokens are new on every start:");
+    // A password for each demo user, new on every start (the data directory is the
+    // demo's own): printed, so that a newcomer can sign in at once.
+    let mut lines = Vec::new();
     for role in ["curator", "contributor", "member", "faculty"] {
         let email = format!("{role}@demo.invalid");
+        let password = seal::generate_password();
+        let hash = seal::hash_password(&password);
         let user = match store.user_by_email(&email)? {
-            Some(u) => u,
+            Some(u) => {
+                store.set_password_hash(u.id, &hash, false)?;
+                u
+            }
             None => {
-                let password = seal::generate_password();
                 store.create_user(
                     &email,
                     org.id,
                     &Roles::parse(role).map_err(CliError)?,
-                    &seal::hash_password(&password),
+                    &hash,
+                    false,
                     "demo",
                 )?;
-                println!("  {email}  password {password}");
                 store
                     .user_by_email(&email)?
                     .ok_or_else(|| CliError("demo user vanished".into()))?
@@ -153,8 +165,16 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
         };
         let token = ApiToken::generate();
         store.create_token(user.id, &token.hash(), "demo")?;
-        println!("  {role:<12} token {}", token.reveal());
+        lines.push((role, email, password, token));
     }
-    println!("try:  curl -H 'Authorization: Bearer <member token>' 'http://{bind}/api/v1/search?q=heparin'");
+    println!();
+    println!("sign in with one of these (ROLE EMAIL PASSWORD):");
+    for (role, email, password, _) in &lines {
+        println!("  {role:<12} {email:<26} {password}");
+    }
+    println!("API tokens (Authorization: Bearer TOKEN), new on every start:");
+    for (role, _, _, token) in &lines {
+        println!("  {role:<12} {}", token.reveal());
+    }
     run_server(&settings, app, bind)
 }

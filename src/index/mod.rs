@@ -100,6 +100,8 @@ pub struct SearchHit {
     pub category: crate::case::Category,
     pub harm: crate::case::Harm,
     pub setting: crate::case::Setting,
+    /// The RCA² strengths of the case's improvement actions, each once, strongest first.
+    pub strengths: Vec<crate::case::ActionStrength>,
     /// The summary (or its best passage), HTML-escaped, matches in `<mark>`.
     pub summary: String,
     /// Best passages of the other fields that match, HTML-escaped, matches in `<mark>`.
@@ -552,6 +554,11 @@ impl SearchIndex {
             category: view.event.category,
             harm: view.event.harm,
             setting: view.event.setting,
+            strengths: crate::case::ActionStrength::ALL
+                .iter()
+                .copied()
+                .filter(|s| view.improvement_actions.iter().any(|a| a.strength == *s))
+                .collect(),
             summary,
             highlights,
         })

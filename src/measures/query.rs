@@ -23,12 +23,12 @@ impl Quarter {
         (YEARS.contains(&year) && (1..=4).contains(&q)).then_some(Quarter { year, q })
     }
 
-    /// Parses `2025-Q3` (or `2025Q3`, any case).
+    /// Parses `2025-Q3` (or `2025Q3`, either case).
     pub fn parse(text: &str) -> Option<Self> {
-        let t = text.trim().to_ascii_uppercase();
+        let t = text.to_ascii_uppercase();
         let (y, q) = t.split_once('Q')?;
         let y = y.strip_suffix('-').unwrap_or(y);
-        if y.len() != 4 || q.len() != 1 {
+        if y.len() != 4 || q.len() != 1 || !y.bytes().chain(q.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
         Quarter::new(y.parse().ok()?, q.parse().ok()?)
@@ -129,9 +129,19 @@ impl MeasuresQuery {
         "setting",
     ];
 
-    /// Parses query parameters. An unknown or repeated parameter, a bad value, or a range
-    /// whose start is after its end is refused. An empty value means the parameter is not
-    /// given (what an HTML form sends for an empty field).
+    /// Parses the query of the page's GET form, where an empty field means the filter is
+    /// not used.
+    pub fn from_form_pairs(pairs: &[(String, String)]) -> Result<Self, QueryError> {
+        let given: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .cloned()
+            .collect();
+        Self::from_pairs(&given)
+    }
+
+    /// Parses query parameters. An unknown or repeated parameter, an empty or bad value,
+    /// or a range whose start is after its end is refused.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, QueryError> {
         let mut q = MeasuresQuery::default();
         let mut seen = std::collections::HashSet::new();
@@ -147,9 +157,9 @@ impl MeasuresQuery {
             if !seen.insert(name) {
                 return Err(QueryError(format!("`{name}` is given more than once")));
             }
-            let value = value.trim();
+            let value = value.as_str();
             if value.is_empty() {
-                continue;
+                return Err(QueryError(format!("`{name}` needs a value")));
             }
             let quarter = || {
                 Quarter::parse(value).ok_or_else(|| {
@@ -159,9 +169,9 @@ impl MeasuresQuery {
                 })
             };
             let year = || {
-                value
-                    .parse::<i32>()
-                    .ok()
+                Some(value)
+                    .filter(|v| v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<i32>().ok())
                     .filter(|y| YEARS.contains(y))
                     .ok_or_else(|| QueryError(format!("{name} must be a year from 1900 to 2199")))
             };
@@ -330,7 +340,7 @@ mod tests {
 
     #[test]
     fn a_query_parses_into_types_and_refuses_what_it_does_not_know() {
-        let q = MeasuresQuery::from_pairs(&pairs(&[
+        let q = MeasuresQuery::from_form_pairs(&pairs(&[
             ("from", "2025-Q1"),
             ("to", "2025-Q4"),
             ("category", "fall"),
@@ -358,6 +368,9 @@ mod tests {
             vec![("from", "x")],
             vec![("org", "1")],
             vec![("harm", "death"), ("harm", "mild")],
+            vec![("harm", "")],
+            vec![("year_from", "+2024")],
+            vec![("from", " 2025-Q1")],
         ] {
             assert!(MeasuresQuery::from_pairs(&pairs(&bad)).is_err(), "{bad:?}");
         }

@@ -382,6 +382,11 @@ impl Writer {
                 .creator("safetable".into()),
         );
         let total = self.pages.len();
+        // The marking fits the band whatever the font's widths.
+        let marking_size = {
+            let w = self.metrics.width(PSWP_MARKING, 8.5, true);
+            (8.5 * (PAGE_W - 48.0) / w).min(8.5)
+        };
         for (i, shapes) in self.pages.iter().enumerate() {
             let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
                 .ok_or_else(|| PdfError::Write("page size".into()))?;
@@ -397,7 +402,7 @@ impl Writer {
                 },
                 Shape::Text {
                     at: (PAGE_W / 2.0, 24.0),
-                    size: 8.5,
+                    size: marking_size,
                     text: PSWP_MARKING.into(),
                     anchor: Anchor::Middle,
                     color: Rgb(0xff, 0xff, 0xff),

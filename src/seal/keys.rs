@@ -281,37 +281,109 @@ impl ApiToken {
     }
 }
 
+/// PBKDF2's rounds in hashes of earlier versions (their own count is read from the hash).
+#[cfg(test)]
 const PBKDF2_ROUNDS: u32 = 100_000;
 
-/// PBKDF2-HMAC-SHA-256 with a random salt: `pbkdf2-sha256$ROUNDS$SALT$HASH`.
+/// Argon2id's cost: OWASP's first recommended setting (19 MiB, two passes, one lane).
+const ARGON2_MEMORY_KIB: u32 = 19_456;
+const ARGON2_PASSES: u32 = 2;
+const ARGON2_LANES: u32 = 1;
+const ARGON2_OUTPUT: usize = 32;
+
+fn argon2id(memory_kib: u32, passes: u32, lanes: u32) -> Option<argon2::Argon2<'static>> {
+    let params = argon2::Params::new(memory_kib, passes, lanes, Some(ARGON2_OUTPUT)).ok()?;
+    Some(argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params,
+    ))
+}
+
+/// Argon2id with a random salt, as
+/// `argon2id$v=19$m=MEMORY_KIB,t=PASSES,p=LANES$SALT_HEX$HASH_HEX`: the parameters travel
+/// with the hash, so that raising them later rehashes old passwords at their next sign-in
+/// ([`password_needs_rehash`]).
 pub fn hash_password(password: &str) -> String {
     let salt: [u8; 16] = random_bytes();
-    let mut out = [0u8; 32];
-    let rounds = NonZeroU32::new(PBKDF2_ROUNDS).expect("non-zero constant");
-    pbkdf2::derive(
-        pbkdf2::PBKDF2_HMAC_SHA256,
-        rounds,
-        &salt,
-        password.as_bytes(),
-        &mut out,
-    );
+    let mut out = [0u8; ARGON2_OUTPUT];
+    argon2id(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)
+        .expect("the constant Argon2 parameters are valid")
+        .hash_password_into(password.as_bytes(), &salt, &mut out)
+        .expect("a 16-byte salt and a 32-byte output are valid for Argon2");
     format!(
-        "pbkdf2-sha256${PBKDF2_ROUNDS}${}${}",
+        "argon2id$v=19$m={ARGON2_MEMORY_KIB},t={ARGON2_PASSES},p={ARGON2_LANES}${}${}",
         hex::encode(salt),
         hex::encode(out)
     )
 }
 
-/// Checks a password against a stored hash in constant time.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    let mut parts = stored.split('$');
-    let (Some("pbkdf2-sha256"), Some(rounds), Some(salt), Some(hash), None) = (
+/// Whether a stored hash is of an older scheme or weaker parameters than
+/// [`hash_password`] makes today (PBKDF2 hashes of earlier versions among them).
+pub fn password_needs_rehash(stored: &str) -> bool {
+    let expected =
+        format!("argon2id$v=19$m={ARGON2_MEMORY_KIB},t={ARGON2_PASSES},p={ARGON2_LANES}$");
+    !stored.starts_with(&expected)
+}
+
+/// Equality that takes the same time wherever the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn verify_argon2id(password: &str, rest: &str) -> bool {
+    let mut parts = rest.split('$');
+    let (Some("v=19"), Some(params), Some(salt), Some(hash), None) = (
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
     ) else {
+        return false;
+    };
+    let mut m = None;
+    let mut t = None;
+    let mut p = None;
+    for kv in params.split(',') {
+        match kv.split_once('=') {
+            Some(("m", v)) => m = v.parse::<u32>().ok(),
+            Some(("t", v)) => t = v.parse::<u32>().ok(),
+            Some(("p", v)) => p = v.parse::<u32>().ok(),
+            _ => return false,
+        }
+    }
+    // A stored hash is trusted data, but bound its cost anyway: a corrupt row must not
+    // make one sign-in allocate gigabytes.
+    let (Some(m), Some(t), Some(p)) = (m, t, p) else {
+        return false;
+    };
+    if m > 1 << 20 || t > 16 || p > 8 {
+        return false;
+    }
+    let (Ok(salt), Ok(hash), Some(hasher)) =
+        (hex::decode(salt), hex::decode(hash), argon2id(m, t, p))
+    else {
+        return false;
+    };
+    if hash.len() != ARGON2_OUTPUT {
+        return false;
+    }
+    let mut out = [0u8; ARGON2_OUTPUT];
+    if hasher
+        .hash_password_into(password.as_bytes(), &salt, &mut out)
+        .is_err()
+    {
+        return false;
+    }
+    constant_time_eq(&out, &hash)
+}
+
+fn verify_pbkdf2(password: &str, rest: &str) -> bool {
+    let mut parts = rest.split('$');
+    let (Some(rounds), Some(salt), Some(hash), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     let (Some(rounds), Ok(salt), Ok(hash)) = (
@@ -331,6 +403,37 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     .is_ok()
 }
 
+/// Checks a password against a stored hash (Argon2id, or PBKDF2-HMAC-SHA-256 as earlier
+/// versions stored) in constant time.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    match stored.split_once('$') {
+        Some(("argon2id", rest)) => verify_argon2id(password, rest),
+        Some(("pbkdf2-sha256", rest)) => verify_pbkdf2(password, rest),
+        _ => false,
+    }
+}
+
+/// PBKDF2 as earlier versions stored passwords; kept to test that such hashes still
+/// verify and are rehashed.
+#[cfg(test)]
+pub(crate) fn hash_password_pbkdf2(password: &str) -> String {
+    let salt: [u8; 16] = random_bytes();
+    let mut out = [0u8; 32];
+    let rounds = NonZeroU32::new(PBKDF2_ROUNDS).expect("non-zero constant");
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        rounds,
+        &salt,
+        password.as_bytes(),
+        &mut out,
+    );
+    format!(
+        "pbkdf2-sha256${PBKDF2_ROUNDS}${}${}",
+        hex::encode(salt),
+        hex::encode(out)
+    )
+}
+
 /// A one-time password for a new user: 20 characters from an unambiguous alphabet.
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -341,8 +444,9 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-/// A well-formed hash no password matches, to spend the same time on unknown accounts.
-pub const DUMMY_PASSWORD_HASH: &str = "pbkdf2-sha256$100000$8d3c0f1e2a4b5c6d7e8f9a0b1c2d3e4f$0000000000000000000000000000000000000000000000000000000000000000";
+/// A well-formed hash of today's scheme that no password matches, to spend the same time
+/// on unknown accounts as on known ones.
+pub const DUMMY_PASSWORD_HASH: &str = "argon2id$v=19$m=19456,t=2,p=1$8d3c0f1e2a4b5c6d7e8f9a0b1c2d3e4f$0000000000000000000000000000000000000000000000000000000000000000";
 
 #[cfg(test)]
 mod tests {
@@ -421,6 +525,29 @@ mod tests {
         assert!(verify_password("correct horse", &stored));
         assert!(!verify_password("Correct horse", &stored));
         assert!(!verify_password("correct horse", "garbage"));
+        assert!(!verify_password("correct horse", DUMMY_PASSWORD_HASH));
+        assert!(
+            stored.starts_with("argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert!(!password_needs_rehash(&stored));
         assert_eq!(generate_password().len(), 20);
+    }
+
+    #[test]
+    fn earlier_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
+        let old = hash_password_pbkdf2("correct horse");
+        assert!(verify_password("correct horse", &old));
+        assert!(!verify_password("wrong horse", &old));
+        assert!(password_needs_rehash(&old));
+    }
+
+    #[test]
+    fn stored_hashes_with_absurd_costs_are_refused_without_hashing() {
+        let stored = hash_password("pw");
+        let costly = stored.replace("m=19456", "m=4000000");
+        assert!(!verify_password("pw", &costly));
+        let tampered = stored.replace("t=2", "t=2,x=1");
+        assert!(!verify_password("pw", &tampered));
     }
 }

@@ -10,8 +10,9 @@ mod original;
 mod signing;
 
 pub use keys::{
-    generate_password, hash_password, verify_password, ApiToken, ContentDigest, KeyError, KeyId,
-    PseudonymKey, QueryDigest, RefDigest, TokenHash, DUMMY_PASSWORD_HASH,
+    generate_password, hash_password, password_needs_rehash, verify_password, ApiToken,
+    ContentDigest, KeyError, KeyId, PseudonymKey, QueryDigest, RefDigest, TokenHash,
+    DUMMY_PASSWORD_HASH,
 };
 pub use original::{generate_identity, CustodianIdentity, Recipients, SealError, SealedOriginal};
 pub use signing::{public_key_id, verify_signature, AuditSigningKey, SigningKeyError};

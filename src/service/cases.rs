@@ -35,6 +35,32 @@ pub struct Submitted {
     pub replaced: bool,
 }
 
+/// Most cases one uploaded file may hold.
+pub const MAX_UPLOAD_LINES: usize = 1000;
+
+/// What became of one line of an uploaded file.
+#[derive(Debug)]
+pub struct LineOutcome {
+    /// From 1.
+    pub line: usize,
+    pub result: LineResult,
+}
+
+#[derive(Debug)]
+pub enum LineResult {
+    Accepted {
+        id: CaseId,
+        replaced: bool,
+    },
+    /// The organization sent this `external_ref` before.
+    Duplicate,
+    /// Why the line was refused: the message, and the field paths with what each needs.
+    Refused {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+}
+
 /// A case as one caller may see it: the shared view, and for its own organization and
 /// curators the workflow status; for curators the redaction report too.
 #[derive(Debug, Serialize)]
@@ -197,6 +223,52 @@ impl CaseService {
             redaction: prepared.counts,
             replaced,
         })
+    }
+
+    /// Submits a JSON Lines file, one case per line, each on its own: a bad line refuses
+    /// that line alone. Blank lines are skipped; at most [`MAX_UPLOAD_LINES`] cases.
+    pub fn submit_lines(&self, who: &Principal, body: &[u8]) -> Result<Vec<LineOutcome>, AppError> {
+        who.require(Action::SubmitCase)?;
+        let mut outcomes = Vec::new();
+        for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if outcomes.len() >= MAX_UPLOAD_LINES {
+                return Err(AppError::TooLarge(format!(
+                    "a file holds at most {MAX_UPLOAD_LINES} cases; split it, or use `safetable import`"
+                )));
+            }
+            let result = match self.submit(who, line) {
+                Ok(s) => LineResult::Accepted {
+                    id: s.id,
+                    replaced: s.replaced,
+                },
+                Err(AppError::Conflict(_)) => LineResult::Duplicate,
+                Err(AppError::Internal(detail)) => return Err(AppError::Internal(detail)),
+                Err(AppError::Unavailable(m)) => return Err(AppError::Unavailable(m)),
+                Err(e @ AppError::Schema { .. }) => {
+                    let fields = match &e {
+                        AppError::Schema { fields, .. } => fields.clone(),
+                        _ => Vec::new(),
+                    };
+                    LineResult::Refused {
+                        message: e.to_string(),
+                        fields,
+                    }
+                }
+                Err(e) => LineResult::Refused {
+                    message: e.to_string(),
+                    fields: Vec::new(),
+                },
+            };
+            outcomes.push(LineOutcome {
+                line: i + 1,
+                result,
+            });
+        }
+        Ok(outcomes)
     }
 
     /// One case as the caller may see it; audited. A case the caller may not see does

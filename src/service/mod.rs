@@ -9,7 +9,9 @@
 pub mod accounts;
 pub mod cases;
 pub mod measures;
+pub mod members;
 pub mod search;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -17,9 +19,12 @@ use crate::follow::Nudge;
 use crate::index::SearchIndex;
 use crate::intake::Intake;
 
-pub use accounts::AccountService;
-pub use cases::{CaseDetail, CaseService, ListQuery, ManualRedaction, Submitted};
+pub use accounts::{Account, AccountService, Session};
+pub use cases::{
+    CaseDetail, CaseService, LineOutcome, LineResult, ListQuery, ManualRedaction, Submitted,
+};
 pub use measures::MeasuresService;
+pub use members::MembersService;
 pub use search::SearchService;
 
 /// Every service, wired once by [`crate::app::App`]; cheap to clone.
@@ -29,6 +34,7 @@ pub struct Services {
     pub search: SearchService,
     pub accounts: AccountService,
     pub measures: MeasuresService,
+    pub members: MembersService,
 }
 
 impl Services {
@@ -46,7 +52,8 @@ impl Services {
             measures: MeasuresService {
                 intake: intake.clone(),
             },
-            accounts: AccountService { intake },
+            accounts: AccountService::new(intake.clone()),
+            members: MembersService { intake },
         }
     }
 }

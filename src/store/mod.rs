@@ -22,7 +22,7 @@ pub use cases::{
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
 pub use facts::FactsFilter;
 pub use users::OrgRecord;
-pub use users::{TokenId, TokenRecord, UserRecord, DEFAULT_TOKEN_DAYS};
+pub use users::{TokenId, TokenKind, TokenRecord, UserRecord, DEFAULT_TOKEN_DAYS};
 
 /// What went wrong in the store. Messages never contain case content.
 #[derive(Debug, thiserror::Error)]

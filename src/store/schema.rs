@@ -16,6 +16,8 @@ diesel::table! {
         roles -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        password_change_required -> Bool,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -29,6 +31,7 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         revoked_by -> Nullable<Text>,
+        kind -> Text,
     }
 }
 

@@ -25,6 +25,10 @@ pub struct UserRecord {
     pub org: OrgId,
     pub roles: Roles,
     pub(crate) password_hash: String,
+    /// Signed in with a one-time password: must choose a password before anything else.
+    pub password_change_required: bool,
+    /// Disabled users authenticate no more.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -35,6 +39,8 @@ impl std::fmt::Debug for UserRecord {
             .field("org", &self.org)
             .field("roles", &self.roles)
             .field("password_hash", &"[redacted]")
+            .field("password_change_required", &self.password_change_required)
+            .field("disabled_at", &self.disabled_at)
             .finish()
     }
 }
@@ -86,6 +92,16 @@ impl Store {
         })
     }
 
+    /// Every organization, by name.
+    pub fn list_orgs(&self) -> Result<Vec<OrgRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(i64, String)> = organizations::table
+            .select((organizations::id, organizations::name))
+            .order(organizations::name.asc())
+            .load(&mut *conn)?;
+        Ok(rows.into_iter().map(org_record).collect())
+    }
+
     /// Finds an organization by name.
     pub fn org_by_name(&self, name: &str) -> Result<Option<OrgRecord>, StoreError> {
         let mut conn = self.conn()?;
@@ -108,13 +124,15 @@ impl Store {
         Ok(row.map(org_record))
     }
 
-    /// Creates a user with a password hash.
+    /// Creates a user with a password hash. With `one_time`, the password was generated
+    /// for the user, who must choose their own at first sign-in.
     pub fn create_user(
         &self,
         email: &str,
         org: OrgId,
         roles: &Roles,
         password_hash: &str,
+        one_time: bool,
         actor: &str,
     ) -> Result<UserId, StoreError> {
         let email = email.trim().to_lowercase();
@@ -131,6 +149,7 @@ impl Store {
                     users::roles.eq(roles.to_stored()),
                     users::password_hash.eq(password_hash),
                     users::created_at.eq(now()),
+                    users::password_change_required.eq(one_time),
                 ))
                 .execute(c)
                 .map_err(|e| {
@@ -158,27 +177,101 @@ impl Store {
     /// Finds a user by e-mail.
     pub fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let mut conn = self.conn()?;
-        let row: Option<(i64, String, i64, String, String)> = users::table
+        let row: Option<UserRow> = users::table
             .filter(users::email.eq(email.trim().to_lowercase()))
-            .select((
-                users::id,
-                users::email,
-                users::org_id,
-                users::roles,
-                users::password_hash,
-            ))
+            .select(USER_COLUMNS)
             .first(&mut *conn)
             .optional()?;
-        row.map(|(id, email, org, roles, password_hash)| {
-            Ok(UserRecord {
-                id: UserId::new(id),
-                email,
-                org: OrgId::new(org),
-                roles: Roles::parse(&roles).map_err(StoreError::Corrupt)?,
-                password_hash,
-            })
+        row.map(user_record).transpose()
+    }
+
+    /// Finds a user by id.
+    pub fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let row: Option<UserRow> = users::table
+            .filter(users::id.eq(id.get()))
+            .select(USER_COLUMNS)
+            .first(&mut *conn)
+            .optional()?;
+        row.map(user_record).transpose()
+    }
+
+    /// Every user, by e-mail address.
+    pub fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<UserRow> = users::table
+            .select(USER_COLUMNS)
+            .order(users::email.asc())
+            .load(&mut *conn)?;
+        rows.into_iter().map(user_record).collect()
+    }
+
+    /// Replaces a user's password hash. `changed_by_user` records a password the user
+    /// chose (it lifts [`UserRecord::password_change_required`] and is audited); without
+    /// it the same password is stored under a new hash (a rehash at sign-in, not audited:
+    /// nothing changed for anyone).
+    pub fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        changed_by_user: bool,
+    ) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            let updated = if changed_by_user {
+                diesel::update(users::table.filter(users::id.eq(user.get())))
+                    .set((
+                        users::password_hash.eq(password_hash),
+                        users::password_change_required.eq(false),
+                    ))
+                    .execute(c)?
+            } else {
+                diesel::update(users::table.filter(users::id.eq(user.get())))
+                    .set(users::password_hash.eq(password_hash))
+                    .execute(c)?
+            };
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if changed_by_user {
+                append_audit(
+                    c,
+                    &AuditEvent::new(
+                        format!("user:{user}"),
+                        AuditAction::PasswordChange,
+                        Some(format!("user:{user}")),
+                    ),
+                )?;
+            }
+            Ok(())
         })
-        .transpose()
+    }
+
+    /// Disables a user: none of their tokens or sessions authenticates any more. Audited.
+    pub fn disable_user(&self, user: UserId, actor: &str) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            let updated = diesel::update(
+                users::table
+                    .filter(users::id.eq(user.get()))
+                    .filter(users::disabled_at.is_null()),
+            )
+            .set(users::disabled_at.eq(Some(now())))
+            .execute(c)?;
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit(
+                c,
+                &AuditEvent::new(
+                    actor,
+                    AuditAction::UserDisable,
+                    Some(format!("user:{user}")),
+                ),
+            )
+        })
     }
 
     /// Stores the hash of a new API token for a user, valid for [`DEFAULT_TOKEN_DAYS`],
@@ -193,6 +286,7 @@ impl Store {
             user,
             hash,
             chrono::Duration::days(DEFAULT_TOKEN_DAYS),
+            TokenKind::Api,
             actor,
         )
         .map(|_| ())
@@ -205,6 +299,7 @@ impl Store {
         user: UserId,
         hash: &TokenHash,
         lifetime: chrono::Duration,
+        kind: TokenKind,
         actor: &str,
     ) -> Result<TokenRecord, StoreError> {
         if lifetime <= chrono::Duration::zero() {
@@ -225,6 +320,7 @@ impl Store {
                     api_tokens::token_hash.eq(hash.as_str()),
                     api_tokens::created_at.eq(created),
                     api_tokens::expires_at.eq(Some(expires)),
+                    api_tokens::kind.eq(kind.as_str()),
                 ))
                 .execute(c)?;
             let id: i64 = api_tokens::table
@@ -240,6 +336,7 @@ impl Store {
                 )
                 .with_detail(serde_json::json!({
                     "token": id,
+                    "kind": kind.as_str(),
                     "expires_at": expires.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 })),
             )?;
@@ -267,6 +364,7 @@ impl Store {
         let row: Option<Row> = api_tokens::table
             .inner_join(users::table)
             .filter(api_tokens::token_hash.eq(hash.as_str()))
+            .filter(users::disabled_at.is_null())
             .select((
                 api_tokens::id,
                 users::id,
@@ -350,6 +448,36 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Revokes the token with this hash, if it is valid (signing out; a token revoked
+    /// already is left as it is). Audited as `actor`.
+    pub fn revoke_token_by_hash(&self, hash: &TokenHash, actor: &str) -> Result<(), StoreError> {
+        let _writing = self.write_guard();
+        let mut conn = self.conn()?;
+        conn.transaction(|c| {
+            let id: Option<i64> = api_tokens::table
+                .filter(api_tokens::token_hash.eq(hash.as_str()))
+                .filter(api_tokens::revoked_at.is_null())
+                .select(api_tokens::id)
+                .first(c)
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(());
+            };
+            diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+                .set((
+                    api_tokens::revoked_at.eq(Some(now())),
+                    api_tokens::revoked_by.eq(Some(actor)),
+                ))
+                .execute(c)?;
+            append_audit(
+                c,
+                &AuditEvent::new(actor, AuditAction::TokenRevoke, Some(format!("token:{id}"))),
+            )
+        })
+    }
+}
+
 /// How long a token lives unless its creator says otherwise.
 pub const DEFAULT_TOKEN_DAYS: i64 = 90;
 
@@ -403,6 +531,7 @@ pub struct TokenRecord {
     pub revoked_at: Option<NaiveDateTime>,
     /// The actor that revoked it.
     pub revoked_by: Option<String>,
+    pub kind: TokenKind,
 }
 
 impl TokenRecord {
@@ -429,6 +558,7 @@ fn token_records(
             api_tokens::last_used_at,
             api_tokens::revoked_at,
             api_tokens::revoked_by,
+            api_tokens::kind,
         ))
         .order(api_tokens::id.asc())
         .into_boxed();
@@ -447,13 +577,23 @@ fn token_records(
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
         Option<String>,
+        String,
     );
     let rows: Vec<Row> = query.load(c)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
-            |(id, user, email, created_at, expires_at, last_used_at, revoked_at, revoked_by)| {
-                TokenRecord {
+            |(
+                id,
+                user,
+                email,
+                created_at,
+                expires_at,
+                last_used_at,
+                revoked_at,
+                revoked_by,
+                kind,
+            )| {
+                Ok(TokenRecord {
                     id: TokenId(id),
                     user: UserId::new(user),
                     email,
@@ -462,10 +602,82 @@ fn token_records(
                     last_used_at,
                     revoked_at,
                     revoked_by,
-                }
+                    kind: TokenKind::from_stored(&kind).ok_or_else(|| {
+                        StoreError::Corrupt(format!("token {id} has an unknown kind"))
+                    })?,
+                })
             },
         )
-        .collect())
+        .collect()
+}
+
+/// What a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A bearer token for the API, made by `token create`, `POST /api/v1/tokens` or the
+    /// account page.
+    Api,
+    /// A browser's sign-in session, held in a cookie.
+    Session,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Session => "session",
+        }
+    }
+
+    pub fn from_stored(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(TokenKind::Api),
+            "session" => Some(TokenKind::Session),
+            _ => None,
+        }
+    }
+}
+
+type UserRow = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    bool,
+    Option<NaiveDateTime>,
+);
+
+const USER_COLUMNS: (
+    users::id,
+    users::email,
+    users::org_id,
+    users::roles,
+    users::password_hash,
+    users::password_change_required,
+    users::disabled_at,
+) = (
+    users::id,
+    users::email,
+    users::org_id,
+    users::roles,
+    users::password_hash,
+    users::password_change_required,
+    users::disabled_at,
+);
+
+fn user_record(
+    (id, email, org, roles, password_hash, password_change_required, disabled_at): UserRow,
+) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        id: UserId::new(id),
+        email,
+        org: OrgId::new(org),
+        roles: Roles::parse(&roles).map_err(StoreError::Corrupt)?,
+        password_hash,
+        password_change_required,
+        disabled_at,
+    })
 }
 
 /// An `organizations` row as a record.
@@ -488,9 +700,11 @@ mod tests {
             org: OrgId::new(1),
             roles: Roles::parse("member").unwrap(),
             password_hash: crate::seal::hash_password("pw"),
+            password_change_required: false,
+            disabled_at: None,
         };
         let shown = format!("{u:?}");
-        assert!(!shown.contains("pbkdf2"), "{shown}");
+        assert!(!shown.contains("argon2"), "{shown}");
         assert!(
             shown.contains("[redacted]") && shown.contains("a@b.invalid"),
             "{shown}"

@@ -1462,7 +1462,104 @@ backend_tests!(
     backup_and_restore_lose_nothing,
 );
 
+/// `safetable demo` as a child process on a random port, with `env` set; returns its
+/// printed lines up to the API line, and the child (killed on drop by the caller).
+fn start_demo(args: &[&str], env: &[(&str, &str)]) -> (std::process::Child, Vec<String>) {
+    use std::io::BufRead;
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_safetable"));
+    cmd.args(["demo", "--bind", "127.0.0.1:0", "--cases", "12"])
+        .args(args)
+        .current_dir(cwd.path())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start safetable demo");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.contains("/healthz");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, lines)
+}
+
+fn demo_uses_its_own_database_prints_a_sign_in_per_role_and_honours_the_data_dir() {
+    let root = tempfile::tempdir().unwrap();
+    let elsewhere = root.path().join("real.db");
+    let dir = root.path().join("demo");
+    let (mut child, lines) = start_demo(
+        &["--data-dir", dir.to_str().unwrap()],
+        &[
+            (
+                "SAFETABLE_DATABASE_URL",
+                &format!("sqlite://{}", elsewhere.display()),
+            ),
+            ("SAFETABLE_RECIPIENTS", "age1notarecipient"),
+        ],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = lines.join("\n");
+    assert!(text.contains("/healthz"), "the demo never served: {text}");
+    assert!(
+        !elsewhere.exists(),
+        "the demo wrote into the database of the environment"
+    );
+    assert!(
+        dir.join("safetable.db").exists(),
+        "the demo ignored --data-dir"
+    );
+    assert!(!text.contains("MOVE IT OFF"), "{text}");
+    for role in ["curator", "contributor", "member", "faculty"] {
+        let line = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(role) && l.contains("@demo.invalid"))
+            .unwrap_or_else(|| panic!("no sign-in line for {role}: {text}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words.len(), 3, "{line}");
+        assert_eq!(words[1], format!("{role}@demo.invalid"));
+        assert_eq!(words[2].len(), 20, "{line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("open http://127.0.0.1:") && l.contains("in a browser")),
+        "{text}"
+    );
+    // A directory the demo did not make is refused, and left as it was.
+    let real = root.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::write(real.join("safetable.db"), b"not the demo's").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_safetable"))
+        .args([
+            "demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+            real.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not make"));
+    assert_eq!(
+        std::fs::read(real.join("safetable.db")).unwrap(),
+        b"not the demo's"
+    );
+}
+
 crate::tests!(
+    demo_uses_its_own_database_prints_a_sign_in_per_role_and_honours_the_data_dir,
     redact_writes_one_line_per_input_line,
     redact_refuses_a_case_the_pipeline_panics_on_and_never_prints_the_panic_message,
 );

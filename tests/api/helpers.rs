@@ -203,6 +203,7 @@ impl TestApp {
                     org,
                     &roles,
                     &safetable::seal::hash_password("pw-12345"),
+                    false,
                     "test",
                 )
                 .unwrap();

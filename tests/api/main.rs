@@ -20,6 +20,7 @@ mod deid_corpus;
 mod measures;
 #[cfg(unix)]
 mod messages;
+mod pages;
 mod redaction_probe;
 mod redaction_props;
 mod redaction_rules;

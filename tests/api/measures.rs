@@ -31,7 +31,7 @@ fn case(n: u32, contact: Option<u32>, loop_closed: bool, harm: &str) -> Value {
 }
 
 /// Org A: 12 cases (first contact on day 1 for 11 of them), org B: 11 cases.
-fn seed(app: &TestApp) -> Vec<String> {
+pub(crate) fn seed(app: &TestApp) -> Vec<String> {
     let mut ids = Vec::new();
     for n in 0..12 {
         let contact = (n != 0).then_some(1);
@@ -257,7 +257,8 @@ fn the_board_report_is_a_marked_pdf_with_extractable_text(db: Db) {
         "Your organization",
         "Collaborative",
         "Share with an initial communication",
-        "are shown as <11",
+        "Suppression:",
+        "<11",
         "Improvement actions by RCA² strength",
         "Definitions",
     ] {
@@ -291,6 +292,64 @@ fn pdftotext(pdf: &[u8]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The page in a real browser, signed in as a contributor and as a member: the tables,
+/// `<11` with its explanation, the charts with their titles, the CSV link; screenshots at
+/// 1280×900 and 768×1024 and axe-core on both.
+fn the_measures_page_in_a_browser() {
+    let Some((app, b)) = crate::browser::app_and_browser() else {
+        return;
+    };
+    seed(&app);
+    b.sign_in("contributor@test.invalid", "pw-12345");
+    b.open("/measures");
+    assert_eq!(b.text("h1"), "CRP measures");
+    assert_eq!(
+        b.eval("return document.querySelectorAll('svg.st-chart title').length"),
+        3
+    );
+    assert_eq!(
+        b.eval("return [...document.querySelectorAll('svg.st-chart')].every(s => s.getBoundingClientRect().width > 200 && s.querySelector('desc').textContent.length > 20)"),
+        true,
+        "every chart is drawn and described"
+    );
+    assert!(b.text("#summary").contains("Your organization"));
+    assert!(b.text("#suppression").contains("<11"));
+    assert!(
+        b.eval("return document.querySelectorAll('td.st-suppressed').length")
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(b.style("td.st-num", "text-align"), "right");
+    assert_eq!(
+        b.eval("return document.querySelector('a[href^=\"/measures/report.pdf\"]') !== null"),
+        true
+    );
+    b.shots("measures-contributor");
+    // The filters go into the URL.
+    b.open("/measures?harm=severe&from=2000-Q1");
+    assert_eq!(
+        b.eval("return document.querySelector('#harm').value"),
+        "severe"
+    );
+    assert!(b.text("#summary").contains("11"));
+    b.open("/measures?harm=fatal");
+    assert!(b.text(".usa-alert--error").contains("harm must be one of"));
+    b.click(".st-user__out button");
+    b.sign_in("member@test.invalid", "pw-12345");
+    b.open("/measures");
+    let text = b.text("main");
+    assert!(!text.contains("Your organization"));
+    assert!(!text.contains("Org A") && !text.contains("Org B"));
+    assert_eq!(
+        b.eval("return document.querySelector('a[href^=\"/measures/report.pdf\"]') === null"),
+        true
+    );
+    b.shots("measures-member");
+}
+
+crate::tests!(browser: the_measures_page_in_a_browser);
 
 backend_tests!(
     measures_follow_the_roles,

@@ -26,6 +26,9 @@ pub struct TokenBody {
         (status = 201, body = TokenBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody, description = "`wrong_password`: the e-mail address or the password is wrong"),
+        (status = 403, body = crate::error::ErrorBody, description = "`password_change_required`: the account still has its one-time password; sign in in the browser first"),
+        (status = 429, body = crate::error::ErrorBody, description = "`too_many_attempts`: too many failed sign-ins for the account or from this address; the `Retry-After` header says how many seconds to wait"),
+        (status = 503, body = crate::error::ErrorBody, description = "`unavailable`: too many sign-ins at once"),
         (status = 413, body = crate::error::ErrorBody),
         (status = 415, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -36,7 +39,9 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     no_query(&req)?;
     let body: LoginBody = read_json(&req, payload, 16 * 1024).await?;
-    let token = web::block(move || state.accounts.login(&body.email, &body.password)).await??;
+    let client = req.peer_addr().map(|a| a.ip());
+    let token =
+        web::block(move || state.accounts.login(&body.email, &body.password, client)).await??;
     Ok(HttpResponse::Created().json(TokenBody {
         token: token.reveal().to_owned(),
     }))

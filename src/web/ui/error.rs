@@ -16,6 +16,21 @@ pub enum UiError {
     /// A form without a valid CSRF token.
     #[error("form refused")]
     Forbidden,
+    /// The user's roles do not allow the page.
+    #[error("not allowed")]
+    NotAllowed,
+    /// No valid session: the browser is sent to the sign-in page.
+    #[error("sign-in required")]
+    SignInRequired,
+    /// The user must choose a password before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// A request no form of ours sends (a hand-made query or body).
+    #[error("bad request")]
+    BadRequest,
+    /// The service is busy or its database does not answer.
+    #[error("unavailable")]
+    Unavailable,
     /// The detail is logged; the page says something went wrong.
     #[error("internal error")]
     Internal(String),
@@ -30,6 +45,35 @@ impl From<askama::Error> for UiError {
 impl From<std::io::Error> for UiError {
     fn from(e: std::io::Error) -> Self {
         UiError::Internal(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for UiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        UiError::Internal(e.to_string())
+    }
+}
+
+/// A service's refusal as a page: pages that can say more (a form's errors, a wrong
+/// password) handle those errors themselves before this.
+impl From<crate::error::AppError> for UiError {
+    fn from(e: crate::error::AppError) -> Self {
+        use crate::error::AppError as A;
+        match e {
+            A::NotFound(_) | A::NoRoute => UiError::NotFound,
+            A::Forbidden => UiError::NotAllowed,
+            A::Unauthenticated => UiError::SignInRequired,
+            A::PasswordChangeRequired => UiError::PasswordChangeRequired,
+            A::Unavailable(_) => UiError::Unavailable,
+            A::Malformed(_)
+            | A::BadQuery(_)
+            | A::Schema { .. }
+            | A::TooLarge(_)
+            | A::UriTooLong(_)
+            | A::UnsupportedMediaType
+            | A::MethodNotAllowed(_) => UiError::BadRequest,
+            other => UiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -60,6 +104,23 @@ impl UiError {
                 "Form refused",
                 "The form has expired or did not come from this site. Go back, reload the page and try again.",
             ),
+            UiError::NotAllowed => (
+                "Not allowed",
+                "Your role does not include this page. The menu above shows what you can do; if you need more, ask your PSO's curators.",
+            ),
+            UiError::SignInRequired => ("Sign in", "Sign in to continue."),
+            UiError::PasswordChangeRequired => (
+                "Choose a password",
+                "Choose your own password to continue.",
+            ),
+            UiError::BadRequest => (
+                "Request not understood",
+                "The address or the form was not one this site makes. Go back and try again from the page.",
+            ),
+            UiError::Unavailable => (
+                "Busy for a moment",
+                "The service is busy or cannot reach its database. Try again in a moment.",
+            ),
             UiError::Internal(_) => (
                 "Something went wrong",
                 "The service could not answer this request. Try again in a moment; if it keeps happening, tell your PSO.",
@@ -78,7 +139,10 @@ impl ResponseError for UiError {
     fn status_code(&self) -> StatusCode {
         match self {
             UiError::NotFound => StatusCode::NOT_FOUND,
-            UiError::Forbidden => StatusCode::FORBIDDEN,
+            UiError::Forbidden | UiError::NotAllowed => StatusCode::FORBIDDEN,
+            UiError::SignInRequired | UiError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            UiError::BadRequest => StatusCode::BAD_REQUEST,
+            UiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             UiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +152,17 @@ impl ResponseError for UiError {
             tracing::error!(%detail, "page failed");
         }
         let mut res = HttpResponse::build(self.status_code());
+        match self {
+            UiError::SignInRequired => {
+                return res.insert_header((header::LOCATION, "/sign-in")).finish();
+            }
+            UiError::PasswordChangeRequired => {
+                return res
+                    .insert_header((header::LOCATION, super::session::PASSWORD_PATH))
+                    .finish();
+            }
+            _ => {}
+        }
         match self.page().render() {
             Ok(html) => res
                 .insert_header((

@@ -16,6 +16,10 @@ pub enum NavItem {
     Contribute,
     /// CRP measures against the collaborative (everyone signed in).
     Measures,
+    /// Organizations, users and tokens (curators).
+    Members,
+    /// The audit log (curators).
+    Audit,
     /// The signed-in user's account (everyone signed in).
     Account,
 }
@@ -29,6 +33,8 @@ impl NavItem {
             NavItem::Cases => "Our cases",
             NavItem::Contribute => "Contribute",
             NavItem::Measures => "Measures",
+            NavItem::Members => "Members",
+            NavItem::Audit => "Audit log",
             NavItem::Account => "Account",
         }
     }
@@ -41,6 +47,8 @@ impl NavItem {
             NavItem::Cases => "/cases",
             NavItem::Contribute => "/contribute",
             NavItem::Measures => "/measures",
+            NavItem::Members => "/admin/members",
+            NavItem::Audit => "/admin/audit",
             NavItem::Account => "/account",
         }
     }
@@ -97,12 +105,50 @@ impl Nav {
         if Role::ALL.iter().any(|r| roles.has(*r)) {
             items.push(NavItem::Measures);
         }
+        if roles.has(Role::Curator) {
+            items.push(NavItem::Members);
+            items.push(NavItem::Audit);
+        }
         items.push(NavItem::Account);
         Nav::of(&items, current)
     }
 
     pub fn is_empty(&self) -> bool {
         self.links.is_empty()
+    }
+}
+
+/// Who is signed in, as the header shows it, with the sign-out form's CSRF token.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    pub email: String,
+    pub org: String,
+    /// The roles, capitalized, joined by commas.
+    pub roles: String,
+    pub csrf_token: String,
+}
+
+impl UserBadge {
+    pub fn of(account: &crate::service::Account, csrf_token: String) -> Self {
+        let roles = account
+            .principal
+            .roles
+            .iter()
+            .map(|r| {
+                let name = r.as_str();
+                let mut c = name.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        UserBadge {
+            email: account.email.clone(),
+            org: account.org_name.clone(),
+            roles,
+            csrf_token,
+        }
     }
 }
 
@@ -114,6 +160,8 @@ pub struct Layout {
     /// `/assets/{version}`.
     pub assets: &'static str,
     pub nav: Nav,
+    /// The signed-in user, shown in the header with a sign-out button.
+    pub user: Option<UserBadge>,
 }
 
 impl Layout {
@@ -122,6 +170,7 @@ impl Layout {
             title: title.into(),
             assets: super::assets::prefix(),
             nav,
+            user: None,
         }
     }
 }
@@ -147,7 +196,14 @@ mod tests {
         );
         assert_eq!(
             labels("curator"),
-            ["Search", "Review queue", "Measures", "Account"]
+            [
+                "Search",
+                "Review queue",
+                "Measures",
+                "Members",
+                "Audit log",
+                "Account"
+            ]
         );
         assert_eq!(
             labels("member,contributor"),
@@ -193,7 +249,9 @@ mod tests {
         };
         let html = signed_out.render().unwrap();
         assert!(!html.contains("usa-nav__primary"));
-        assert!(html.contains("Patient Safety Work Product — confidential under the PSQIA"));
+        assert!(html.contains(
+            "Patient Safety Work Product — privileged and confidential under the Patient Safety and Quality Improvement Act"
+        ));
         assert!(html.contains("<main id=\"main-content\""));
     }
 }

@@ -21,9 +21,13 @@ pub mod assets;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod labels;
 pub mod layout;
 pub mod pages;
 pub mod redacted;
+pub mod session;
+pub mod snippet;
+pub mod url;
 
 use actix_web::{middleware, web};
 
@@ -48,14 +52,83 @@ impl UiState {
     }
 }
 
+/// The largest urlencoded form accepted (the contribution form's text fields together).
+pub const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Registers the UI routes. Call after the API's `configure`: the root scope takes every
 /// path the API did not, and answers unknown ones with the HTML 404 page.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(middleware::from_fn(headers::security_headers))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|_, _| UiError::BadRequest.into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|_, _| UiError::BadRequest.into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| UiError::NotFound.into()))
             .route("/", web::get().to(pages::home::home))
             .route("/sign-in", web::get().to(pages::sign_in::form))
+            .route("/sign-in", web::post().to(pages::sign_in::submit))
+            .route("/sign-out", web::post().to(pages::sign_in::sign_out))
+            .route("/search", web::get().to(pages::search::search))
+            .route("/contribute", web::get().to(pages::contribute::form))
+            .route("/contribute", web::post().to(pages::contribute::submit))
+            .route(
+                "/contribute/upload",
+                web::post().to(pages::contribute::upload),
+            )
+            .route("/review", web::get().to(pages::cases::review_queue))
+            .route("/cases", web::get().to(pages::cases::own_cases))
+            .route("/cases/{id}", web::get().to(pages::case::show))
+            .route("/cases/{id}/publish", web::post().to(pages::case::publish))
+            .route(
+                "/cases/{id}/return",
+                web::post().to(pages::case::return_to_org),
+            )
+            .route(
+                "/cases/{id}/redactions",
+                web::post().to(pages::case::add_redaction),
+            )
+            .route("/admin/members", web::get().to(pages::admin::members))
+            .route("/admin/orgs", web::post().to(pages::admin::add_org))
+            .route("/admin/users", web::post().to(pages::admin::invite))
+            .route(
+                "/admin/users/{id}/disable",
+                web::post().to(pages::admin::disable),
+            )
+            .route(
+                "/admin/tokens/{id}/revoke",
+                web::post().to(pages::admin::revoke),
+            )
+            .route("/admin/audit", web::get().to(pages::admin::audit))
+            .route("/measures", web::get().to(pages::measures::show))
+            .route(
+                "/measures/export.csv",
+                web::get().to(pages::measures::export_csv),
+            )
+            .route(
+                "/measures/report.pdf",
+                web::get().to(pages::measures::board_report),
+            )
+            .route("/account", web::get().to(pages::account::show))
+            .route(
+                "/account/password",
+                web::get().to(pages::account::password_form),
+            )
+            .route(
+                "/account/password",
+                web::post().to(pages::account::change_password),
+            )
+            .route(
+                "/account/tokens",
+                web::post().to(pages::account::create_token),
+            )
+            .route(
+                "/account/tokens/{id}/revoke",
+                web::post().to(pages::account::revoke_token),
+            )
             .route("/assets/{version}/{path:.*}", web::get().to(assets::serve))
             .route("/favicon.ico", web::get().to(assets::favicon))
             .default_service(web::to(pages::not_found::not_found)),

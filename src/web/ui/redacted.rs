@@ -38,6 +38,64 @@ impl fmt::Display for Redacted<'_> {
 
 impl HtmlSafe for Redacted<'_> {}
 
+/// Shared-view text with the pipeline's flagged spans marked for a curator: each span
+/// in a `<mark class="st-flag">` that says why it was flagged, placeholders as chips.
+/// Spans out of range, off a character boundary or overlapping an earlier one are left
+/// unmarked (the text may have changed since the flags were made).
+pub struct Flagged<'a> {
+    pub text: &'a str,
+    /// `(start, end, reason)` in bytes of `text`.
+    pub spans: Vec<(usize, usize, String)>,
+}
+
+impl fmt::Display for Flagged<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut spans: Vec<&(usize, usize, String)> = self
+            .spans
+            .iter()
+            .filter(|(s, e, _)| {
+                s < e
+                    && *e <= self.text.len()
+                    && self.text.is_char_boundary(*s)
+                    && self.text.is_char_boundary(*e)
+            })
+            .collect();
+        spans.sort_by_key(|(s, _, _)| *s);
+        let mut at = 0;
+        for (start, end, reason) in spans {
+            if *start < at {
+                continue;
+            }
+            fmt::Display::fmt(&Redacted(&self.text[at..*start]), f)?;
+            f.write_str("<mark class=\"st-flag\" title=\"Flagged: ")?;
+            Html.write_escaped_str(&mut *f, reason)?;
+            f.write_str("\">")?;
+            fmt::Display::fmt(&Redacted(&self.text[*start..*end]), f)?;
+            f.write_str("<span class=\"usa-sr-only\"> (flagged: ")?;
+            Html.write_escaped_str(&mut *f, reason)?;
+            f.write_str(")</span></mark>")?;
+            at = *end;
+        }
+        fmt::Display::fmt(&Redacted(&self.text[at..]), f)
+    }
+}
+
+impl HtmlSafe for Flagged<'_> {}
+
+/// Writes HTML that is escaped already, with each placeholder wrapped in a chip
+/// (placeholders contain no character that escaping changes).
+pub(super) fn write_chips(f: &mut fmt::Formatter<'_>, escaped: &str) -> fmt::Result {
+    let mut last = 0;
+    for m in placeholder().find_iter(escaped) {
+        f.write_str(&escaped[last..m.start()])?;
+        f.write_str("<span class=\"st-redaction\" title=\"Redacted\">")?;
+        f.write_str(m.as_str())?;
+        f.write_str("</span>")?;
+        last = m.end();
+    }
+    f.write_str(&escaped[last..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +108,26 @@ mod tests {
             "<span class=\"st-redaction\" title=\"Redacted\">[RN-A]</span> found \
              <span class=\"st-redaction\" title=\"Redacted\">[PATIENT]</span> &#60;b&#62;on&#60;/b&#62; \
              <span class=\"st-redaction\" title=\"Redacted\">[DAY +3]</span> &#38; gave Lasix"
+        );
+    }
+
+    #[test]
+    fn flagged_spans_are_marked_with_their_reason_and_bad_spans_ignored() {
+        let text = "seen by Dr Quill <x> on [DAY 0]";
+        let html = Flagged {
+            text,
+            spans: vec![
+                (11, 16, "capitalized-unknown-word".into()),
+                (12, 14, "overlap".into()),
+                (3, 400, "out of range".into()),
+            ],
+        }
+        .to_string();
+        assert_eq!(
+            html,
+            "seen by Dr <mark class=\"st-flag\" title=\"Flagged: capitalized-unknown-word\">Quill\
+             <span class=\"usa-sr-only\"> (flagged: capitalized-unknown-word)</span></mark> &#60;x&#62; on \
+             <span class=\"st-redaction\" title=\"Redacted\">[DAY 0]</span>"
         );
     }
 

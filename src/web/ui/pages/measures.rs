@@ -2,12 +2,16 @@
 //! query), the charts, the tables with `<11` where a figure is suppressed, the formulas,
 //! and links to the CSV and (for contributors) the board report.
 
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::super::{Layout, Nav, NavItem};
-use crate::auth::Roles;
+use super::super::session::SignedIn;
+use super::super::{Layout, Nav, NavItem, UiError};
+use crate::auth::{Role, Roles};
 use crate::case::{Category, Harm, Setting};
 use crate::measures::{chart, Definition, Figure, MeasuresQuery, MeasuresReport, DEFINITIONS};
+use crate::service::measures::Form;
+use crate::service::Services;
 
 /// An option of a filter's `<select>`.
 pub struct SelectOption {
@@ -67,6 +71,8 @@ pub struct MeasuresPage {
     pub csv_href: String,
     /// For contributors.
     pub pdf_href: Option<String>,
+    /// Why the filters asked were not used (names parameters, never echoes a value).
+    pub error: Option<String>,
 }
 
 fn options<T: Copy + PartialEq>(
@@ -164,10 +170,58 @@ impl MeasuresPage {
             settings: options(Setting::ALL, query.setting, Setting::as_str, setting_label),
             csv_href: format!("/measures/export.csv{qs}"),
             pdf_href: roles
-                .has(crate::auth::Role::Contributor)
+                .has(Role::Contributor)
                 .then(|| format!("/measures/report.pdf{qs}")),
+            error: None,
         }
     }
+}
+
+/// `GET /measures`: filters a bad value cannot be used are said in an alert, and the page
+/// shows every case instead.
+pub async fn show(
+    user: SignedIn,
+    services: web::Data<Services>,
+    req: HttpRequest,
+) -> Result<HttpResponse, UiError> {
+    let parsed = crate::web::body::query_pairs(&req)
+        .and_then(|pairs| Ok(MeasuresQuery::from_form_pairs(&pairs)?));
+    let (query, error) = match parsed {
+        Ok(q) => (q, None),
+        Err(e) => (MeasuresQuery::default(), Some(e.to_string())),
+    };
+    let principal = user.principal().clone();
+    let q = query.clone();
+    let report = web::block(move || services.measures.report(&principal, &q, Form::Page)).await??;
+    let mut page = MeasuresPage::new(&report, &query, &user.principal().roles);
+    page.layout = user.layout("CRP measures", Some(NavItem::Measures));
+    page.error = error;
+    super::render(&page)
+}
+
+/// `GET /measures/export.csv`: the tables of the page with the same query.
+pub async fn export_csv(
+    user: SignedIn,
+    services: web::Data<Services>,
+    req: HttpRequest,
+) -> Result<HttpResponse, UiError> {
+    let query = crate::web::api::measures::query(&req)?;
+    let principal = user.principal().clone();
+    let csv = web::block(move || services.measures.csv(&principal, &query)).await??;
+    Ok(crate::web::api::measures::csv_response(csv))
+}
+
+/// `GET /measures/report.pdf`: the board report (contributors).
+pub async fn board_report(
+    user: SignedIn,
+    services: web::Data<Services>,
+    req: HttpRequest,
+) -> Result<HttpResponse, UiError> {
+    user.require_role(Role::Contributor)?;
+    let query = crate::web::api::measures::query(&req)?;
+    let principal = user.principal().clone();
+    let pdf = web::block(move || services.measures.board_report(&principal, &query)).await??;
+    Ok(crate::web::api::measures::pdf_response(pdf))
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
 //! One file per page handler.
 
+pub mod account;
+pub mod admin;
+pub mod case;
+pub mod cases;
+pub mod contribute;
 pub mod home;
 pub mod measures;
 pub mod not_found;
+pub mod search;
 pub mod sign_in;
 
 use actix_web::http::header::{self, HeaderValue};
