@@ -19,6 +19,8 @@ pub mod error;
 pub mod follow;
 pub mod index;
 pub mod intake;
+pub mod measures;
+pub mod pdf;
 pub mod redaction;
 pub mod seal;
 pub mod service;

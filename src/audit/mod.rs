@@ -53,11 +53,14 @@ pub enum AuditAction {
     UserDisable,
     /// An organization was given another name to redact.
     OrgAlias,
+    /// CRP measures were read (page, API, CSV or board report); the detail names the
+    /// filters and the form, never a figure.
+    Measures,
 }
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -84,6 +87,7 @@ impl AuditAction {
         AuditAction::PasswordChange,
         AuditAction::UserDisable,
         AuditAction::OrgAlias,
+        AuditAction::Measures,
     ];
 
     /// The action with this stored name.
@@ -120,6 +124,7 @@ impl AuditAction {
             AuditAction::PasswordChange => "password_change",
             AuditAction::UserDisable => "user_disable",
             AuditAction::OrgAlias => "org_alias",
+            AuditAction::Measures => "measures",
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod measures;
 pub mod members;
 pub mod search;
 pub mod throttle;
@@ -22,6 +23,7 @@ pub use accounts::{Account, AccountService, Session};
 pub use cases::{
     CaseDetail, CaseService, LineOutcome, LineResult, ListQuery, ManualRedaction, Submitted,
 };
+pub use measures::MeasuresService;
 pub use members::MembersService;
 pub use search::SearchService;
 
@@ -31,6 +33,7 @@ pub struct Services {
     pub cases: CaseService,
     pub search: SearchService,
     pub accounts: AccountService,
+    pub measures: MeasuresService,
     pub members: MembersService,
 }
 
@@ -45,6 +48,9 @@ impl Services {
             search: SearchService {
                 intake: intake.clone(),
                 index,
+            },
+            measures: MeasuresService {
+                intake: intake.clone(),
             },
             accounts: AccountService::new(intake.clone()),
             members: MembersService { intake },

@@ -269,6 +269,7 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
             manual_redactions::table.filter(manual_redactions::case_id.eq(existing_id.as_str())),
         )
         .execute(c)?;
+        super::facts::refresh(c, &existing_id, &view)?;
         diesel::update(
             sealed_originals::table.filter(sealed_originals::case_id.eq(existing_id.as_str())),
         )
@@ -317,6 +318,7 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
             cases::updated_at.eq(t),
         ))
         .execute(c)?;
+    super::facts::refresh(c, &id, new.view)?;
     diesel::insert_into(sealed_originals::table)
         .values((
             sealed_originals::case_id.eq(id.as_str()),
@@ -507,6 +509,7 @@ impl Store {
                     cases::updated_at.eq(now()),
                 ))
                 .execute(c)?;
+            super::facts::refresh(c, id, view)?;
             match (current.status, status) {
                 (CaseStatus::Published, CaseStatus::InReview) => {
                     record_change(c, id, ChangeOp::Withdraw)?
@@ -539,6 +542,7 @@ impl Store {
                 manual_redactions::table.filter(manual_redactions::case_id.eq(id.as_str())),
             )
             .execute(c)?;
+            super::facts::remove(c, id)?;
             diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
                 .set((
                     cases::status.eq(CaseStatus::Withdrawn.as_str()),

@@ -7,6 +7,7 @@
 
 mod cases;
 mod connection;
+mod facts;
 mod schema;
 mod users;
 
@@ -19,6 +20,7 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome,
 };
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
+pub use facts::FactsFilter;
 pub use users::OrgRecord;
 pub use users::{TokenId, TokenKind, TokenRecord, UserRecord, DEFAULT_TOKEN_DAYS};
 
@@ -156,12 +158,14 @@ impl Store {
             Backend::Postgres => 16,
         };
         let pool = connection::pool(url.clone(), size)?;
-        Ok(Store {
+        let store = Store {
             pool,
             url,
             writer: Default::default(),
             audit_queue: Default::default(),
-        })
+        };
+        store.backfill_case_facts()?;
+        Ok(store)
     }
 
     /// The engine in use.

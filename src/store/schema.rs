@@ -109,6 +109,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_facts (case_id) {
+        case_id -> Text,
+        org_id -> BigInt,
+        received_at -> Timestamp,
+        event_year -> Integer,
+        category -> Text,
+        harm -> Text,
+        setting -> Text,
+        first_contact_day -> Nullable<BigInt>,
+        apology -> Nullable<Text>,
+        clinician_support -> Nullable<Bool>,
+        loop_closed -> Nullable<Bool>,
+        loop_closed_day -> Nullable<BigInt>,
+        standard_of_care -> Nullable<Text>,
+        compensation -> Nullable<Text>,
+        review_method -> Nullable<Text>,
+        closed_day -> BigInt,
+        actions_stronger -> Integer,
+        actions_intermediate -> Integer,
+        actions_weaker -> Integer,
+        actions_planned -> Integer,
+        actions_in_progress -> Integer,
+        actions_implemented -> Integer,
+        actions_verified -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> organizations (org_id));
@@ -124,4 +152,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head,
     index_changes,
+    case_facts,
 );

@@ -40,6 +40,9 @@ const MATRIX: &[(&str, &str, &str, Target, [u16; 6])] = &[
     ("DELETE", "/cases/{id}", "", InReview, [401, 204, 204, 404, 403, 403]),
     ("GET", "/search?q=heparin", "", NoCase, [401, 200, 403, 403, 200, 200]),
     ("GET", "/cases/{id}/similar", "", Published, [401, 200, 403, 403, 200, 200]),
+    ("GET", "/measures", "", NoCase, [401, 200, 200, 200, 200, 200]),
+    ("GET", "/measures/export.csv", "", NoCase, [401, 200, 200, 200, 200, 200]),
+    ("GET", "/measures/report.pdf", "", NoCase, [401, 403, 200, 200, 403, 403]),
     ("GET", "/healthz", "", NoCase, [200, 200, 200, 200, 200, 200]),
     ("GET", "/openapi.json", "", NoCase, [200, 200, 200, 200, 200, 200]),
 ];

@@ -689,6 +689,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
             ["Review queue", "page"],
             ["Our cases", null],
             ["Contribute", null],
+            ["Measures", null],
             ["Members", null],
             ["Audit log", null],
             ["Account", null]
@@ -703,7 +704,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
     );
     assert_eq!(
         bars,
-        serde_json::json!([null, USWDS_PRIMARY, null, null, null, null, null])
+        serde_json::json!([null, USWDS_PRIMARY, null, null, null, null, null, null])
     );
     b.axe_check();
 

@@ -40,15 +40,22 @@ fn each_role_signs_in_and_sees_only_its_menu() {
         (
             "curator",
             "/search",
-            vec!["Search", "Review queue", "Members", "Audit log", "Account"],
+            vec![
+                "Search",
+                "Review queue",
+                "Measures",
+                "Members",
+                "Audit log",
+                "Account",
+            ],
         ),
         (
             "contributor",
             "/cases",
-            vec!["Our cases", "Contribute", "Account"],
+            vec!["Our cases", "Contribute", "Measures", "Account"],
         ),
-        ("member", "/search", vec!["Search", "Account"]),
-        ("faculty", "/search", vec!["Search", "Account"]),
+        ("member", "/search", vec!["Search", "Measures", "Account"]),
+        ("faculty", "/search", vec!["Search", "Measures", "Account"]),
     ] {
         b.sign_in(&email(who), PASSWORD);
         assert_eq!(b.path(), landing, "{who} landed elsewhere");

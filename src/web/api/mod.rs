@@ -2,6 +2,7 @@
 
 mod cases;
 mod health;
+pub(crate) mod measures;
 mod search;
 mod tokens;
 
@@ -24,6 +25,9 @@ use utoipa::OpenApi;
         cases::withdraw,
         search::search,
         search::similar,
+        measures::measures,
+        measures::export_csv,
+        measures::board_report,
         tokens::login,
         health::healthz,
         health::openapi,
@@ -42,10 +46,16 @@ use utoipa::OpenApi;
         cases::RedactionBody,
         tokens::LoginBody,
         tokens::TokenBody,
+        crate::measures::MeasuresReport,
+        crate::measures::Table,
+        crate::measures::Row,
+        crate::measures::Figure,
+        crate::measures::Definition,
     )),
     tags(
         (name = "cases", description = "Contribution and curation"),
         (name = "search", description = "Peers' published cases"),
+        (name = "measures", description = "CRP measures against the collaborative, small cells suppressed"),
         (name = "auth", description = "Tokens"),
         (name = "service", description = "Health and description"),
     )
@@ -101,6 +111,28 @@ pub fn document() -> serde_json::Value {
             }
         }
     }
+    // The downloads are not JSON: say so as OpenAPI 3.1 does for bytes and text.
+    for (path, kind) in [
+        ("/api/v1/measures/report.pdf", "application/pdf"),
+        ("/api/v1/measures/export.csv", "text/csv"),
+    ] {
+        if let Some(ok) = doc["paths"][path]["get"]["responses"]["200"].as_object_mut() {
+            let schema = if kind == "application/pdf" {
+                json!({ "type": "string", "contentMediaType": "application/pdf" })
+            } else {
+                json!({ "type": "string" })
+            };
+            let mut content = serde_json::Map::new();
+            content.insert(kind.to_owned(), json!({ "schema": schema }));
+            ok.insert("content".into(), Value::Object(content));
+        }
+    }
+    if let Some(op) = doc["paths"]["/api/v1/measures"]["get"].as_object_mut() {
+        op.insert(
+            "description".into(),
+            crate::measures::definitions::markdown().into(),
+        );
+    }
     doc["paths"]["/api/v1/cases"]["post"]["requestBody"] = json!({
         "required": true,
         "description": "One closed case, as spec/case.schema.json describes it.",
@@ -123,6 +155,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/openapi.json", "GET").route(web::get().to(health::openapi)))
             .service(resource("/tokens", "POST").route(web::post().to(tokens::login)))
             .service(resource("/search", "GET").route(web::get().to(search::search)))
+            .service(resource("/measures", "GET").route(web::get().to(measures::measures)))
+            .service(
+                resource("/measures/export.csv", "GET").route(web::get().to(measures::export_csv)),
+            )
+            .service(
+                resource("/measures/report.pdf", "GET")
+                    .route(web::get().to(measures::board_report)),
+            )
             .service(
                 resource("/cases", "GET, POST")
                     .route(web::post().to(cases::submit))

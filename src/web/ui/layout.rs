@@ -14,6 +14,8 @@ pub enum NavItem {
     Cases,
     /// A new contribution (contributors).
     Contribute,
+    /// CRP measures against the collaborative (everyone signed in).
+    Measures,
     /// Organizations, users and tokens (curators).
     Members,
     /// The audit log (curators).
@@ -30,6 +32,7 @@ impl NavItem {
             NavItem::ReviewQueue => "Review queue",
             NavItem::Cases => "Our cases",
             NavItem::Contribute => "Contribute",
+            NavItem::Measures => "Measures",
             NavItem::Members => "Members",
             NavItem::Audit => "Audit log",
             NavItem::Account => "Account",
@@ -43,6 +46,7 @@ impl NavItem {
             NavItem::ReviewQueue => "/review",
             NavItem::Cases => "/cases",
             NavItem::Contribute => "/contribute",
+            NavItem::Measures => "/measures",
             NavItem::Members => "/admin/members",
             NavItem::Audit => "/admin/audit",
             NavItem::Account => "/account",
@@ -97,6 +101,9 @@ impl Nav {
         if roles.has(Role::Contributor) {
             items.push(NavItem::Cases);
             items.push(NavItem::Contribute);
+        }
+        if Role::ALL.iter().any(|r| roles.has(*r)) {
+            items.push(NavItem::Measures);
         }
         if roles.has(Role::Curator) {
             items.push(NavItem::Members);
@@ -181,18 +188,26 @@ mod tests {
                 .map(|l| l.label)
                 .collect()
         };
-        assert_eq!(labels("member"), ["Search", "Account"]);
+        assert_eq!(labels("member"), ["Search", "Measures", "Account"]);
+        assert_eq!(labels("faculty"), ["Search", "Measures", "Account"]);
         assert_eq!(
             labels("contributor"),
-            ["Our cases", "Contribute", "Account"]
+            ["Our cases", "Contribute", "Measures", "Account"]
         );
         assert_eq!(
             labels("curator"),
-            ["Search", "Review queue", "Members", "Audit log", "Account"]
+            [
+                "Search",
+                "Review queue",
+                "Measures",
+                "Members",
+                "Audit log",
+                "Account"
+            ]
         );
         assert_eq!(
             labels("member,contributor"),
-            ["Search", "Our cases", "Contribute", "Account"]
+            ["Search", "Our cases", "Contribute", "Measures", "Account"]
         );
     }
 

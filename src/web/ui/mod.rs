@@ -104,6 +104,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::admin::revoke),
             )
             .route("/admin/audit", web::get().to(pages::admin::audit))
+            .route("/measures", web::get().to(pages::measures::show))
+            .route(
+                "/measures/export.csv",
+                web::get().to(pages::measures::export_csv),
+            )
+            .route(
+                "/measures/report.pdf",
+                web::get().to(pages::measures::board_report),
+            )
             .route("/account", web::get().to(pages::account::show))
             .route(
                 "/account/password",

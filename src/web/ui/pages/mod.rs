@@ -6,6 +6,7 @@ pub mod case;
 pub mod cases;
 pub mod contribute;
 pub mod home;
+pub mod measures;
 pub mod not_found;
 pub mod search;
 pub mod sign_in;

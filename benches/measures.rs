@@ -1,0 +1,136 @@
+//! The CRP measures at 100,000 cases: the whole server-side work of one `/measures`
+//! page (load the facts from SQLite, tally, suppress, build the tables and charts,
+//! render the HTML), and the same without the database.
+//!
+//! ```sh
+//! cargo bench --bench measures            # 100,000 cases; SAFETABLE_BENCH_MEASURES_CASES=N for another size
+//! ```
+//!
+//! The database is a fresh SQLite file whose `cases` and `case_facts` rows are generated
+//! by one SQL statement each (varied categories, harms, settings, days, actions, eight
+//! organizations over three years of contribution).
+
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use diesel::{Connection, RunQueryDsl};
+use safetable::auth::Roles;
+use safetable::case::OrgId;
+use safetable::measures::{build, Audience, MeasuresQuery};
+use safetable::store::{FactsFilter, Store};
+use safetable::web::ui::pages::measures::MeasuresPage;
+
+fn p50(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: u64 = std::env::var("SAFETABLE_BENCH_MEASURES_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("bench.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::open(&url).expect("open the store");
+    let mut orgs = Vec::new();
+    for k in 0..8 {
+        orgs.push(
+            store
+                .create_org(&format!("Bench org {k}"), "bench")
+                .unwrap()
+                .id,
+        );
+    }
+    let first = orgs[0].get();
+    let started = Instant::now();
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let series = format!(
+        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {n}) "
+    );
+    diesel::sql_query(format!(
+        "INSERT INTO cases (id, org_id, ref_digest, status, rule_set_version, shared_view, report, created_at, updated_at) \
+         {series} SELECT printf('c%08d', i), {first} + (i % 8), printf('r%08d', i), 'published', 'bench', '', '', \
+         datetime('2023-01-01', '+' || (i % 1095) || ' days'), datetime('2023-01-01', '+' || (i % 1095) || ' days') FROM s"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let categories = "'blood','device','fall','infection','medication','perinatal','pressure-injury','surgery-anesthesia','venous-thromboembolism','diagnosis','other'";
+    let harms = "'death','severe','moderate','mild','none','unknown'";
+    let settings = "'inpatient','emergency','ambulatory','perioperative','intensive-care','long-term-care','home-health','behavioral-health','other'";
+    diesel::sql_query(format!(
+        "INSERT INTO case_facts (case_id, org_id, received_at, event_year, category, harm, setting, \
+         first_contact_day, apology, clinician_support, loop_closed, loop_closed_day, standard_of_care, \
+         compensation, review_method, closed_day, actions_stronger, actions_intermediate, actions_weaker, \
+         actions_planned, actions_in_progress, actions_implemented, actions_verified) \
+         {series} SELECT printf('c%08d', i), {first} + (i % 8), datetime('2023-01-01', '+' || (i % 1095) || ' days'), \
+         2022 + (i % 4), \
+         json_extract(json_array({categories}), '$[' || (i % 11) || ']'), \
+         json_extract(json_array({harms}), '$[' || (i % 6) || ']'), \
+         json_extract(json_array({settings}), '$[' || (i % 9) || ']'), \
+         CASE WHEN i % 10 = 0 THEN NULL ELSE i % 13 END, \
+         CASE i % 3 WHEN 0 THEN 'empathy' WHEN 1 THEN 'responsibility' ELSE 'none' END, \
+         (i % 4) <> 0, (i % 5) <> 0, CASE WHEN i % 5 = 0 THEN NULL ELSE 20 + i % 60 END, \
+         CASE i % 3 WHEN 0 THEN 'no' WHEN 1 THEN 'yes' ELSE 'undetermined' END, \
+         CASE i % 4 WHEN 0 THEN 'payment' WHEN 1 THEN 'bill-waiver' ELSE 'none' END, \
+         CASE i % 6 WHEN 0 THEN 'rca2' WHEN 1 THEN 'apparent-cause' WHEN 2 THEN 'fmea' WHEN 3 THEN 'case-review' WHEN 4 THEN 'other' ELSE NULL END, \
+         60 + i % 120, i % 2, 1, i % 3, 1, i % 2, i % 3, 0 FROM s"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    eprintln!(
+        "generated {n} cases in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let audience = Audience::Contributor {
+        own: OrgId::new(first),
+    };
+    let roles = Roles::parse("contributor").unwrap();
+    let query = MeasuresQuery::default();
+    let page = |facts: &[safetable::measures::CaseFacts]| {
+        let report = build(facts, &query, &audience);
+        MeasuresPage::new(&report, &query, &roles)
+            .render()
+            .expect("render")
+    };
+
+    let facts = store.case_facts(&FactsFilter::default()).unwrap();
+    assert_eq!(facts.len() as u64, n);
+    let html = page(&facts);
+    assert!(html.contains("CRP measures"));
+    let runs = 15;
+    let mut load = Vec::new();
+    let mut compute = Vec::new();
+    let mut whole = Vec::new();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let facts = store.case_facts(&FactsFilter::default()).unwrap();
+        let t1 = Instant::now();
+        let html = page(&facts);
+        let t2 = Instant::now();
+        std::hint::black_box(html);
+        load.push(t1 - t0);
+        compute.push(t2 - t1);
+        whole.push(t2 - t0);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "measures page at {n} cases (p50 of {runs} runs): load facts {:.1} ms, tally + suppress + tables + charts + HTML {:.1} ms, whole {:.1} ms (HTML {} KiB)",
+        ms(p50(load)),
+        ms(p50(compute)),
+        ms(p50(whole)),
+        html.len() / 1024
+    );
+    let mut report_only = Vec::new();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        std::hint::black_box(build(&facts, &query, &Audience::Collaborative));
+        report_only.push(t0.elapsed());
+    }
+    println!(
+        "measures report (collaborative view) at {n} cases: {:.1} ms",
+        ms(p50(report_only))
+    );
+}
