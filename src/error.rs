@@ -28,6 +28,9 @@ pub enum AppError {
     /// The account holds a one-time password: it signs in in the browser first.
     #[error("this account still has its one-time password: sign in in the browser and choose a password first")]
     PasswordChangeRequired,
+    /// A safe-table discussion seen before its confidentiality statement was accepted.
+    #[error("accept the discussion's confidentiality statement first (POST /api/v1/discussions/ID/attest)")]
+    AttestationRequired,
     #[error("no such {0}")]
     NotFound(&'static str),
     /// No route has that path.
@@ -63,7 +66,7 @@ pub enum AppError {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable code: `malformed`, `unauthenticated`, `wrong_password`, `forbidden`,
-    /// `too_many_attempts`, `password_change_required`, `not_found`,
+    /// `too_many_attempts`, `password_change_required`, `attestation_required`, `not_found`,
     /// `method_not_allowed`, `uri_too_long`, `unsupported_media_type`, `conflict`,
     /// `too_large`, `schema`, `redaction_failed`, `bad_query`, `unavailable`, `internal`.
     pub error: &'static str,
@@ -84,6 +87,7 @@ impl AppError {
             AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             AppError::Throttled { .. } => ("too_many_attempts", StatusCode::TOO_MANY_REQUESTS),
             AppError::PasswordChangeRequired => ("password_change_required", StatusCode::FORBIDDEN),
+            AppError::AttestationRequired => ("attestation_required", StatusCode::FORBIDDEN),
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
             AppError::NoRoute => ("not_found", StatusCode::NOT_FOUND),
             AppError::MethodNotAllowed(_) => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),

@@ -128,6 +128,21 @@ impl Intake {
         Ok(redaction::redact_note(note, &self.rules, &names)?)
     }
 
+    /// A note that may concern any of `orgs` (a safe-table discussion's text), redacted
+    /// with the names of every one of them.
+    pub fn redact_note_for(&self, orgs: &[OrgId], note: &str) -> Result<String, AppError> {
+        if note.trim().is_empty() {
+            return Ok(String::new());
+        }
+        let mut names = Vec::new();
+        for org in orgs {
+            names.extend(self.org_names(*org)?);
+        }
+        names.sort();
+        names.dedup();
+        Ok(redaction::redact_note(note, &self.rules, &names)?)
+    }
+
     /// Parses, validates, redacts and seals one case body. CPU-bound; the contributing
     /// organization's name is read from the store once per organization and process.
     /// Fails with [`AppError::Redaction`] when the pipeline refuses the case.

@@ -15,6 +15,7 @@ pub mod case;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod discussion;
 pub mod error;
 pub mod follow;
 pub mod index;

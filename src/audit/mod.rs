@@ -56,11 +56,24 @@ pub enum AuditAction {
     /// CRP measures were read (page, API, CSV or board report); the detail names the
     /// filters and the form, never a figure.
     Measures,
+    /// A safe-table discussion was created.
+    DiscussionCreate,
+    /// A discussion's fields, cases, questions or order changed; the detail says which.
+    DiscussionEdit,
+    DiscussionPublish,
+    /// A participant accepted a discussion's confidentiality statement.
+    DiscussionAttest,
+    /// A discussion was read (page or API).
+    DiscussionView,
+    /// A discussion's packet was downloaded or printed; the detail names the form.
+    PacketDownload,
+    DiscussionTakeaways,
+    DiscussionAttendance,
 }
 
 impl AuditAction {
     /// Every action, in the order declared.
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::Submit,
         AuditAction::Replace,
         AuditAction::Publish,
@@ -88,6 +101,14 @@ impl AuditAction {
         AuditAction::UserDisable,
         AuditAction::OrgAlias,
         AuditAction::Measures,
+        AuditAction::DiscussionCreate,
+        AuditAction::DiscussionEdit,
+        AuditAction::DiscussionPublish,
+        AuditAction::DiscussionAttest,
+        AuditAction::DiscussionView,
+        AuditAction::PacketDownload,
+        AuditAction::DiscussionTakeaways,
+        AuditAction::DiscussionAttendance,
     ];
 
     /// The action with this stored name.
@@ -125,6 +146,14 @@ impl AuditAction {
             AuditAction::UserDisable => "user_disable",
             AuditAction::OrgAlias => "org_alias",
             AuditAction::Measures => "measures",
+            AuditAction::DiscussionCreate => "discussion_create",
+            AuditAction::DiscussionEdit => "discussion_edit",
+            AuditAction::DiscussionPublish => "discussion_publish",
+            AuditAction::DiscussionAttest => "discussion_attest",
+            AuditAction::DiscussionView => "discussion_view",
+            AuditAction::PacketDownload => "packet_download",
+            AuditAction::DiscussionTakeaways => "discussion_takeaways",
+            AuditAction::DiscussionAttendance => "discussion_attendance",
         }
     }
 }

@@ -38,11 +38,13 @@ pub enum IndexField {
     Actions,
     Service,
     Roles,
+    /// What safe-table discussions of the case concluded.
+    Takeaways,
 }
 
 impl IndexField {
     /// Every index field, in the index's order.
-    pub const ALL: [IndexField; 7] = [
+    pub const ALL: [IndexField; 8] = [
         IndexField::Summary,
         IndexField::Findings,
         IndexField::Notes,
@@ -50,6 +52,7 @@ impl IndexField {
         IndexField::Actions,
         IndexField::Service,
         IndexField::Roles,
+        IndexField::Takeaways,
     ];
 
     /// The name in the schema and in queries.
@@ -62,13 +65,14 @@ impl IndexField {
             IndexField::Actions => "actions",
             IndexField::Service => "service",
             IndexField::Roles => "roles",
+            IndexField::Takeaways => "takeaways",
         }
     }
 
     /// The weight of a match in this field.
     pub fn boost(self) -> f32 {
         match self {
-            IndexField::Lessons | IndexField::Actions => 2.0,
+            IndexField::Lessons | IndexField::Actions | IndexField::Takeaways => 2.0,
             IndexField::Roles => 0.5,
             _ => 1.0,
         }
@@ -283,10 +287,18 @@ impl SharedView {
 
     /// The text of every index field: the view's fields joined by line breaks, in the
     /// order of [`IndexField::ALL`].
-    pub fn index_texts(&self) -> [String; 7] {
-        let mut out: [String; 7] = Default::default();
-        for (field, text) in self.text_fields() {
-            let slot = &mut out[field.index_field().position()];
+    pub fn index_texts(&self) -> [String; IndexField::ALL.len()] {
+        let mut out: [String; IndexField::ALL.len()] = Default::default();
+        let takeaways = self
+            .safe_table_takeaways
+            .iter()
+            .map(|t| (IndexField::Takeaways, t.as_str()));
+        let fields = self
+            .text_fields()
+            .into_iter()
+            .map(|(f, t)| (f.index_field(), t));
+        for (field, text) in fields.chain(takeaways) {
+            let slot = &mut out[field.position()];
             if !slot.is_empty() {
                 slot.push('\n');
             }

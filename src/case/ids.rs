@@ -91,6 +91,10 @@ int_id!(
     /// A user account.
     UserId
 );
+int_id!(
+    /// A safe-table discussion.
+    DiscussionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ mod validate;
 mod vocab;
 
 pub use fields::{FieldSelector, IndexField, TextField};
-pub use ids::{CaseId, OrgId, UserId};
+pub use ids::{CaseId, DiscussionId, OrgId, UserId};
 pub use schema::{json_schema, MAX_ERRORS, MAX_SHORT_CHARS};
 pub use shared::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,

@@ -32,6 +32,11 @@ pub struct SharedView {
     #[serde(default)]
     pub roles: Vec<String>,
     pub redaction: RedactionSummary,
+    /// What safe-table discussions of the case concluded, one entry per discussion, as
+    /// their facilitators recorded them (redacted by the pipeline). Kept apart from the
+    /// stored view and joined to it when a published case is read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub safe_table_takeaways: Vec<String>,
 }
 
 impl SharedView {
@@ -351,6 +356,7 @@ mod tests {
             improvement_actions: vec![],
             roles: vec![],
             redaction: RedactionSummary::default(),
+            safe_table_takeaways: vec![],
         }
     }
 

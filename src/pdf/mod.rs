@@ -90,6 +90,7 @@ pub struct Writer {
     metrics: Metrics,
     pages: Vec<Vec<Shape>>,
     y: f32,
+    watermark: Option<String>,
 }
 
 fn words_in_lines(text: &str, max: f32, measure: impl Fn(&str) -> f32) -> Vec<String> {
@@ -122,7 +123,14 @@ impl Writer {
             metrics: Metrics::load()?,
             pages: vec![Vec::new()],
             y: BODY_TOP,
+            watermark: None,
         })
+    }
+
+    /// Names whose copy this is on every page: a line under the marking and a light
+    /// diagonal across the page, both real text (a leaked copy says whose it was).
+    pub fn watermark(&mut self, text: impl Into<String>) {
+        self.watermark = Some(text.into());
     }
 
     fn page(&mut self) -> &mut Vec<Shape> {
@@ -192,6 +200,24 @@ impl Writer {
     pub fn paragraph(&mut self, text: &str) {
         self.lines(text, 10.0, false, 0.0);
         self.space(6.0);
+    }
+
+    /// A subheading.
+    pub fn subheading(&mut self, text: &str) {
+        self.room(50.0);
+        self.space(4.0);
+        self.lines(text, 11.0, true, 0.0);
+        self.space(2.0);
+    }
+
+    /// A list item with a bullet, wrapped under its text.
+    pub fn bullet(&mut self, text: &str) {
+        let size = 10.0;
+        self.room(size * 1.35);
+        let y = self.y + size * 1.35 - size * 0.3;
+        self.text_at(MARGIN + 4.0, y, size, "•", false, Anchor::Start);
+        self.lines(text, size, false, 16.0);
+        self.space(2.0);
     }
 
     /// A small note.
@@ -425,6 +451,47 @@ impl Writer {
                     bold: false,
                 },
             ];
+            if let Some(mark) = &self.watermark {
+                let size = {
+                    let w = self.metrics.width(mark, 8.0, false);
+                    (8.0 * (PAGE_W - 2.0 * MARGIN) / w).min(8.0)
+                };
+                frame.push(Shape::Text {
+                    at: (PAGE_W / 2.0, 56.0),
+                    size,
+                    text: mark.clone(),
+                    anchor: Anchor::Middle,
+                    color: Rgb(0x5c, 0x5c, 0x5c),
+                    bold: false,
+                });
+            }
+            if let Some(mark) = &self.watermark {
+                // Across the page, light, drawn first so that the text lies over it.
+                let size = {
+                    let w = self.metrics.width(mark, 16.0, true);
+                    (16.0 * (PAGE_H * 0.9) / w).min(16.0)
+                };
+                surface.push_transform(&krilla::geom::Transform::from_rotate_at(
+                    -52.0,
+                    PAGE_W / 2.0,
+                    PAGE_H / 2.0,
+                ));
+                draw(
+                    &mut surface,
+                    &Shape::Text {
+                        at: (PAGE_W / 2.0, PAGE_H / 2.0),
+                        size,
+                        text: mark.clone(),
+                        anchor: Anchor::Middle,
+                        color: Rgb(0xe4, 0xe4, 0xe4),
+                        bold: true,
+                    },
+                    &regular,
+                    &bold,
+                    &self.metrics,
+                );
+                surface.pop();
+            }
             frame.extend(shapes.iter().cloned());
             for shape in &frame {
                 draw(&mut surface, shape, &regular, &bold, &self.metrics);

@@ -261,6 +261,7 @@ fn redact_unguarded(
             counts: counts.clone(),
             manual: 0,
         },
+        safe_table_takeaways: Vec::new(),
     };
     for (field, text) in redacted {
         // Every field the case has, the view has (the same registry built both lists).

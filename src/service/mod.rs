@@ -31,6 +31,7 @@ pub use search::SearchService;
 #[derive(Clone)]
 pub struct Services {
     pub cases: CaseService,
+    pub discussions: crate::discussion::DiscussionService,
     pub search: SearchService,
     pub accounts: AccountService,
     pub measures: MeasuresService,
@@ -45,6 +46,7 @@ impl Services {
                 intake: intake.clone(),
                 nudge: nudge.clone(),
             },
+            discussions: crate::discussion::DiscussionService::new(intake.clone(), nudge.clone()),
             search: SearchService {
                 intake: intake.clone(),
                 index,

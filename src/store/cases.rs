@@ -124,17 +124,29 @@ fn status(raw: &str) -> Result<CaseStatus, StoreError> {
     CaseStatus::parse(raw).ok_or_else(|| StoreError::Corrupt("unknown case status".into()))
 }
 
-fn parse_view(raw: &str) -> Result<SharedView, StoreError> {
+pub(super) fn parse_view(raw: &str) -> Result<SharedView, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("shared view: {e}")))
 }
 
+/// The stored form of a view: without the takeaways of discussions, which are kept
+/// with the discussion and joined when a published case is read.
 fn view_json(view: &SharedView) -> Result<String, StoreError> {
+    let stored;
+    let view = if view.safe_table_takeaways.is_empty() {
+        view
+    } else {
+        stored = SharedView {
+            safe_table_takeaways: Vec::new(),
+            ..view.clone()
+        };
+        &stored
+    };
     serde_json::to_string(view).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Takes the write lock first, so that a transaction that reads and then writes never
 /// has to upgrade its lock (SQLite) and concurrent writers queue on the chain head.
-fn lock(conn: &mut super::DbConnection) -> Result<(), StoreError> {
+pub(super) fn lock(conn: &mut super::DbConnection) -> Result<(), StoreError> {
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::seq.eq(audit_head::seq))
         .execute(conn)?;
@@ -178,7 +190,7 @@ fn load_case(
     }))
 }
 
-fn record_change(
+pub(super) fn record_change(
     conn: &mut super::DbConnection,
     id: &CaseId,
     op: ChangeOp,
@@ -340,10 +352,18 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
 }
 
 impl Store {
-    /// A case that is not withdrawn.
+    /// A case that is not withdrawn; a published one with the takeaways of its
+    /// discussions.
     pub fn case(&self, id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
         let mut conn = self.conn()?;
-        load_case(&mut conn, id)
+        let mut record = load_case(&mut conn, id)?;
+        if let Some(r) = record
+            .as_mut()
+            .filter(|r| r.status == CaseStatus::Published)
+        {
+            super::discussions::attach_takeaways(&mut conn, std::slice::from_mut(&mut r.view))?;
+        }
+        Ok(record)
     }
 
     /// Cases by filter, newest first (withdrawn cases never).
@@ -543,6 +563,7 @@ impl Store {
             )
             .execute(c)?;
             super::facts::remove(c, id)?;
+            super::discussions::withdraw_case(c, id)?;
             diesel::update(cases::table.filter(cases::id.eq(id.as_str())))
                 .set((
                     cases::status.eq(CaseStatus::Withdrawn.as_str()),
@@ -620,7 +641,12 @@ impl Store {
             .filter(cases::status.eq(CaseStatus::Published.as_str()))
             .select(cases::shared_view)
             .load(&mut *conn)?;
-        rows.iter().map(|v| parse_view(v)).collect()
+        let mut views = rows
+            .iter()
+            .map(|v| parse_view(v))
+            .collect::<Result<Vec<_>, _>>()?;
+        super::discussions::attach_takeaways(&mut conn, &mut views)?;
+        Ok(views)
     }
 
     /// Published shared views in id order after `after`, for a rebuild.
@@ -640,7 +666,12 @@ impl Store {
             query = query.filter(cases::id.gt(after.as_str().to_owned()));
         }
         let rows: Vec<String> = query.load(&mut *conn)?;
-        rows.iter().map(|v| parse_view(v)).collect()
+        let mut views = rows
+            .iter()
+            .map(|v| parse_view(v))
+            .collect::<Result<Vec<_>, _>>()?;
+        super::discussions::attach_takeaways(&mut conn, &mut views)?;
+        Ok(views)
     }
 
     /// How many cases are published.

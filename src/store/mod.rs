@@ -7,6 +7,7 @@
 
 mod cases;
 mod connection;
+mod discussions;
 mod facts;
 mod schema;
 mod users;
@@ -20,6 +21,7 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, SubmitOutcome,
 };
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
+pub use discussions::TakeawaysUpdate;
 pub use facts::FactsFilter;
 pub use users::OrgRecord;
 pub use users::{TokenId, TokenKind, TokenRecord, UserRecord, DEFAULT_TOKEN_DAYS};

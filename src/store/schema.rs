@@ -137,6 +137,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    discussions (id) {
+        id -> BigInt,
+        title -> Text,
+        starts_at -> Timestamp,
+        time_zone -> Text,
+        duration_minutes -> Integer,
+        description -> Text,
+        facilitator_notes -> Text,
+        all_members -> Bool,
+        status -> Text,
+        overall_takeaways -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discussion_orgs (discussion_id, org_id) {
+        discussion_id -> BigInt,
+        org_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    discussion_cases (discussion_id, case_id) {
+        discussion_id -> BigInt,
+        case_id -> Text,
+        position -> Integer,
+        questions -> Text,
+        takeaways -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    discussion_attestations (discussion_id, user_id) {
+        discussion_id -> BigInt,
+        user_id -> BigInt,
+        attested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discussion_attendance (discussion_id, user_id) {
+        discussion_id -> BigInt,
+        user_id -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discussion_notices (id) {
+        id -> BigInt,
+        discussion_id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> organizations (org_id));
@@ -153,4 +214,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     index_changes,
     case_facts,
+    discussions,
+    discussion_orgs,
+    discussion_cases,
+    discussion_attestations,
+    discussion_attendance,
+    discussion_notices,
 );

@@ -165,7 +165,7 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub identity: PathBuf,
     /// Tokens by name: `curator`, `contributor` (org A), `contributor_b` (org B),
-    /// `member`, `faculty`.
+    /// `member` (org A), `member_b` (org B), `faculty`.
     pub tokens: HashMap<&'static str, String>,
     _pg: Option<PgDatabase>,
 }
@@ -193,6 +193,7 @@ impl TestApp {
             ("contributor", a.id, "contributor"),
             ("contributor_b", b.id, "contributor"),
             ("member", a.id, "member"),
+            ("member_b", b.id, "member"),
             ("faculty", b.id, "faculty"),
         ] {
             let email = format!("{name}@test.invalid");

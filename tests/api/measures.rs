@@ -46,7 +46,7 @@ pub(crate) fn seed(app: &TestApp) -> Vec<String> {
     ids
 }
 
-fn get(app: &TestApp, path: &str, who: &str) -> (u16, String, Vec<u8>) {
+pub(crate) fn get(app: &TestApp, path: &str, who: &str) -> (u16, String, Vec<u8>) {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build();
@@ -275,7 +275,7 @@ fn the_board_report_is_a_marked_pdf_with_extractable_text(db: Db) {
 }
 
 /// The PDF's text as `pdftotext` (poppler-utils) extracts it.
-fn pdftotext(pdf: &[u8]) -> String {
+pub(crate) fn pdftotext(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, pdf).unwrap();

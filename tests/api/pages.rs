@@ -42,6 +42,7 @@ fn each_role_signs_in_and_sees_only_its_menu() {
             "/search",
             vec![
                 "Search",
+                "Safe tables",
                 "Review queue",
                 "Measures",
                 "Members",
@@ -54,8 +55,16 @@ fn each_role_signs_in_and_sees_only_its_menu() {
             "/cases",
             vec!["Our cases", "Contribute", "Measures", "Account"],
         ),
-        ("member", "/search", vec!["Search", "Measures", "Account"]),
-        ("faculty", "/search", vec!["Search", "Measures", "Account"]),
+        (
+            "member",
+            "/search",
+            vec!["Search", "Safe tables", "Measures", "Account"],
+        ),
+        (
+            "faculty",
+            "/discussions",
+            vec!["Search", "Safe tables", "Measures", "Account"],
+        ),
     ] {
         b.sign_in(&email(who), PASSWORD);
         assert_eq!(b.path(), landing, "{who} landed elsewhere");

@@ -1,6 +1,7 @@
 //! `/api/v1`: routes and the OpenAPI description.
 
 mod cases;
+pub(crate) mod discussions;
 mod health;
 pub(crate) mod measures;
 mod search;
@@ -28,6 +29,20 @@ use utoipa::OpenApi;
         measures::measures,
         measures::export_csv,
         measures::board_report,
+        discussions::list,
+        discussions::create,
+        discussions::show,
+        discussions::update,
+        discussions::add_case,
+        discussions::set_questions,
+        discussions::remove_case,
+        discussions::reorder,
+        discussions::publish,
+        discussions::attest,
+        discussions::packet,
+        discussions::calendar,
+        discussions::takeaways,
+        discussions::attendance,
         tokens::login,
         health::healthz,
         health::openapi,
@@ -51,11 +66,26 @@ use utoipa::OpenApi;
         crate::measures::Row,
         crate::measures::Figure,
         crate::measures::Definition,
+        crate::discussion::DiscussionBody,
+        crate::discussion::DiscussionStatus,
+        discussions::DiscussionListItem,
+        discussions::DiscussionResponse,
+        discussions::DiscussionCaseBody,
+        discussions::InvitedOrg,
+        discussions::ParticipantBody,
+        discussions::YouBody,
+        discussions::AddCaseBody,
+        discussions::QuestionsBody,
+        discussions::OrderBody,
+        discussions::TakeawaysBody,
+        discussions::CaseTakeaways,
+        discussions::AttendanceBody,
     )),
     tags(
         (name = "cases", description = "Contribution and curation"),
         (name = "search", description = "Peers' published cases"),
         (name = "measures", description = "CRP measures against the collaborative, small cells suppressed"),
+        (name = "discussions", description = "Safe-table discussions: faculty build them from published cases; invited members attest, then read and download the packet"),
         (name = "auth", description = "Tokens"),
         (name = "service", description = "Health and description"),
     )
@@ -115,6 +145,8 @@ pub fn document() -> serde_json::Value {
     for (path, kind) in [
         ("/api/v1/measures/report.pdf", "application/pdf"),
         ("/api/v1/measures/export.csv", "text/csv"),
+        ("/api/v1/discussions/{id}/packet.pdf", "application/pdf"),
+        ("/api/v1/discussions/{id}/calendar.ics", "text/calendar"),
     ] {
         if let Some(ok) = doc["paths"][path]["get"]["responses"]["200"].as_object_mut() {
             let schema = if kind == "application/pdf" {
@@ -181,7 +213,54 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/cases/{id}/redactions", "POST")
                     .route(web::post().to(cases::add_redaction)),
             )
-            .service(resource("/cases/{id}/similar", "GET").route(web::get().to(search::similar))),
+            .service(resource("/cases/{id}/similar", "GET").route(web::get().to(search::similar)))
+            .service(
+                resource("/discussions", "GET, POST")
+                    .route(web::get().to(discussions::list))
+                    .route(web::post().to(discussions::create)),
+            )
+            .service(
+                resource("/discussions/{id}", "GET, PUT")
+                    .route(web::get().to(discussions::show))
+                    .route(web::put().to(discussions::update)),
+            )
+            .service(
+                resource("/discussions/{id}/cases", "POST")
+                    .route(web::post().to(discussions::add_case)),
+            )
+            .service(
+                resource("/discussions/{id}/cases/{case_id}", "PUT, DELETE")
+                    .route(web::put().to(discussions::set_questions))
+                    .route(web::delete().to(discussions::remove_case)),
+            )
+            .service(
+                resource("/discussions/{id}/order", "PUT")
+                    .route(web::put().to(discussions::reorder)),
+            )
+            .service(
+                resource("/discussions/{id}/publish", "POST")
+                    .route(web::post().to(discussions::publish)),
+            )
+            .service(
+                resource("/discussions/{id}/attest", "POST")
+                    .route(web::post().to(discussions::attest)),
+            )
+            .service(
+                resource("/discussions/{id}/packet.pdf", "GET")
+                    .route(web::get().to(discussions::packet)),
+            )
+            .service(
+                resource("/discussions/{id}/calendar.ics", "GET")
+                    .route(web::get().to(discussions::calendar)),
+            )
+            .service(
+                resource("/discussions/{id}/takeaways", "PUT")
+                    .route(web::put().to(discussions::takeaways)),
+            )
+            .service(
+                resource("/discussions/{id}/attendance", "PUT")
+                    .route(web::put().to(discussions::attendance)),
+            ),
     );
 }
 

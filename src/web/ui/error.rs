@@ -61,7 +61,7 @@ impl From<crate::error::AppError> for UiError {
         use crate::error::AppError as A;
         match e {
             A::NotFound(_) | A::NoRoute => UiError::NotFound,
-            A::Forbidden => UiError::NotAllowed,
+            A::Forbidden | A::AttestationRequired => UiError::NotAllowed,
             A::Unauthenticated => UiError::SignInRequired,
             A::PasswordChangeRequired => UiError::PasswordChangeRequired,
             A::Unavailable(_) => UiError::Unavailable,

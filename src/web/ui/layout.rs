@@ -8,6 +8,8 @@ use crate::auth::{Role, Roles};
 pub enum NavItem {
     /// Published cases (members, faculty, curators).
     Search,
+    /// Safe-table discussions (faculty, curators, members).
+    Discussions,
     /// Cases waiting for review (curators).
     ReviewQueue,
     /// The organization's own contributed cases (contributors).
@@ -29,6 +31,7 @@ impl NavItem {
     pub fn label(self) -> &'static str {
         match self {
             NavItem::Search => "Search",
+            NavItem::Discussions => "Safe tables",
             NavItem::ReviewQueue => "Review queue",
             NavItem::Cases => "Our cases",
             NavItem::Contribute => "Contribute",
@@ -43,6 +46,7 @@ impl NavItem {
     pub fn href(self) -> &'static str {
         match self {
             NavItem::Search => "/search",
+            NavItem::Discussions => "/discussions",
             NavItem::ReviewQueue => "/review",
             NavItem::Cases => "/cases",
             NavItem::Contribute => "/contribute",
@@ -94,6 +98,7 @@ impl Nav {
         let mut items = Vec::new();
         if roles.has(Role::Member) || roles.has(Role::Faculty) || roles.has(Role::Curator) {
             items.push(NavItem::Search);
+            items.push(NavItem::Discussions);
         }
         if roles.has(Role::Curator) {
             items.push(NavItem::ReviewQueue);
@@ -188,8 +193,14 @@ mod tests {
                 .map(|l| l.label)
                 .collect()
         };
-        assert_eq!(labels("member"), ["Search", "Measures", "Account"]);
-        assert_eq!(labels("faculty"), ["Search", "Measures", "Account"]);
+        assert_eq!(
+            labels("member"),
+            ["Search", "Safe tables", "Measures", "Account"]
+        );
+        assert_eq!(
+            labels("faculty"),
+            ["Search", "Safe tables", "Measures", "Account"]
+        );
         assert_eq!(
             labels("contributor"),
             ["Our cases", "Contribute", "Measures", "Account"]
@@ -198,6 +209,7 @@ mod tests {
             labels("curator"),
             [
                 "Search",
+                "Safe tables",
                 "Review queue",
                 "Measures",
                 "Members",
@@ -207,7 +219,14 @@ mod tests {
         );
         assert_eq!(
             labels("member,contributor"),
-            ["Search", "Our cases", "Contribute", "Measures", "Account"]
+            [
+                "Search",
+                "Safe tables",
+                "Our cases",
+                "Contribute",
+                "Measures",
+                "Account"
+            ]
         );
     }
 

@@ -104,6 +104,68 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::admin::revoke),
             )
             .route("/admin/audit", web::get().to(pages::admin::audit))
+            .route("/discussions", web::get().to(pages::discussions::list))
+            .route(
+                "/discussions/new",
+                web::get().to(pages::discussions::new_form),
+            )
+            .route(
+                "/discussions/new",
+                web::post().to(pages::discussions::create),
+            )
+            .route(
+                "/discussions/add",
+                web::post().to(pages::discussions::add_case),
+            )
+            .route("/discussions/{id}", web::get().to(pages::discussions::show))
+            .route(
+                "/discussions/{id}/edit",
+                web::get().to(pages::discussions::edit_form),
+            )
+            .route(
+                "/discussions/{id}/edit",
+                web::post().to(pages::discussions::update),
+            )
+            .route(
+                "/discussions/{id}/attest",
+                web::post().to(pages::discussions::attest),
+            )
+            .route(
+                "/discussions/{id}/publish",
+                web::post().to(pages::discussions::publish),
+            )
+            .route(
+                "/discussions/{id}/takeaways",
+                web::post().to(pages::discussions::takeaways),
+            )
+            .route(
+                "/discussions/{id}/attendance",
+                web::post().to(pages::discussions::attendance),
+            )
+            .route(
+                "/discussions/{id}/cases/{case}/questions",
+                web::post().to(pages::discussions::questions),
+            )
+            .route(
+                "/discussions/{id}/cases/{case}/move",
+                web::post().to(pages::discussions::move_case),
+            )
+            .route(
+                "/discussions/{id}/cases/{case}/remove",
+                web::post().to(pages::discussions::remove_case),
+            )
+            .route(
+                "/discussions/{id}/packet",
+                web::get().to(pages::discussions::printable),
+            )
+            .route(
+                "/discussions/{id}/packet.pdf",
+                web::get().to(pages::discussions::packet_pdf),
+            )
+            .route(
+                "/discussions/{id}/calendar.ics",
+                web::get().to(pages::discussions::calendar),
+            )
             .route("/measures", web::get().to(pages::measures::show))
             .route(
                 "/measures/export.csv",

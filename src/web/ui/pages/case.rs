@@ -66,18 +66,16 @@ pub struct Fact {
     pub value: String,
 }
 
-/// `templates/case.html`.
+/// A shared view as a story: what happened, the timeline, communication, review,
+/// resolution, lessons, actions and what safe tables concluded (`templates/story.html`).
+/// The case page shows one; a discussion and its printable packet one per case.
 #[derive(Template)]
-#[template(path = "case.html")]
-pub struct CasePage {
-    pub layout: Layout,
-    pub csrf_token: String,
-    pub id: String,
-    pub heading: String,
-    pub facts: Vec<Fact>,
-    pub status: Option<String>,
-    pub status_class: &'static str,
-    pub return_comment: Option<Passage>,
+#[template(path = "story.html")]
+pub struct Story {
+    /// Prefix of the element ids, unique on the page.
+    pub prefix: String,
+    /// The level of the story's section headings (2 on the case page, 3 in a discussion).
+    pub level: u8,
     pub summary: Passage,
     pub steps: Vec<Step>,
     pub communication: Vec<Fact>,
@@ -90,6 +88,24 @@ pub struct CasePage {
     pub lessons: Passage,
     pub actions: Vec<ActionView>,
     pub roles: Vec<Passage>,
+    pub takeaways: Vec<Passage>,
+}
+
+/// `templates/case.html`.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub csrf_token: String,
+    pub id: String,
+    pub heading: String,
+    pub facts: Vec<Fact>,
+    pub status: Option<String>,
+    pub status_class: &'static str,
+    pub return_comment: Option<Passage>,
+    pub story: Story,
+    /// For faculty and curators on a published case: the discussions it can be added to.
+    pub add_to: Vec<(i64, String)>,
     pub similar: Vec<SimilarView>,
     pub show_similar: bool,
     /// Curators, on a case in review.
@@ -183,53 +199,10 @@ impl Extra {
     }
 }
 
-fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: Extra) -> CasePage {
-    let v: &SharedView = &detail.view;
-    let reviewing =
-        detail.status == Some(CaseStatus::InReview) && user.principal().roles.has(Role::Curator);
-    let flags = if reviewing {
-        report_flags(detail)
-    } else {
-        Vec::new()
-    };
-    let category = labels::value(v.event.category.as_str());
-    let harm = labels::value(v.event.harm.as_str());
-    let mut facts = vec![
-        Fact {
-            label: "Event type",
-            value: category.clone(),
-        },
-        Fact {
-            label: "Harm (AHRQ Harm Scale)",
-            value: harm.clone(),
-        },
-        Fact {
-            label: "Setting",
-            value: labels::value(v.event.setting.as_str()),
-        },
-        Fact {
-            label: "Year",
-            value: v.event.year.to_string(),
-        },
-    ];
-    if let Some(s) = &v.event.service {
-        facts.push(Fact {
-            label: "Service",
-            value: s.clone(),
-        });
-    }
-    if let Some(a) = v.patient.age_band {
-        facts.push(Fact {
-            label: "Patient age",
-            value: a.as_str().to_owned(),
-        });
-    }
-    if let Some(s) = v.patient.sex {
-        facts.push(Fact {
-            label: "Patient sex",
-            value: labels::value(s.as_str()),
-        });
-    }
+/// The story of a view, with `flags` marked (a curator's review), its element ids
+/// prefixed by `prefix` and its headings at `level`.
+pub fn story(v: &SharedView, flags: &[RedactionFlag], prefix: String, level: u8) -> Story {
+    let flags = flags.to_vec();
     let t = &v.timeline;
     let mut steps = vec![Step {
         label: "Event",
@@ -341,6 +314,81 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         .enumerate()
         .map(|(i, r)| passage(&flags, TextField::Role(i), r))
         .collect();
+    Story {
+        prefix,
+        level,
+        summary: passage(&flags, TextField::Summary, &v.event.summary),
+        steps,
+        communication,
+        communication_notes,
+        review,
+        factors,
+        findings,
+        resolution,
+        resolution_notes,
+        lessons: passage(&flags, TextField::Lessons, &v.lessons_learned),
+        actions,
+        roles,
+        takeaways: v
+            .safe_table_takeaways
+            .iter()
+            .map(|t| Passage {
+                path: String::new(),
+                text: t.clone(),
+                flags: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: Extra) -> CasePage {
+    let v: &SharedView = &detail.view;
+    let reviewing =
+        detail.status == Some(CaseStatus::InReview) && user.principal().roles.has(Role::Curator);
+    let flags = if reviewing {
+        report_flags(detail)
+    } else {
+        Vec::new()
+    };
+    let category = labels::value(v.event.category.as_str());
+    let harm = labels::value(v.event.harm.as_str());
+    let mut facts = vec![
+        Fact {
+            label: "Event type",
+            value: category.clone(),
+        },
+        Fact {
+            label: "Harm (AHRQ Harm Scale)",
+            value: harm.clone(),
+        },
+        Fact {
+            label: "Setting",
+            value: labels::value(v.event.setting.as_str()),
+        },
+        Fact {
+            label: "Year",
+            value: v.event.year.to_string(),
+        },
+    ];
+    if let Some(s) = &v.event.service {
+        facts.push(Fact {
+            label: "Service",
+            value: s.clone(),
+        });
+    }
+    if let Some(a) = v.patient.age_band {
+        facts.push(Fact {
+            label: "Patient age",
+            value: a.as_str().to_owned(),
+        });
+    }
+    if let Some(s) = v.patient.sex {
+        facts.push(Fact {
+            label: "Patient sex",
+            value: labels::value(s.as_str()),
+        });
+    }
+    let story = story(v, &flags, String::new(), 2);
     let similar = similar
         .into_iter()
         .filter(|h| Some(&h.id) != v.id.as_ref())
@@ -379,18 +427,8 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
             text: c.clone(),
             flags: Vec::new(),
         }),
-        summary: passage(&flags, TextField::Summary, &v.event.summary),
-        steps,
-        communication,
-        communication_notes,
-        review,
-        factors,
-        findings,
-        resolution,
-        resolution_notes,
-        lessons: passage(&flags, TextField::Lessons, &v.lessons_learned),
-        actions,
-        roles,
+        story,
+        add_to: Vec::new(),
         show_similar: detail.status.is_none() || detail.status == Some(CaseStatus::Published),
         similar,
         reviewing,
@@ -425,7 +463,7 @@ async fn render_case(
 ) -> Result<HttpResponse, UiError> {
     let principal = user.principal().clone();
     let svc = services.clone();
-    let (detail, similar) = web::block(move || -> Result<_, AppError> {
+    let (detail, similar, add_to) = web::block(move || -> Result<_, AppError> {
         let detail = svc.cases.get(&principal, &id)?;
         let published = detail.status.is_none() || detail.status == Some(CaseStatus::Published);
         let similar = if published && principal.may(Action::Search) {
@@ -435,10 +473,20 @@ async fn render_case(
         } else {
             Vec::new()
         };
-        Ok((detail, similar))
+        let add_to = if published {
+            svc.discussions
+                .managed_list(&principal)?
+                .into_iter()
+                .map(|d| (d.id.get(), d.title))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((detail, similar, add_to))
     })
     .await??;
-    let page = build(user, &detail, similar, extra);
+    let mut page = build(user, &detail, similar, extra);
+    page.add_to = add_to;
     Ok(super::html(HttpResponse::build(status), page.render()?))
 }
 

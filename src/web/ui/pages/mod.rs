@@ -5,6 +5,7 @@ pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod contribute;
+pub mod discussions;
 pub mod home;
 pub mod measures;
 pub mod not_found;

@@ -54,6 +54,7 @@ pub struct HitPassage {
 
 /// One result.
 pub struct HitView {
+    pub id: String,
     pub href: String,
     pub category: String,
     pub harm: String,
@@ -77,6 +78,9 @@ pub struct PageLink {
 #[template(path = "search.html")]
 pub struct SearchPage {
     pub layout: Layout,
+    pub csrf_token: String,
+    /// For faculty and curators: the discussions a result can be added to.
+    pub add_to: Vec<(i64, String)>,
     pub q: String,
     pub error: Option<String>,
     pub total: usize,
@@ -237,6 +241,7 @@ fn build_page(
         .hits
         .iter()
         .map(|h| HitView {
+            id: h.id.to_string(),
             href: format!("/cases/{}", h.id),
             category: labels::value(h.category.as_str()),
             harm: labels::value(h.harm.as_str()),
@@ -275,6 +280,8 @@ fn build_page(
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     SearchPage {
+        csrf_token: user.csrf_token.clone(),
+        add_to: Vec::new(),
         layout: user.layout(
             if q.is_empty() {
                 "Search".to_owned()
@@ -337,7 +344,18 @@ pub async fn search(
         }
     };
     let principal = user.principal().clone();
-    let outcome = web::block(move || services.search.search(&principal, &request)).await?;
+    let (outcome, add_to) = web::block(move || {
+        let outcome = services.search.search(&principal, &request);
+        let add_to = services
+            .discussions
+            .managed_list(&principal)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.id.get(), d.title))
+            .collect::<Vec<_>>();
+        (outcome, add_to)
+    })
+    .await?;
     let (results, error, status) = match outcome {
         Ok(results) => (Some(results), None, StatusCode::OK),
         Err(AppError::BadQuery(message)) => {
@@ -345,7 +363,8 @@ pub async fn search(
         }
         Err(e) => return Err(e.into()),
     };
-    let page = build_page(&user, &params, page, results, error);
+    let mut page = build_page(&user, &params, page, results, error);
+    page.add_to = add_to;
     Ok(super::html(HttpResponse::build(status), page.render()?))
 }
 
