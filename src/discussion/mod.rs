@@ -120,10 +120,14 @@ pub struct DiscussionBody {
     /// 1 to 200 characters.
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    /// The local date and time of the session in `time_zone`, `YYYY-MM-DDTHH:MM`.
-    #[schema(example = "2027-01-14T15:00")]
+    /// The local date and time of the session in `time_zone`, `YYYY-MM-DDTHH:MM` (seconds
+    /// allowed), in 2000-2100.
+    #[schema(
+        example = "2027-01-14T15:00",
+        pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+    )]
     pub starts_at: String,
-    /// An IANA time zone, e.g. `America/Chicago`.
+    /// An IANA time zone, e.g. `America/Chicago` (the document lists them).
     #[schema(example = "America/Chicago")]
     pub time_zone: String,
     /// 15 to 480; 90 when not given.
@@ -163,10 +167,12 @@ pub(crate) fn check_text(
     max: usize,
     required: bool,
 ) -> String {
+    // The length as sent: what the API's description promises.
+    let sent = text.chars().count();
     let text = text.trim();
     if required && text.is_empty() {
         errors.push(field_error(path, "is required"));
-    } else if text.chars().count() > max {
+    } else if sent > max {
         errors.push(field_error(
             path,
             format!("must be at most {max} characters"),
@@ -181,10 +187,26 @@ pub(crate) fn check_text(
 /// time that does not exist (a spring-forward gap) is an error; an ambiguous one (the
 /// fall-back hour) takes the earlier instant.
 pub fn parse_local_start(raw: &str, tz: Tz) -> Result<NaiveDateTime, &'static str> {
-    let raw = raw.trim();
+    const FORM: &str = "must be a local date and time, YYYY-MM-DDTHH:MM";
+    // Exactly the documented form: chrono alone would take one-digit months and more.
+    let b = raw.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| b[i].is_ascii_digit());
+    let shape = (b.len() == 16 || (b.len() == 19 && b[16] == b':' && digits(17..19)))
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16);
+    if !shape {
+        return Err(FORM);
+    }
     let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| "must be a local date and time, YYYY-MM-DDTHH:MM")?;
+        .map_err(|_| FORM)?;
     if !(2000..=2100).contains(&chrono::Datelike::year(&local)) {
         return Err("must be a year between 2000 and 2100");
     }
@@ -213,7 +235,7 @@ impl DiscussionBody {
             MAX_TEXT,
             false,
         );
-        let time_zone = match self.time_zone.trim().parse::<Tz>() {
+        let time_zone = match self.time_zone.parse::<Tz>() {
             Ok(tz) => Some(tz),
             Err(_) => {
                 errors.push(field_error(

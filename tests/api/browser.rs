@@ -194,7 +194,7 @@ impl Browser {
     }
 
     /// Runs `script` asynchronously: it calls `done(value)` when finished.
-    fn eval_async(&self, script: &str) -> Value {
+    pub fn eval_async(&self, script: &str) -> Value {
         let body = format!("const done = arguments[arguments.length - 1];\n{script}");
         self.rt
             .block_on(self.driver().execute_async(body, Vec::new()))

@@ -17,6 +17,7 @@ mod cluster;
 mod confidentiality;
 mod contract;
 mod deid_corpus;
+mod discussion_pages;
 mod discussions;
 mod measures;
 #[cfg(unix)]

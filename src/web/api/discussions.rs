@@ -223,6 +223,7 @@ impl From<DiscussionDetail> for DiscussionResponse {
 #[serde(deny_unknown_fields)]
 pub struct AddCaseBody {
     /// A published case.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
     pub case_id: String,
     /// Up to 12 questions of up to 1,000 characters.
     #[serde(default)]
@@ -242,6 +243,7 @@ pub struct QuestionsBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
+    #[schema(inline, value_type = Vec<String>)]
     pub case_ids: Vec<String>,
 }
 
@@ -308,7 +310,7 @@ async fn changed(
 
 /// Discussions the caller may see: every one for faculty and curators; the published
 /// ones its organization is invited to for a member.
-#[utoipa::path(get, path = "/api/v1/discussions", tag = "discussions",
+#[utoipa::path(get, path = "/api/v1/discussions", tag = "discussions", operation_id = "list_discussions",
     responses(
         (status = 200, body = [DiscussionListItem]),
         (status = 400, body = crate::error::ErrorBody),
@@ -326,7 +328,7 @@ pub async fn list(
 }
 
 /// Create a draft discussion (faculty, curators). Its free text is redacted.
-#[utoipa::path(post, path = "/api/v1/discussions", tag = "discussions",
+#[utoipa::path(post, path = "/api/v1/discussions", tag = "discussions", operation_id = "create_discussion",
     request_body = DiscussionBody,
     responses(
         (status = 201, body = DiscussionResponse),
@@ -358,7 +360,7 @@ pub async fn create(
 
 /// A discussion. Members of an invited organization get 403 `attestation_required`
 /// until they accept its confidentiality statement; anyone not invited gets 404.
-#[utoipa::path(get, path = "/api/v1/discussions/{id}", tag = "discussions",
+#[utoipa::path(get, path = "/api/v1/discussions/{id}", tag = "discussions", operation_id = "get_discussion",
     params(("id" = i64, Path, minimum = 1)),
     responses(
         (status = 200, body = DiscussionResponse),
@@ -379,7 +381,7 @@ pub async fn show(
 }
 
 /// Replace a discussion's fields and invitations (faculty, curators).
-#[utoipa::path(put, path = "/api/v1/discussions/{id}", tag = "discussions",
+#[utoipa::path(put, path = "/api/v1/discussions/{id}", tag = "discussions", operation_id = "update_discussion",
     params(("id" = i64, Path, minimum = 1)), request_body = DiscussionBody,
     responses(
         (status = 200, body = DiscussionResponse),
@@ -406,7 +408,7 @@ pub async fn update(
 }
 
 /// Add a published case at the end of the agenda, with its questions (redacted).
-#[utoipa::path(post, path = "/api/v1/discussions/{id}/cases", tag = "discussions",
+#[utoipa::path(post, path = "/api/v1/discussions/{id}/cases", tag = "discussions", operation_id = "add_discussion_case",
     params(("id" = i64, Path, minimum = 1)), request_body = AddCaseBody,
     responses(
         (status = 200, body = DiscussionResponse),
@@ -439,7 +441,7 @@ pub async fn add_case(
 }
 
 /// Replace the questions of one case of the discussion.
-#[utoipa::path(put, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions",
+#[utoipa::path(put, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions", operation_id = "set_discussion_questions",
     params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path)), request_body = QuestionsBody,
     responses(
         (status = 200, body = DiscussionResponse),
@@ -472,7 +474,7 @@ pub async fn set_questions(
 }
 
 /// Take a case out of the discussion (its questions and takeaways go with it).
-#[utoipa::path(delete, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions",
+#[utoipa::path(delete, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions", operation_id = "remove_discussion_case",
     params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path)),
     responses(
         (status = 204),
@@ -495,7 +497,7 @@ pub async fn remove_case(
 }
 
 /// Put the cases in a new order.
-#[utoipa::path(put, path = "/api/v1/discussions/{id}/order", tag = "discussions",
+#[utoipa::path(put, path = "/api/v1/discussions/{id}/order", tag = "discussions", operation_id = "reorder_discussion",
     params(("id" = i64, Path, minimum = 1)), request_body = OrderBody,
     responses(
         (status = 200, body = DiscussionResponse),
@@ -523,7 +525,7 @@ pub async fn reorder(
 }
 
 /// Publish a draft to its invitees (it needs at least one case).
-#[utoipa::path(post, path = "/api/v1/discussions/{id}/publish", tag = "discussions",
+#[utoipa::path(post, path = "/api/v1/discussions/{id}/publish", tag = "discussions", operation_id = "publish_discussion",
     params(("id" = i64, Path, minimum = 1)),
     responses(
         (status = 200, body = DiscussionResponse),
@@ -548,7 +550,7 @@ pub async fn publish(
 
 /// Accept the discussion's confidentiality statement (no body): no copying outside the
 /// session, no attempt to identify anyone, PSWP protections apply. Recorded and audited.
-#[utoipa::path(post, path = "/api/v1/discussions/{id}/attest", tag = "discussions",
+#[utoipa::path(post, path = "/api/v1/discussions/{id}/attest", tag = "discussions", operation_id = "attest_discussion",
     params(("id" = i64, Path, minimum = 1)),
     responses(
         (status = 200, description = "`attested_at`, RFC 3339 in UTC, and the statement accepted"),
@@ -578,7 +580,7 @@ pub async fn attest(
 /// The packet (PDF): agenda, every case's shared view and its questions; every page
 /// carries the PSWP marking, the title, and a watermark naming the downloader and the
 /// time. Audited.
-#[utoipa::path(get, path = "/api/v1/discussions/{id}/packet.pdf", tag = "discussions",
+#[utoipa::path(get, path = "/api/v1/discussions/{id}/packet.pdf", tag = "discussions", operation_id = "discussion_packet",
     params(("id" = i64, Path, minimum = 1)),
     responses(
         (status = 200, content_type = "application/pdf", body = String),
@@ -611,7 +613,7 @@ pub(crate) fn pdf_response(id: DiscussionId, pdf: Vec<u8>) -> HttpResponse {
 }
 
 /// The session as an iCalendar file, for invitees who attested: no case content.
-#[utoipa::path(get, path = "/api/v1/discussions/{id}/calendar.ics", tag = "discussions",
+#[utoipa::path(get, path = "/api/v1/discussions/{id}/calendar.ics", tag = "discussions", operation_id = "discussion_calendar",
     params(("id" = i64, Path, minimum = 1)),
     responses(
         (status = 200, content_type = "text/calendar", body = String),
@@ -644,7 +646,7 @@ pub(crate) fn ics_response(id: DiscussionId, ics: String) -> HttpResponse {
 }
 
 /// Record takeaways, overall and per case (faculty, curators); each is redacted first.
-#[utoipa::path(put, path = "/api/v1/discussions/{id}/takeaways", tag = "discussions",
+#[utoipa::path(put, path = "/api/v1/discussions/{id}/takeaways", tag = "discussions", operation_id = "set_discussion_takeaways",
     params(("id" = i64, Path, minimum = 1)), request_body = TakeawaysBody,
     responses(
         (status = 200, body = DiscussionResponse),
@@ -681,7 +683,7 @@ pub async fn takeaways(
 }
 
 /// Record who attended (faculty, curators): users who accepted the statement.
-#[utoipa::path(put, path = "/api/v1/discussions/{id}/attendance", tag = "discussions",
+#[utoipa::path(put, path = "/api/v1/discussions/{id}/attendance", tag = "discussions", operation_id = "set_discussion_attendance",
     params(("id" = i64, Path, minimum = 1)), request_body = AttendanceBody,
     responses(
         (status = 200, body = DiscussionResponse),

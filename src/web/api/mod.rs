@@ -159,6 +159,9 @@ pub fn document() -> serde_json::Value {
             ok.insert("content".into(), Value::Object(content));
         }
     }
+    // The time zones a discussion takes, as chrono-tz knows them.
+    doc["components"]["schemas"]["DiscussionBody"]["properties"]["time_zone"]["enum"] =
+        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     if let Some(op) = doc["paths"]["/api/v1/measures"]["get"].as_object_mut() {
         op.insert(
             "description".into(),

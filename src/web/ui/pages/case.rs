@@ -76,6 +76,9 @@ pub struct Story {
     pub prefix: String,
     /// The level of the story's section headings (2 on the case page, 3 in a discussion).
     pub level: u8,
+    /// Said to screen readers after each heading when a page holds several stories
+    /// (`case 2`), so that every section's name is unique.
+    pub context: String,
     pub summary: Passage,
     pub steps: Vec<Step>,
     pub communication: Vec<Fact>,
@@ -201,7 +204,13 @@ impl Extra {
 
 /// The story of a view, with `flags` marked (a curator's review), its element ids
 /// prefixed by `prefix` and its headings at `level`.
-pub fn story(v: &SharedView, flags: &[RedactionFlag], prefix: String, level: u8) -> Story {
+pub fn story(
+    v: &SharedView,
+    flags: &[RedactionFlag],
+    prefix: String,
+    level: u8,
+    context: String,
+) -> Story {
     let flags = flags.to_vec();
     let t = &v.timeline;
     let mut steps = vec![Step {
@@ -317,6 +326,7 @@ pub fn story(v: &SharedView, flags: &[RedactionFlag], prefix: String, level: u8)
     Story {
         prefix,
         level,
+        context,
         summary: passage(&flags, TextField::Summary, &v.event.summary),
         steps,
         communication,
@@ -388,7 +398,7 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
             value: labels::value(s.as_str()),
         });
     }
-    let story = story(v, &flags, String::new(), 2);
+    let story = story(v, &flags, String::new(), 2, String::new());
     let similar = similar
         .into_iter()
         .filter(|h| Some(&h.id) != v.id.as_ref())

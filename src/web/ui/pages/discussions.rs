@@ -478,7 +478,13 @@ fn agenda(detail: &DiscussionDetail) -> Vec<AgendaItem> {
             takeaways: c.takeaways.clone().unwrap_or_default(),
             first: i == 0,
             last: i + 1 == n,
-            story: story(&c.view, &[], format!("case-{}-", i + 1), 3),
+            story: story(
+                &c.view,
+                &[],
+                format!("case-{}-", i + 1),
+                3,
+                format!("case {}", i + 1),
+            ),
         })
         .collect()
 }
