@@ -92,6 +92,73 @@ pub fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
 
 /// `safetable demo`: a throw-away data directory with synthetic cases and one user per
 /// role, then the server.
+/// A published safe table (three falls, with questions) and a draft, the first time:
+/// faculty and members see the feature at once.
+fn seed_discussions(app: &App, faculty: &crate::store::UserRecord) -> Result<(), CliError> {
+    let svc = &app.services.discussions;
+    let who = crate::auth::Principal {
+        user: faculty.id,
+        org: faculty.org,
+        roles: faculty.roles.clone(),
+    };
+    if !svc.list(&who)?.is_empty() {
+        return Ok(());
+    }
+    let views = app.intake.store.published_page(None, 500)?;
+    let pick = |category: crate::case::Category, n: usize| -> Vec<crate::case::CaseId> {
+        views
+            .iter()
+            .filter(|v| v.event.category == category)
+            .filter_map(|v| v.id.clone())
+            .take(n)
+            .collect()
+    };
+    let next_month = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT15:00")
+        .to_string();
+    let body = |title: &str, description: &str| crate::discussion::DiscussionBody {
+        title: title.into(),
+        starts_at: next_month.clone(),
+        time_zone: "America/Chicago".into(),
+        duration_minutes: 90,
+        description: description.into(),
+        facilitator_notes: "Open with the second case: the family's question about bed alarms."
+            .into(),
+        invite_all: true,
+        invited_orgs: Vec::new(),
+    };
+    let fall_cases = pick(crate::case::Category::Fall, 3);
+    if fall_cases.is_empty() {
+        return Ok(());
+    }
+    let falls = svc.create(
+        &who,
+        &body(
+            "Falls at night: what the teams changed",
+            "Three inpatient falls, how each team talked with the family, and which actions held.",
+        ),
+    )?;
+    let questions = [
+        "What made the risk hard to see that night?".to_owned(),
+        "Which of this team's actions would hold on your units?".to_owned(),
+    ];
+    for case in &fall_cases {
+        svc.add_case(&who, falls, case, &questions)?;
+    }
+    svc.publish(&who, falls)?;
+    let draft = svc.create(
+        &who,
+        &body(
+            "Medication errors at handover",
+            "Draft: cases being chosen.",
+        ),
+    )?;
+    for case in pick(crate::case::Category::Medication, 2) {
+        svc.add_case(&who, draft, &case, &[])?;
+    }
+    Ok(())
+}
+
 pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, CliError> {
     // The same set-up as `init` (idempotent). Its custodian identity stays in the demo's
     // own directory: nothing real is sealed to it, so there is nothing to move.
@@ -165,6 +232,9 @@ pub fn demo(settings: Settings, bind: &str, cases: usize) -> Result<ExitCode, Cl
         };
         let token = ApiToken::generate();
         store.create_token(user.id, &token.hash(), "demo")?;
+        if role == "faculty" {
+            seed_discussions(&app, &user)?;
+        }
         lines.push((role, email, password, token));
     }
     println!();

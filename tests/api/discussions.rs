@@ -375,7 +375,7 @@ fn the_packet_is_marked_watermarked_and_holds_every_case(db: Db) {
     }
     let downloads = audit_actions(&app, "packet_download");
     assert_eq!(downloads.len(), 1, "{downloads:?}");
-    assert_eq!(downloads[0].0.starts_with("user:"), true);
+    assert!(downloads[0].0.starts_with("user:"));
     // The calendar: the session, none of its cases.
     let (status, kind, ics) =
         crate::measures::get(&app, &format!("/discussions/{id}/calendar.ics"), "member");
