@@ -686,6 +686,7 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
         links,
         serde_json::json!([
             ["Search", null],
+            ["Safe tables", null],
             ["Review queue", "page"],
             ["Our cases", null],
             ["Contribute", null],
@@ -704,7 +705,17 @@ fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
     );
     assert_eq!(
         bars,
-        serde_json::json!([null, USWDS_PRIMARY, null, null, null, null, null, null])
+        serde_json::json!([
+            null,
+            null,
+            USWDS_PRIMARY,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null
+        ])
     );
     b.axe_check();
 

@@ -144,6 +144,20 @@ fn faculty_build_a_discussion_from_search_results_reorder_and_publish() {
     b.click("form[action$='/publish'] button[type=submit]");
     assert!(b.text(".usa-alert--success").contains("published"));
     assert_eq!(b.text(".st-case-head .usa-tag"), "Published");
+    // After the session: takeaways for the first case, shown on its page.
+    b.fill(
+        "#takeaways-1",
+        "Read the pump's rate aloud at every handover.",
+    );
+    b.click("#takeaways form button[type=submit]");
+    assert!(b
+        .text(".usa-alert--success")
+        .contains("takeaways are saved"));
+    b.open(&format!("/cases/{}", cases[1]));
+    assert!(b
+        .text(".st-takeaways")
+        .contains("Read the pump's rate aloud at every handover."));
+    b.shots("case-with-takeaways");
     b.open("/discussions");
     assert_eq!(b.texts("tbody tr").len(), 1);
     assert!(b.text("tbody tr").contains("Published"));

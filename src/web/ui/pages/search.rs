@@ -326,6 +326,16 @@ pub async fn search(
             ));
         }
     };
+    // `category:fall` typed in the box is the category filter: the page says so with the
+    // address it would have had from the sidebar, so that its chip and facet show it.
+    if let Some(canonical) = facet_terms_moved(&params) {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                href("/search", &canonical),
+            ))
+            .finish());
+    }
     let mut pairs: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -368,9 +378,48 @@ pub async fn search(
     Ok(super::html(HttpResponse::build(status), page.render()?))
 }
 
+/// The search's parameters with the facet terms typed in `q` moved to their facets'
+/// parameters (the page number dropped), when `q` has any.
+fn facet_terms_moved(params: &Params) -> Option<Params> {
+    let q = params.get("q")?;
+    let typed = crate::index::take_facet_terms(q).ok()?;
+    if typed.filters.is_empty() {
+        return None;
+    }
+    let mut out = params.without_key("q").without_key("page");
+    if let Some(text) = &typed.text {
+        out = out.with("q", text);
+    }
+    for (kind, value) in &typed.filters {
+        out = out.with(kind.name(), value);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facet_terms_typed_in_the_box_become_the_facets_parameters() {
+        let (params, _) = read(&pairs(&[
+            ("q", "heparin category:fall"),
+            ("harm", "severe"),
+        ]))
+        .unwrap();
+        let moved = facet_terms_moved(&params).unwrap();
+        assert_eq!(
+            href("/search", &moved),
+            "/search?harm=severe&q=heparin&category=fall"
+        );
+        let (params, _) = read(&pairs(&[("q", "harm:severe")])).unwrap();
+        assert_eq!(
+            href("/search", &facet_terms_moved(&params).unwrap()),
+            "/search?harm=severe"
+        );
+        let (params, _) = read(&pairs(&[("q", "heparin")])).unwrap();
+        assert!(facet_terms_moved(&params).is_none());
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
