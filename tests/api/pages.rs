@@ -419,6 +419,41 @@ fn a_curator_redacts_by_selection_and_publishes() {
         .contains("[REDACTED]"));
 }
 
+fn a_facet_typed_in_the_query_box_shows_as_its_filter() {
+    let Some((app, b)) = app_and_browser() else {
+        return;
+    };
+    published(&app, 2);
+    b.sign_in(&email("member"), PASSWORD);
+    b.open("/search");
+    b.fill("#q", "heparin category:medication");
+    b.click("form[action='/search'] button[type=submit]");
+    assert_eq!(
+        b.eval("return location.search"),
+        "?q=heparin&category=medication",
+        "the address holds the facet as the sidebar would"
+    );
+    assert_eq!(
+        b.eval("return document.querySelector('#q').value"),
+        "heparin"
+    );
+    let chips = b.texts(".st-chip");
+    assert!(
+        chips
+            .iter()
+            .any(|c| c.starts_with("Event type: Medication")),
+        "{chips:?}"
+    );
+    assert!(
+        chips.iter().any(|c| c.starts_with("Words: heparin")),
+        "{chips:?}"
+    );
+    assert_eq!(b.texts(".st-result").len(), 2);
+    // Removing its chip removes the filter, and keeps the words.
+    b.click(".st-chip[href*='q=heparin']:not([href*='category'])");
+    assert_eq!(b.eval("return location.search"), "?q=heparin");
+}
+
 fn a_one_time_password_must_be_changed_at_first_sign_in() {
     let Some((app, b)) = app_and_browser() else {
         return;
@@ -522,4 +557,5 @@ crate::tests!(
     a_jsonl_upload_with_one_bad_line_reports_that_line,
     a_curator_redacts_by_selection_and_publishes,
     a_one_time_password_must_be_changed_at_first_sign_in,
+    a_facet_typed_in_the_query_box_shows_as_its_filter,
 );
