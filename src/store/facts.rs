@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{case_facts, cases};
+use super::schema::{case_facts, case_facts_version, cases};
 use super::{Store, StoreError};
 use crate::case::{
     Apology, CaseId, CaseStatus, Category, Compensation, Harm, OrgId, ReviewMethod, Setting,
@@ -160,11 +160,32 @@ pub(super) fn refresh(
     Ok(())
 }
 
-/// Removes the facts of case `id` (a withdrawal).
+/// Removes the facts of case `id` (a withdrawal, or before writing them again), and
+/// bumps the facts version: every write to the facts comes through here.
 pub(super) fn remove(c: &mut super::DbConnection, id: &CaseId) -> Result<(), StoreError> {
     diesel::delete(case_facts::table.filter(case_facts::case_id.eq(id.as_str()))).execute(c)?;
+    diesel::update(case_facts_version::table.filter(case_facts_version::id.eq(1)))
+        .set(case_facts_version::n.eq(case_facts_version::n + 1))
+        .execute(c)?;
     Ok(())
 }
+
+impl FactsFilter {
+    /// Whether the filter selects `f`.
+    pub fn admits(&self, f: &CaseFacts) -> bool {
+        self.received_from.is_none_or(|t| f.received_at >= t)
+            && self.received_before.is_none_or(|t| f.received_at < t)
+            && self.year_from.is_none_or(|y| f.event_year >= y)
+            && self.year_to.is_none_or(|y| f.event_year <= y)
+            && self.category.is_none_or(|v| f.category == v)
+            && self.harm.is_none_or(|v| f.harm == v)
+            && self.setting.is_none_or(|v| f.setting == v)
+    }
+}
+
+/// The decoded facts of every case as of a facts version.
+pub(super) type FactsCache =
+    std::sync::Arc<std::sync::Mutex<Option<(i64, std::sync::Arc<Vec<CaseFacts>>)>>>;
 
 impl Store {
     /// Fills in the facts of every non-withdrawn case that has none (cases stored before
@@ -200,8 +221,42 @@ impl Store {
     }
 
     /// The facts of every contributed, non-withdrawn case that `filter` selects, of every
-    /// organization.
+    /// organization. Decoded facts are kept in memory and read again only when the facts
+    /// version says they changed (one single-row read per call).
     pub fn case_facts(&self, filter: &FactsFilter) -> Result<Vec<CaseFacts>, StoreError> {
+        let version: i64 = {
+            let mut conn = self.conn()?;
+            case_facts_version::table
+                .filter(case_facts_version::id.eq(1))
+                .select(case_facts_version::n)
+                .first(&mut *conn)?
+        };
+        let cached = self
+            .facts_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, all)| all.clone());
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                // Read before the version is recorded: a write in between makes the next
+                // call read again, never serve stale facts.
+                let all = std::sync::Arc::new(self.load_facts(&FactsFilter::default())?);
+                *self
+                    .facts_cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((version, all.clone()));
+                all
+            }
+        };
+        Ok(all.iter().filter(|f| filter.admits(f)).cloned().collect())
+    }
+
+    /// The facts `filter` selects, read from the database.
+    pub fn load_facts(&self, filter: &FactsFilter) -> Result<Vec<CaseFacts>, StoreError> {
         let mut conn = self.conn()?;
         let mut query = case_facts::table
             .select((

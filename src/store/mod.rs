@@ -115,6 +115,8 @@ pub struct Store {
     /// Audit entries waiting to be written by whichever caller holds the writer next
     /// (group commit: many reads' entries in one transaction).
     audit_queue: std::sync::Arc<std::sync::Mutex<Vec<QueuedAudit>>>,
+    /// The CRP measures' facts, decoded, as of a facts version.
+    facts_cache: facts::FactsCache,
 }
 
 /// An entry waiting for the next audit commit, and where to say how it went.
@@ -165,6 +167,7 @@ impl Store {
             url,
             writer: Default::default(),
             audit_queue: Default::default(),
+            facts_cache: Default::default(),
         };
         store.backfill_case_facts()?;
         Ok(store)

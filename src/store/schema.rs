@@ -138,6 +138,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_facts_version (id) {
+        id -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     discussions (id) {
         id -> BigInt,
         title -> Text,
@@ -214,6 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     index_changes,
     case_facts,
+    case_facts_version,
     discussions,
     discussion_orgs,
     discussion_cases,
