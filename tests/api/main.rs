@@ -17,6 +17,7 @@ mod cluster;
 mod confidentiality;
 mod contract;
 mod deid_corpus;
+mod index_files;
 mod measures;
 #[cfg(unix)]
 mod messages;
