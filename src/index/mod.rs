@@ -26,12 +26,13 @@
 //! files no segment uses: once a withdrawal is applied, no index file holds the case.
 
 mod analysis;
+mod hits;
 mod query;
 mod request;
 mod synonyms;
 mod typo;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Mutex;
@@ -56,6 +57,7 @@ use tantivy::{
 };
 
 pub use analysis::{escape_html, placeholder_len};
+pub use hits::{RankedHits, SearchPage};
 pub use query::{take_facet_terms, FacetTerms};
 pub use request::{
     shown_parameter, FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS,
@@ -167,67 +169,6 @@ pub struct RelaxedQuery {
     pub matched_terms: Vec<String>,
     /// The words no longer required, as typed, in the order typed.
     pub dropped_terms: Vec<String>,
-}
-
-/// A page of hits as the index ranks them: case ids and scores, and what highlights the
-/// query's terms. The index stores no text, so the passages are made from the cases'
-/// published views, read from the store for this page only ([`RankedHits::into_hits`]).
-pub struct RankedHits {
-    ranked: Vec<(CaseId, f32)>,
-    /// One per text field, in the order of [`IndexField::ALL`]; `None` when no text was
-    /// queried (a listing, similar cases): the summary's opening then stands for the case.
-    generators: Option<Vec<SnippetGenerator>>,
-}
-
-impl RankedHits {
-    /// The ids of the page, best first.
-    pub fn ids(&self) -> Vec<CaseId> {
-        self.ranked.iter().map(|(id, _)| id.clone()).collect()
-    }
-
-    /// The hits, best first, made from the published views of the page's cases. A case
-    /// with no view among `views` (withdrawn after the index was searched, before the
-    /// index applied it) is left out: what is shown is only ever what is published now.
-    pub fn into_hits(self, views: impl IntoIterator<Item = SharedView>) -> Vec<SearchHit> {
-        let mut views: HashMap<CaseId, SharedView> = views
-            .into_iter()
-            .filter_map(|v| v.id.clone().map(|id| (id, v)))
-            .collect();
-        let generators = self.generators.as_deref();
-        self.ranked
-            .into_iter()
-            .filter_map(|(id, score)| {
-                let view = views.remove(&id)?;
-                Some(hit(id, score, &view, generators))
-            })
-            .collect()
-    }
-}
-
-/// What the index answers to a search: the total and the facet counts of the whole result
-/// set, and the ranked page ([`SearchPage::into_results`] makes it [`SearchResults`]).
-pub struct SearchPage {
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
-    pub relaxed: Option<RelaxedQuery>,
-    pub hits: RankedHits,
-}
-
-impl SearchPage {
-    /// The results, with the hits made from the published views of the page's cases
-    /// (see [`RankedHits::into_hits`]).
-    pub fn into_results(self, views: impl IntoIterator<Item = SharedView>) -> SearchResults {
-        SearchResults {
-            total: self.total,
-            offset: self.offset,
-            limit: self.limit,
-            hits: self.hits.into_hits(views),
-            facets: self.facets,
-            relaxed: self.relaxed,
-        }
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -791,10 +732,7 @@ impl SearchIndex {
             limit: request.limit,
             facets: facet_out,
             relaxed,
-            hits: RankedHits {
-                ranked: self.ranked(&searcher, top)?,
-                generators,
-            },
+            hits: RankedHits::new(self.ranked(&searcher, top)?, generators),
         })
     }
 
@@ -866,59 +804,7 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        Ok(RankedHits {
-            ranked: self.ranked(&searcher, top)?,
-            generators: None,
-        })
-    }
-}
-
-/// The hit of a case from its published view: the summary and the other fields' passages
-/// that match, highlighted by `generators` (one per text field), or the summary's opening.
-fn hit(
-    id: CaseId,
-    score: f32,
-    view: &SharedView,
-    generators: Option<&[SnippetGenerator]>,
-) -> SearchHit {
-    let mut summary = None;
-    let mut highlights = Vec::new();
-    if let Some(generators) = generators {
-        let texts = view.index_texts();
-        for ((kind, text), generator) in IndexField::ALL.iter().zip(&texts).zip(generators) {
-            if text.is_empty() {
-                continue;
-            }
-            let snippet = generator.snippet(text);
-            if snippet.is_empty() {
-                continue;
-            }
-            let html = mark(snippet.fragment(), snippet.highlighted());
-            if *kind == IndexField::Summary {
-                summary = Some(html);
-            } else {
-                highlights.push(Highlight {
-                    field: kind.name(),
-                    html,
-                });
-            }
-        }
-    }
-    let summary = summary.unwrap_or_else(|| excerpt(&view.event.summary, SNIPPET_CHARS));
-    SearchHit {
-        id,
-        score,
-        year: view.event.year,
-        category: view.event.category,
-        harm: view.event.harm,
-        setting: view.event.setting,
-        strengths: crate::case::ActionStrength::ALL
-            .iter()
-            .copied()
-            .filter(|s| view.improvement_actions.iter().any(|a| a.strength == *s))
-            .collect(),
-        summary,
-        highlights,
+        Ok(RankedHits::new(self.ranked(&searcher, top)?, None))
     }
 }
 
@@ -937,7 +823,7 @@ fn with_filters(query: Box<dyn Query>, filters: &[(Occur, Box<dyn Query>)]) -> B
 /// so `alarm NOT "rapid response team"` panicked in builds with debug assertions
 /// (a 500 here). Release builds answer correctly, and so does the guard.
 /// Refuses, before parsing, what the parser accepts but search cannot answer: a field
-/// that is not a text field (`id:…`, `view:…`, `facets:…`) and wildcards (`summary:*`,
+/// that is not a text field (`id:…`, `facets:…`) and wildcards (`summary:*`,
 /// which tantivy runs as an exists-query on a field that has no fast values). Outside
 /// double quotes only; a phrase may hold any character.
 fn check_query_fields(query: &str) -> Result<(), SearchError> {
@@ -1084,62 +970,11 @@ impl tantivy::query::Scorer for ForwardOnlyScorer {
     }
 }
 
-/// `fragment` escaped, with each highlighted range in `<mark>`.
-fn mark(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::with_capacity(fragment.len() + 32);
-    let mut at = 0;
-    let mut ranges: Vec<_> = highlighted
-        .iter()
-        .filter(|r| r.start <= r.end && r.end <= fragment.len())
-        .filter(|r| fragment.is_char_boundary(r.start) && fragment.is_char_boundary(r.end))
-        .cloned()
-        .collect();
-    ranges.sort_by_key(|r| r.start);
-    for r in ranges {
-        if r.start < at {
-            continue;
-        }
-        escape_html(&fragment[at..r.start], &mut out);
-        out.push_str("<mark>");
-        escape_html(&fragment[r.clone()], &mut out);
-        out.push_str("</mark>");
-        at = r.end;
-    }
-    escape_html(&fragment[at..], &mut out);
-    out
-}
-
-/// The first `max` characters of `text`, escaped, cut at a word boundary.
-fn excerpt(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    let cut = text.char_indices().nth(max).map(|(i, _)| i);
-    match cut {
-        None => escape_html(text, &mut out),
-        Some(i) => {
-            let head = &text[..i];
-            let head = head.rfind(' ').map_or(head, |j| &head[..j]);
-            escape_html(head, &mut out);
-            out.push('…');
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeSet, HashMap};
 
     use super::*;
-
-    #[test]
-    #[allow(clippy::single_range_in_vec_init)]
-    fn marks_escape_everything_outside_and_inside() {
-        assert_eq!(
-            mark("a <b> heparin & c", &[(6..13)]),
-            "a &lt;b&gt; <mark>heparin</mark> &amp; c"
-        );
-        assert_eq!(mark("<x>", &[(0..99)]), "&lt;x&gt;");
-    }
 
     #[test]
     fn an_excluded_phrase_is_asked_about_documents_behind_it() {
@@ -1592,11 +1427,5 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(files_holding(dir.path(), "\"event\""), Vec::<String>::new());
-    }
-
-    #[test]
-    fn excerpts_cut_at_words() {
-        assert_eq!(excerpt("one two three", 100), "one two three");
-        assert_eq!(excerpt("one two three", 9), "one two…");
     }
 }
