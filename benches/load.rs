@@ -5,6 +5,7 @@
 //! cargo bench --bench load -- search   URL TOKEN DATA_DIR
 //! cargo bench --bench load -- pages    URL TOKEN
 //! cargo bench --bench load -- phrasing CASES
+//! cargo bench --bench load -- withdraw CASES
 //! ```
 //!
 //! `pages` times the browser application's search page (`GET /search`, with its facet
@@ -244,7 +245,10 @@ fn search(args: &[String]) {
                 req = req.filter(*k, v);
             }
             let t = Instant::now();
-            let r = index.search(&req).expect("our search");
+            // As the service answers: the index ranks, the page's views come from the store.
+            let page = index.search(&req).expect("our search");
+            let views = store.published_views(&page.hits.ids()).expect("views");
+            let r = page.into_results(views);
             ours.push(t.elapsed());
             std::hint::black_box(r);
             let t = Instant::now();
@@ -311,41 +315,27 @@ fn phrasing(args: &[String]) {
         .first()
         .and_then(|a| a.parse().ok())
         .expect("usage: phrasing CASES");
-    let rules = safetable::redaction::RuleSet::embedded();
     let dir = std::env::temp_dir().join(format!("safetable-bench-phrasing-{}", std::process::id()));
     let index = SearchIndex::open(&dir, &IndexSettings::embedded()).expect("index");
     let t = Instant::now();
-    let cases: Vec<serde_json::Value> = safetable::demo::synthetic_cases(count, 7).collect();
-    let views: Vec<_> = std::thread::scope(|s| {
-        let chunks: Vec<_> = cases
-            .chunks(count.div_ceil(2).max(1))
-            .map(|chunk| {
-                let rules = &rules;
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|c| {
-                            let case =
-                                safetable::case::parse_case(&serde_json::to_vec(c).ok()?).ok()?;
-                            let mut view = safetable::redaction::redact(&case, rules).ok()?.view;
-                            view.id = Some(safetable::case::CaseId::random());
-                            Some(view)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        chunks
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let views = demo_views(count);
     println!(
         "phrasing: {} of {count} demo cases redacted in {:.1} s",
         views.len(),
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
+    // Standing for the store: the page's views are looked up here, as the service reads
+    // them from the database.
+    let by_id: std::collections::HashMap<_, _> = views
+        .iter()
+        .filter_map(|v| v.id.clone().map(|id| (id, v.clone())))
+        .collect();
+    let search = |req: &SearchRequest| {
+        let page = index.search(req).expect("search");
+        let ids = page.hits.ids();
+        page.into_results(ids.iter().filter_map(|id| by_id.get(id).cloned()))
+    };
     let changes: Vec<_> = views
         .into_iter()
         .map(safetable::index::IndexChange::Upsert)
@@ -376,13 +366,13 @@ fn phrasing(args: &[String]) {
     for (name, requests) in &groups {
         let relaxed = requests
             .iter()
-            .filter(|r| index.search(r).expect("search").relaxed.is_some())
+            .filter(|r| search(r).relaxed.is_some())
             .count();
         for threads in [1usize, 16] {
             let mut lat: Vec<Duration> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..threads)
                     .map(|c| {
-                        let index = &index;
+                        let search = &search;
                         s.spawn(move || {
                             let mut out = Vec::new();
                             let rounds = if threads == 1 { 20 } else { 5 };
@@ -390,7 +380,7 @@ fn phrasing(args: &[String]) {
                                 for i in 0..requests.len() {
                                     let req = &requests[(i + c * 7 + r) % requests.len()];
                                     let t = Instant::now();
-                                    std::hint::black_box(index.search(req).expect("search"));
+                                    std::hint::black_box(search(req));
                                     out.push(t.elapsed());
                                 }
                             }
@@ -412,6 +402,111 @@ fn phrasing(args: &[String]) {
             );
         }
     }
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `count` demo cases through the redaction pipeline (on two threads), each with a fresh id.
+fn demo_views(count: usize) -> Vec<safetable::case::SharedView> {
+    let rules = safetable::redaction::RuleSet::embedded();
+    let cases: Vec<serde_json::Value> = safetable::demo::synthetic_cases(count, 7).collect();
+    std::thread::scope(|s| {
+        let chunks: Vec<_> = cases
+            .chunks(count.div_ceil(2).max(1))
+            .map(|chunk| {
+                let rules = &rules;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|c| {
+                            let case =
+                                safetable::case::parse_case(&serde_json::to_vec(c).ok()?).ok()?;
+                            let mut view = safetable::redaction::redact(&case, rules).ok()?.view;
+                            view.id = Some(safetable::case::CaseId::random());
+                            Some(view)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        chunks
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// How long the index takes to apply a withdrawal (the delete, its commit, the rewrite of
+/// the segments that held the case, the removal of their files) on `CASES` demo cases:
+/// merged into one segment as `reindex` leaves it (the worst case: the whole index is
+/// rewritten), and after publications that each came in their own commit.
+fn withdraw(args: &[String]) {
+    let count: usize = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .expect("usage: withdraw CASES");
+    let dir = std::env::temp_dir().join(format!("safetable-bench-withdraw-{}", std::process::id()));
+    let index = SearchIndex::open(&dir, &IndexSettings::embedded()).expect("index");
+    let views = demo_views(count);
+    assert!(views.len() > 100, "too few cases to measure");
+    let ids: Vec<_> = views.iter().filter_map(|v| v.id.clone()).collect();
+    let changes: Vec<_> = views
+        .iter()
+        .skip(50)
+        .cloned()
+        .map(safetable::index::IndexChange::Upsert)
+        .collect();
+    let seq = std::cell::Cell::new(0);
+    let next = || {
+        seq.set(seq.get() + 1);
+        seq.get()
+    };
+    for chunk in changes.chunks(5000) {
+        index.apply(chunk, next()).expect("index");
+    }
+    index.optimize().expect("merge");
+    let size = |dir: &Path| -> u64 {
+        std::fs::read_dir(dir)
+            .expect("index dir")
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    println!(
+        "withdraw: {} cases indexed, {} segment, {:.1} MB",
+        index.doc_count(),
+        index.segment_count(),
+        size(&dir) as f64 / 1e6
+    );
+    let timed = |label: &str, victims: &[safetable::case::CaseId]| {
+        let mut lat = Vec::new();
+        for id in victims {
+            let seq = next();
+            let t = Instant::now();
+            index
+                .apply(&[safetable::index::IndexChange::Delete(id.clone())], seq)
+                .expect("withdraw");
+            lat.push(t.elapsed());
+        }
+        lat.sort();
+        println!(
+            "{label:<40} withdrawals={:<3} p50={:.1} ms max={:.1} ms segments={}",
+            lat.len(),
+            ms(percentile(&lat, 0.5)),
+            ms(lat.last().copied().unwrap_or_default()),
+            index.segment_count()
+        );
+    };
+    timed("in the one segment (after reindex)", &ids[50..60]);
+    // Publications one commit each, as the follower applies them one by one.
+    for v in &views[..50] {
+        index
+            .apply(&[safetable::index::IndexChange::Upsert(v.clone())], next())
+            .expect("publish");
+    }
+    timed("recently published (small segments)", &ids[40..50]);
+    timed("in the large segment, small ones around", &ids[60..70]);
     drop(index);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -624,8 +719,9 @@ fn main() {
         Some((mode, rest)) if mode == "search" => search(rest),
         Some((mode, rest)) if mode == "pages" => pages(rest),
         Some((mode, rest)) if mode == "phrasing" => phrasing(rest),
+        Some((mode, rest)) if mode == "withdraw" => withdraw(rest),
         _ => eprintln!(
-            "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR\n  cargo bench --bench load -- pages URL TOKEN\n  cargo bench --bench load -- phrasing CASES"
+            "usage:\n  cargo bench --bench load -- post URL TOKEN CASES.jsonl CLIENTS\n  cargo bench --bench load -- search URL TOKEN DATA_DIR\n  cargo bench --bench load -- pages URL TOKEN\n  cargo bench --bench load -- phrasing CASES\n  cargo bench --bench load -- withdraw CASES"
         ),
     }
 }

@@ -33,6 +33,10 @@ pub fn catch_up(store: &Store, index: &SearchIndex) -> Result<u64, FollowError> 
         let from = index.last_applied_seq();
         let rows = store.changes_since(from, BATCH)?;
         let Some(last) = rows.last().map(|r| r.seq) else {
+            // Nothing new: finish a purge of deleted documents that failed before.
+            index
+                .purge_if_owed()
+                .map_err(|e| FollowError::Index(e.to_string()))?;
             return Ok(applied);
         };
         let published: Vec<_> = rows

@@ -505,6 +505,7 @@ mod tests {
         let mut strengths = BTreeSet::new();
         let mut placeholders = 0;
         let mut changes = Vec::new();
+        let mut views = std::collections::HashMap::new();
         for case in super::synthetic_cases(200, 7) {
             let submitted = crate::case::parse_case(&serde_json::to_vec(&case).unwrap())
                 .unwrap_or_else(|e| panic!("{e}: {case}"));
@@ -521,6 +522,7 @@ mod tests {
             let summary = view.event.summary.clone();
             placeholders += usize::from(summary.contains("[PATIENT]") && summary.contains("[DAY"));
             assert!(summaries.insert(summary.clone()), "twice: {summary}");
+            views.insert(view.id.clone().unwrap(), view.clone());
             changes.push(IndexChange::Upsert(view));
         }
         assert_eq!(categories.len(), Category::ALL.len(), "{categories:?}");
@@ -543,7 +545,9 @@ mod tests {
         ] {
             let mut request = SearchRequest::query(q);
             request.limit = 100;
-            let r = index.search(&request).unwrap();
+            let page = index.search(&request).unwrap();
+            let ids = page.hits.ids();
+            let r = page.into_results(ids.iter().filter_map(|id| views.get(id).cloned()));
             let distinct: BTreeSet<&str> = r.hits.iter().map(|h| h.summary.as_str()).collect();
             assert!(
                 distinct.len() >= 2,

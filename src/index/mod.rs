@@ -15,8 +15,18 @@
 //! The index is written only through [`SearchIndex::apply`], which records in the commit
 //! payload the last change-log sequence it applied: index content and position move
 //! together, so a crash at any point is repaired by replaying the log from that position.
+//!
+//! The index holds what search needs to rank, filter and highlight, and nothing it could
+//! show: the text fields are indexed, never stored; the only stored value is the case id.
+//! A search answers ranked ids ([`SearchPage`]); the caller reads those cases' published
+//! views from the store and [`SearchPage::into_results`] draws the summary and the
+//! highlighted passages from them. A deletion in tantivy only marks a document in a bitset
+//! (its terms and id stay in the segment's files until some merge), so [`SearchIndex::apply`]
+//! rewrites every segment that holds a deleted document before it returns, and removes the
+//! files no segment uses: once a withdrawal is applied, no index file holds the case.
 
 mod analysis;
+mod hits;
 mod query;
 mod request;
 mod synonyms;
@@ -24,12 +34,14 @@ mod typo;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
+use tantivy::index::SegmentId;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
     TermQuery,
@@ -45,6 +57,7 @@ use tantivy::{
 };
 
 pub use analysis::{escape_html, placeholder_len};
+pub use hits::{RankedHits, SearchPage};
 pub use query::{take_facet_terms, FacetTerms};
 pub use request::{
     shown_parameter, FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS,
@@ -58,6 +71,9 @@ use typo::Typos;
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
+/// How long rewriting the segments that hold deleted documents waits for background
+/// merges that hold the same segments.
+const PURGE_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Why the index failed a request.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +88,7 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index files: {0}")]
     Directory(String),
-    #[error("stored view does not read back: {0}")]
+    #[error("index document does not read back: {0}")]
     Corrupt(String),
 }
 
@@ -158,14 +174,16 @@ pub struct RelaxedQuery {
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
-    view: Field,
     facets: Field,
 }
 
+/// The index's schema: the id (the one stored value), the facets, and the text fields,
+/// indexed with positions (phrases, snippets) and never stored. An index written with
+/// another schema (one that stored the whole view, before) is discarded and rebuilt by
+/// [`SearchIndex::open`].
 fn schema() -> Schema {
     let mut b = Schema::builder();
     b.add_text_field("id", STRING | STORED);
-    b.add_text_field("view", STORED);
     b.add_facet_field("facets", FacetOptions::default());
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -186,7 +204,6 @@ fn fields(schema: &Schema) -> Result<Fields, SearchError> {
     };
     Ok(Fields {
         id: f("id")?,
-        view: f("view")?,
         facets: f("facets")?,
     })
 }
@@ -268,6 +285,9 @@ pub struct SearchIndex {
     /// Built once: the schema and analyzers do not change for the life of the index.
     parser: QueryParser,
     applied: AtomicI64,
+    /// Set when deleted documents could not all be purged (see
+    /// [`SearchIndex::purge_if_owed`]).
+    purge_owed: AtomicBool,
 }
 
 impl SearchIndex {
@@ -299,7 +319,13 @@ impl SearchIndex {
             }
             Err(e) => return Err(e),
         };
-        Self::with_index(index, settings)
+        let index = Self::with_index(index, settings)?;
+        // A process that stopped between a commit and its purge left deleted documents.
+        index.purge_owed.store(true, Ordering::SeqCst);
+        if let Err(e) = index.purge_if_owed() {
+            tracing::warn!(error = %e, "search index: deleted documents not yet purged, will retry");
+        }
+        Ok(index)
     }
 
     /// An index in memory (tests, `safetable redact` experiments).
@@ -339,6 +365,7 @@ impl SearchIndex {
             fields,
             synonyms: settings.synonyms.clone(),
             applied: AtomicI64::new(applied),
+            purge_owed: AtomicBool::new(false),
         })
     }
 
@@ -358,12 +385,11 @@ impl SearchIndex {
             .map_err(|_| SearchError::Directory("index writer poisoned".into()))
     }
 
-    fn document(&self, view: &SharedView, id: &CaseId) -> Result<TantivyDocument, SearchError> {
+    /// The document of a view: its id (stored), its facets and its texts (indexed only).
+    fn document(&self, view: &SharedView, id: &CaseId) -> TantivyDocument {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, id.as_str());
-        let json = serde_json::to_string(view).map_err(|e| SearchError::Corrupt(e.to_string()))?;
-        doc.add_text(f.view, json);
         for (kind, value) in facet_values(view) {
             doc.add_facet(f.facets, facet(kind, &value));
         }
@@ -372,11 +398,16 @@ impl SearchIndex {
                 doc.add_text(*field, text);
             }
         }
-        Ok(doc)
+        doc
     }
 
     /// Applies changes and commits them together with `last_seq`, the change-log position
-    /// they bring the index to.
+    /// they bring the index to; then rewrites the segments that hold the documents the
+    /// changes deleted (a withdrawn case, the previous version of a case indexed again) and
+    /// removes the files no segment uses ([`SearchIndex::purge_deleted`]). When this
+    /// returns `Ok`, no index file holds a deleted document's terms or id. If that last
+    /// step fails, the changes are committed and searched all the same, and the purge is
+    /// owed ([`SearchIndex::purge_if_owed`]).
     pub fn apply(&self, changes: &[IndexChange], last_seq: i64) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         for change in changes {
@@ -387,7 +418,7 @@ impl SearchIndex {
                         continue;
                     };
                     writer.delete_term(Term::from_field_text(self.fields.id, id.as_str()));
-                    writer.add_document(self.document(view, id)?)?;
+                    writer.add_document(self.document(view, id))?;
                 }
                 IndexChange::Delete(id) => {
                     writer.delete_term(Term::from_field_text(self.fields.id, id.as_str()));
@@ -397,10 +428,84 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&last_seq.to_string());
         commit.commit()?;
+        let purged = self.purge_deleted(&mut writer);
         drop(writer);
-        self.reader.reload()?;
         self.applied.store(last_seq, Ordering::SeqCst);
+        self.settled(purged)
+    }
+
+    /// Rewrites every committed segment that holds deleted documents and deletes the
+    /// files no segment uses any more; reloads the reader in any case.
+    ///
+    /// tantivy deletes a document by marking it in the segment's bitset: its terms,
+    /// positions and stored id stay in the segment's files until the segment is merged.
+    /// Merging the segments that have deletions, and those alone, rewrites them without
+    /// the deleted documents (a segment left with none is dropped). The cost is one rewrite
+    /// of the segments that held the changed cases, never of the whole index (unless it is
+    /// one segment, as after `reindex`). A background merge may hold one of those segments:
+    /// ours then fails and is tried again on what that merge produced (which carries the
+    /// deletion too, if it came while merging).
+    fn purge_deleted(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
+        let deadline = Instant::now() + PURGE_PATIENCE;
+        let mut merged = false;
+        loop {
+            if Instant::now() > deadline {
+                return Err(SearchError::Directory(
+                    "segments holding deleted documents are still being merged".into(),
+                ));
+            }
+            let holding: Vec<SegmentId> = self
+                .index
+                .searchable_segment_metas()?
+                .iter()
+                .filter(|m| m.has_deletes())
+                .map(|m| m.id())
+                .collect();
+            if holding.is_empty() {
+                break;
+            }
+            match writer.merge(&holding).wait() {
+                Ok(_) => merged = true,
+                Err(tantivy::TantivyError::InvalidArgument(_)) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !merged {
+            return Ok(());
+        }
+        // The searchers of the previous generation hold the old segments, and the garbage
+        // collector keeps every file a living segment uses: reload first.
+        self.reader.reload()?;
+        let collected = writer.garbage_collect_files().wait()?;
+        if !collected.failed_to_delete_files.is_empty() {
+            return Err(SearchError::Directory(format!(
+                "{} index files no segment uses could not be deleted",
+                collected.failed_to_delete_files.len()
+            )));
+        }
         Ok(())
+    }
+
+    /// Reloads the reader and records whether a purge is owed.
+    fn settled(&self, purged: Result<(), SearchError>) -> Result<(), SearchError> {
+        let reloaded = self.reader.reload().map_err(SearchError::from);
+        self.purge_owed.store(purged.is_err(), Ordering::SeqCst);
+        purged.and(reloaded)
+    }
+
+    /// Purges deleted documents again if the last [`SearchIndex::apply`] could not (see
+    /// [`SearchIndex::purge_deleted`]); does nothing otherwise. The follower calls it when
+    /// it finds no new change.
+    pub fn purge_if_owed(&self) -> Result<(), SearchError> {
+        if !self.purge_owed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut writer = self.writer()?;
+        let purged = self.purge_deleted(&mut writer);
+        drop(writer);
+        self.settled(purged)
     }
 
     /// Merges every segment into one (after a rebuild): fewer segments, faster queries.
@@ -434,15 +539,16 @@ impl SearchIndex {
         self.reader.searcher().segment_readers().len()
     }
 
-    /// Empties the index and sets its position to 0.
+    /// Empties the index, sets its position to 0 and deletes the files of its segments.
     pub fn clear(&self) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         writer.delete_all_documents()?;
         let mut commit = writer.prepare_commit()?;
         commit.set_payload("0");
         commit.commit()?;
-        drop(writer);
         self.reader.reload()?;
+        writer.garbage_collect_files().wait()?;
+        drop(writer);
         self.applied.store(0, Ordering::SeqCst);
         Ok(())
     }
@@ -531,10 +637,11 @@ impl SearchIndex {
         )))
     }
 
-    /// Answers a search: the page of hits with snippets, the total and the facet counts.
-    /// Facet terms in the query (`category:fall`) add to the request's filters; a query
-    /// that finds nothing is relaxed (see [`RelaxedQuery`]).
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+    /// Answers a search: the ranked page of hits, the total and the facet counts; the hits'
+    /// passages are made from the published views ([`SearchPage::into_results`]). Facet
+    /// terms in the query (`category:fall`) add to the request's filters; a query that
+    /// finds nothing is relaxed (see [`RelaxedQuery`]).
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
         let mut filters = request.filters.clone();
         let text = match request.query.as_deref() {
@@ -607,103 +714,59 @@ impl SearchIndex {
         }
 
         let generators = match &text_query {
-            Some(q) => self
-                .text_fields
-                .iter()
-                .map(|f| {
-                    let mut g = SnippetGenerator::create(&searcher, q.as_ref(), *f)?;
-                    g.set_max_num_chars(SNIPPET_CHARS);
-                    Ok(Some(g))
-                })
-                .collect::<Result<Vec<_>, tantivy::TantivyError>>()?,
-            None => vec![None, None, None, None, None, None],
+            Some(q) => Some(
+                self.text_fields
+                    .iter()
+                    .map(|f| {
+                        let mut g = SnippetGenerator::create(&searcher, q.as_ref(), *f)?;
+                        g.set_max_num_chars(SNIPPET_CHARS);
+                        Ok(g)
+                    })
+                    .collect::<Result<Vec<_>, tantivy::TantivyError>>()?,
+            ),
+            None => None,
         };
-        let hits = top
-            .into_iter()
-            .map(|(score, addr)| self.hit(&searcher, addr, score, &generators))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(SearchResults {
+        Ok(SearchPage {
             total,
             offset: request.offset,
             limit: request.limit,
-            hits,
             facets: facet_out,
             relaxed,
+            hits: RankedHits::new(self.ranked(&searcher, top)?, generators),
         })
     }
 
-    fn view_at(&self, searcher: &Searcher, addr: DocAddress) -> Result<SharedView, SearchError> {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let json = doc
-            .get_first(self.fields.view)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| SearchError::Corrupt("document without view".into()))?;
-        serde_json::from_str(json).map_err(|e| SearchError::Corrupt(e.to_string()))
-    }
-
-    fn hit(
+    /// The ids of the documents at `top`, with their scores.
+    fn ranked(
         &self,
         searcher: &Searcher,
-        addr: DocAddress,
-        score: f32,
-        generators: &[Option<SnippetGenerator>],
-    ) -> Result<SearchHit, SearchError> {
-        let view = self.view_at(searcher, addr)?;
-        let id = view
-            .id
-            .clone()
-            .ok_or_else(|| SearchError::Corrupt("view without id".into()))?;
-        let texts = view.index_texts();
-        let mut summary = None;
-        let mut highlights = Vec::new();
-        for ((kind, text), generator) in IndexField::ALL.iter().zip(&texts).zip(generators) {
-            let name = kind.name();
-            let Some(generator) = generator else { continue };
-            if text.is_empty() {
-                continue;
-            }
-            let snippet = generator.snippet(text);
-            if snippet.is_empty() {
-                continue;
-            }
-            let html = mark(snippet.fragment(), snippet.highlighted());
-            if *kind == IndexField::Summary {
-                summary = Some(html);
-            } else {
-                highlights.push(Highlight { field: name, html });
-            }
-        }
-        let summary = summary.unwrap_or_else(|| excerpt(&view.event.summary, SNIPPET_CHARS));
-        Ok(SearchHit {
-            id,
-            score,
-            year: view.event.year,
-            category: view.event.category,
-            harm: view.event.harm,
-            setting: view.event.setting,
-            strengths: crate::case::ActionStrength::ALL
-                .iter()
-                .copied()
-                .filter(|s| view.improvement_actions.iter().any(|a| a.strength == *s))
-                .collect(),
-            summary,
-            highlights,
-        })
+        top: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<(CaseId, f32)>, SearchError> {
+        top.into_iter()
+            .map(|(score, addr)| {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let id = doc
+                    .get_first(self.fields.id)
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| SearchError::Corrupt("document without id".into()))?;
+                let id = id
+                    .parse::<CaseId>()
+                    .map_err(|_| SearchError::Corrupt("document id is not a case id".into()))?;
+                Ok((id, score))
+            })
+            .collect()
     }
 
-    /// Published cases most like `id`: more-like-this over its text, nudged towards the
-    /// same category, harm and setting. [`SearchError::NotFound`] if it is not indexed.
-    pub fn similar(&self, id: &CaseId, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+    /// Published cases most like the case of `view` (itself excluded): more-like-this over
+    /// its text, nudged towards the same category, harm and setting; best first, their
+    /// hits made from their views ([`RankedHits::into_hits`]).
+    pub fn similar(&self, view: &SharedView, limit: usize) -> Result<RankedHits, SearchError> {
         let searcher = self.reader.searcher();
+        let id = view
+            .id
+            .as_ref()
+            .ok_or_else(|| SearchError::Corrupt("view without id".into()))?;
         let id_term = Term::from_field_text(self.fields.id, id.as_str());
-        let found = searcher.search(
-            &TermQuery::new(id_term.clone(), IndexRecordOption::Basic),
-            &TopDocs::with_limit(1).order_by_score(),
-        )?;
-        let Some((_, addr)) = found.first().copied() else {
-            return Err(SearchError::NotFound);
-        };
-        let view = self.view_at(&searcher, addr)?;
         let doc_fields: Vec<(Field, Vec<OwnedValue>)> = self
             .text_fields
             .iter()
@@ -741,10 +804,7 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let none: Vec<Option<SnippetGenerator>> = vec![None, None, None, None, None, None];
-        top.into_iter()
-            .map(|(score, addr)| self.hit(&searcher, addr, score, &none))
-            .collect()
+        Ok(RankedHits::new(self.ranked(&searcher, top)?, None))
     }
 }
 
@@ -763,7 +823,7 @@ fn with_filters(query: Box<dyn Query>, filters: &[(Occur, Box<dyn Query>)]) -> B
 /// so `alarm NOT "rapid response team"` panicked in builds with debug assertions
 /// (a 500 here). Release builds answer correctly, and so does the guard.
 /// Refuses, before parsing, what the parser accepts but search cannot answer: a field
-/// that is not a text field (`id:…`, `view:…`, `facets:…`) and wildcards (`summary:*`,
+/// that is not a text field (`id:…`, `facets:…`) and wildcards (`summary:*`,
 /// which tantivy runs as an exists-query on a field that has no fast values). Outside
 /// double quotes only; a phrase may hold any character.
 fn check_query_fields(query: &str) -> Result<(), SearchError> {
@@ -910,60 +970,11 @@ impl tantivy::query::Scorer for ForwardOnlyScorer {
     }
 }
 
-/// `fragment` escaped, with each highlighted range in `<mark>`.
-fn mark(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::with_capacity(fragment.len() + 32);
-    let mut at = 0;
-    let mut ranges: Vec<_> = highlighted
-        .iter()
-        .filter(|r| r.start <= r.end && r.end <= fragment.len())
-        .filter(|r| fragment.is_char_boundary(r.start) && fragment.is_char_boundary(r.end))
-        .cloned()
-        .collect();
-    ranges.sort_by_key(|r| r.start);
-    for r in ranges {
-        if r.start < at {
-            continue;
-        }
-        escape_html(&fragment[at..r.start], &mut out);
-        out.push_str("<mark>");
-        escape_html(&fragment[r.clone()], &mut out);
-        out.push_str("</mark>");
-        at = r.end;
-    }
-    escape_html(&fragment[at..], &mut out);
-    out
-}
-
-/// The first `max` characters of `text`, escaped, cut at a word boundary.
-fn excerpt(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    let cut = text.char_indices().nth(max).map(|(i, _)| i);
-    match cut {
-        None => escape_html(text, &mut out),
-        Some(i) => {
-            let head = &text[..i];
-            let head = head.rfind(' ').map_or(head, |j| &head[..j]);
-            escape_html(head, &mut out);
-            out.push('…');
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::{BTreeSet, HashMap};
 
-    #[test]
-    #[allow(clippy::single_range_in_vec_init)]
-    fn marks_escape_everything_outside_and_inside() {
-        assert_eq!(
-            mark("a <b> heparin & c", &[(6..13)]),
-            "a &lt;b&gt; <mark>heparin</mark> &amp; c"
-        );
-        assert_eq!(mark("<x>", &[(0..99)]), "&lt;x&gt;");
-    }
+    use super::*;
 
     #[test]
     fn an_excluded_phrase_is_asked_about_documents_behind_it() {
@@ -1034,21 +1045,43 @@ mod tests {
         assert_eq!(index.last_applied_seq(), 4);
     }
 
+    /// An index and the views it was given, standing for the store: searches make their
+    /// hits from those views, as the search service does from the published ones.
+    struct Indexed {
+        index: SearchIndex,
+        views: HashMap<CaseId, SharedView>,
+    }
+
+    impl Indexed {
+        fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+            let page = self.index.search(request)?;
+            let views = page
+                .hits
+                .ids()
+                .iter()
+                .filter_map(|id| self.views.get(id).cloned())
+                .collect::<Vec<_>>();
+            Ok(page.into_results(views))
+        }
+    }
+
     /// An index holding one view per `(category, summary)`, and their ids in order.
-    fn index_of(cases: &[(&str, &str)]) -> (SearchIndex, Vec<String>) {
+    fn index_of(cases: &[(&str, &str)]) -> (Indexed, Vec<String>) {
         let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
         let mut ids = Vec::new();
+        let mut views = HashMap::new();
         let changes: Vec<IndexChange> = cases
             .iter()
             .map(|(category, summary)| {
                 let mut v = view(summary);
                 v.event.category = crate::case::Category::parse(category).unwrap();
                 ids.push(v.id.as_ref().unwrap().to_string());
+                views.insert(v.id.clone().unwrap(), v.clone());
                 IndexChange::Upsert(v)
             })
             .collect();
         index.apply(&changes, 1).unwrap();
-        (index, ids)
+        (Indexed { index, views }, ids)
     }
 
     fn hits(results: &SearchResults) -> Vec<String> {
@@ -1202,9 +1235,197 @@ mod tests {
         }
     }
 
+    /// Every term of every text field in every segment, deleted documents' included.
+    fn terms(index: &SearchIndex) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for segment in index.reader.searcher().segment_readers() {
+            for field in index.text_fields {
+                let inverted = segment.inverted_index(field).unwrap();
+                let mut stream = inverted.terms().stream().unwrap();
+                while stream.advance() {
+                    out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+                }
+            }
+        }
+        out
+    }
+
+    /// The files of `dir` that hold `needle`.
+    fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                let bytes = std::fs::read(e.path()).unwrap_or_default();
+                bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
     #[test]
-    fn excerpts_cut_at_words() {
-        assert_eq!(excerpt("one two three", 100), "one two three");
-        assert_eq!(excerpt("one two three", 9), "one two…");
+    fn a_withdrawn_case_leaves_no_index_file_holding_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &IndexSettings::embedded()).unwrap();
+        // Three commits, three segments; the case to withdraw in the second.
+        let canary = view("Quibblewortine was hung instead of saline.");
+        let id = canary.id.clone().unwrap();
+        let mut others = Vec::new();
+        for seq in 1..=3 {
+            let mut changes = vec![IndexChange::Upsert(view("Heparin drip ran too fast."))];
+            if seq == 2 {
+                changes.push(IndexChange::Upsert(canary.clone()));
+            }
+            for c in &changes {
+                if let IndexChange::Upsert(v) = c {
+                    others.push(v.id.clone().unwrap());
+                }
+            }
+            index.apply(&changes, seq).unwrap();
+        }
+        others.retain(|o| *o != id);
+        let before: BTreeSet<SegmentId> = index
+            .index
+            .searchable_segment_ids()
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(before.len(), 3);
+        assert!(terms(&index).iter().any(|t| t.contains("quibblewort")));
+        assert!(!files_holding(dir.path(), id.as_str()).is_empty());
+
+        index.apply(&[IndexChange::Delete(id.clone())], 4).unwrap();
+        assert_eq!(index.doc_count(), 3);
+        assert_eq!(index.last_applied_seq(), 4);
+        let page = index
+            .search(&SearchRequest::query("quibblewortine"))
+            .unwrap();
+        assert_eq!(page.total, 0);
+        let terms = terms(&index);
+        assert!(
+            terms.iter().all(|t| !t.contains("quibblewort")),
+            "{terms:?}"
+        );
+        assert_eq!(files_holding(dir.path(), id.as_str()), Vec::<String>::new());
+        for segment in index.index.searchable_segment_metas().unwrap() {
+            assert!(!segment.has_deletes());
+        }
+        // Only the segment that held the case was rewritten.
+        let after: BTreeSet<SegmentId> = index
+            .index
+            .searchable_segment_ids()
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            before.intersection(&after).count(),
+            2,
+            "{before:?} {after:?}"
+        );
+        let page = index.search(&SearchRequest::query("heparin")).unwrap();
+        let mut found = page.hits.ids();
+        found.sort();
+        others.sort();
+        assert_eq!(found, others);
+        // Reopened, the index is the same (no purge was left owed).
+        drop(index);
+        let index = SearchIndex::open(dir.path(), &IndexSettings::embedded()).unwrap();
+        assert_eq!((index.doc_count(), index.last_applied_seq()), (3, 4));
+    }
+
+    #[test]
+    fn a_case_indexed_again_keeps_no_trace_of_its_previous_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &IndexSettings::embedded()).unwrap();
+        let mut first = view("Quibblewortine was hung instead of saline.");
+        index
+            .apply(
+                &[
+                    IndexChange::Upsert(view("Heparin drip ran too fast.")),
+                    IndexChange::Upsert(first.clone()),
+                ],
+                1,
+            )
+            .unwrap();
+        // A curator's re-redaction: the same case, another text.
+        first.event.summary = "Saline was hung instead of the ordered infusion.".into();
+        index.apply(&[IndexChange::Upsert(first)], 2).unwrap();
+        assert_eq!(index.doc_count(), 2);
+        let terms = terms(&index);
+        assert!(
+            terms.iter().all(|t| !t.contains("quibblewort")),
+            "{terms:?}"
+        );
+        assert!(terms.contains("salin"), "{terms:?}");
+        for segment in index.index.searchable_segment_metas().unwrap() {
+            assert!(!segment.has_deletes());
+        }
+    }
+
+    #[test]
+    fn no_index_file_holds_view_text_or_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &IndexSettings::embedded()).unwrap();
+        let changes: Vec<IndexChange> = [
+            "Found on the floor by the bed alarm.",
+            "Heparin drip ran at ten times the rate.",
+        ]
+        .iter()
+        .map(|s| IndexChange::Upsert(view(s)))
+        .collect();
+        index.apply(&changes, 1).unwrap();
+        index.optimize().unwrap();
+        for needle in [
+            "\"event\"",
+            "\"lessons_learned\"",
+            "\"rule_set_version\"",
+            "Hourly rounding",
+            "ten times the rate",
+            "Heparin",
+        ] {
+            assert_eq!(
+                files_holding(dir.path(), needle),
+                Vec::<String>::new(),
+                "{needle}"
+            );
+        }
+        let r = index.search(&SearchRequest::query("heparin")).unwrap();
+        assert_eq!(r.total, 1);
+    }
+
+    #[test]
+    fn an_index_written_with_the_stored_view_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // The schema before: the whole view stored next to the indexed fields.
+            let mut b = Schema::builder();
+            let id = b.add_text_field("id", STRING | STORED);
+            let stored = b.add_text_field("view", STORED);
+            b.add_facet_field("facets", FacetOptions::default());
+            for field in IndexField::ALL {
+                b.add_text_field(field.name(), tantivy::schema::TEXT);
+            }
+            let old = Index::create_in_dir(dir.path(), b.build()).unwrap();
+            let mut writer: IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+            let v = view("Quibblewortine was hung.");
+            writer
+                .add_document(tantivy::doc!(
+                    id => v.id.as_ref().unwrap().as_str(),
+                    stored => serde_json::to_string(&v).unwrap()
+                ))
+                .unwrap();
+            let mut commit = writer.prepare_commit().unwrap();
+            commit.set_payload("7");
+            commit.commit().unwrap();
+        }
+        assert!(!files_holding(dir.path(), "Quibblewortine").is_empty());
+        let index = SearchIndex::open(dir.path(), &IndexSettings::embedded()).unwrap();
+        // Position 0: the follower replays the change log into the new index.
+        assert_eq!((index.doc_count(), index.last_applied_seq()), (0, 0));
+        assert_eq!(
+            files_holding(dir.path(), "Quibblewortine"),
+            Vec::<String>::new()
+        );
+        assert_eq!(files_holding(dir.path(), "\"event\""), Vec::<String>::new());
     }
 }

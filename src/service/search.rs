@@ -38,14 +38,18 @@ impl SearchService {
             .map_err(|_| AppError::Unavailable("the database does not answer".into()))
     }
 
-    /// Runs a checked request; audited with what was asked, never the text typed.
+    /// Runs a checked request; audited with what was asked, never the text typed. The
+    /// index ranks; the page's summaries and passages come from the cases' published views,
+    /// read from the store in one query (the index keeps no text).
     pub fn search(
         &self,
         who: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchResults, AppError> {
         who.require(Action::Search)?;
-        let results = self.index.search(request)?;
+        let page = self.index.search(request)?;
+        let views = self.intake.store.published_views(&page.hits.ids())?;
+        let results = page.into_results(views);
         // A member may type a patient's name, and the hash chain makes an entry impossible
         // to erase: the query is kept as a keyed digest (the same search gives the same
         // digest); the filters are values of closed vocabularies.
@@ -87,7 +91,11 @@ impl SearchService {
         if record.status != CaseStatus::Published {
             return Err(AppError::NotFound("case"));
         }
-        let hits = self.index.similar(id, limit)?;
+        let mut view = record.view;
+        view.id = Some(record.id);
+        let ranked = self.index.similar(&view, limit)?;
+        let views = self.intake.store.published_views(&ranked.ids())?;
+        let hits = ranked.into_hits(views);
         self.intake.store.audit(&AuditEvent::new(
             who.actor(),
             AuditAction::Similar,

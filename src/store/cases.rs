@@ -632,8 +632,12 @@ impl Store {
         Ok(seq.unwrap_or(0))
     }
 
-    /// The shared views of those of `ids` that are published now.
+    /// The shared views of those of `ids` that are published now, in no particular order
+    /// (one query: a page of search hits, a batch of the change log).
     pub fn published_views(&self, ids: &[CaseId]) -> Result<Vec<SharedView>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut conn = self.conn()?;
         let ids: Vec<&str> = ids.iter().map(CaseId::as_str).collect();
         let rows: Vec<String> = cases::table

@@ -19,6 +19,7 @@ mod contract;
 mod deid_corpus;
 mod discussion_pages;
 mod discussions;
+mod index_files;
 mod measures;
 #[cfg(unix)]
 mod messages;
