@@ -173,13 +173,13 @@ pub(super) fn remove(c: &mut super::DbConnection, id: &CaseId) -> Result<(), Sto
 impl FactsFilter {
     /// Whether the filter selects `f`.
     pub fn admits(&self, f: &CaseFacts) -> bool {
-        self.received_from.is_none_or(|t| f.received_at >= t)
-            && self.received_before.is_none_or(|t| f.received_at < t)
-            && self.year_from.is_none_or(|y| f.event_year >= y)
-            && self.year_to.is_none_or(|y| f.event_year <= y)
-            && self.category.is_none_or(|v| f.category == v)
-            && self.harm.is_none_or(|v| f.harm == v)
-            && self.setting.is_none_or(|v| f.setting == v)
+        self.received_from.map_or(true, |t| f.received_at >= t)
+            && self.received_before.map_or(true, |t| f.received_at < t)
+            && self.year_from.map_or(true, |y| f.event_year >= y)
+            && self.year_to.map_or(true, |y| f.event_year <= y)
+            && self.category.map_or(true, |v| f.category == v)
+            && self.harm.map_or(true, |v| f.harm == v)
+            && self.setting.map_or(true, |v| f.setting == v)
     }
 }
 
