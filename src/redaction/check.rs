@@ -170,7 +170,7 @@ pub fn check_invariants(text: &str, rules: &RuleSet) -> Probe {
             return Probe::Broken(format!("probe identifier #{i} leaked"));
         }
     }
-    let digits_runs = super::known::digit_runs(&all);
+    let digits_runs = super::stages::known::digit_runs(&all);
     for (s, e) in digits_runs {
         let d: String = all[s..e].chars().filter(char::is_ascii_digit).collect();
         if PROBE_DIGITS.iter().any(|p| d.contains(p)) {

@@ -16,21 +16,18 @@ use crate::case::{
 
 mod category;
 mod check;
-mod context;
 #[doc(hidden)]
 pub mod fault;
 mod fold;
-mod known;
 mod rules;
 mod span;
-mod text;
+mod stages;
 
 pub use category::Category;
 pub use check::{check_invariants, fuzz_one, probe_case, probe_json, Probe, MAX_PROBE_CHARS};
 pub use rules::{RuleError, RuleSet};
 
-use known::{Known, People};
-use text::CaseContext;
+use stages::{CaseContext, Known, People};
 
 /// The version of the pipeline's code, recorded beside the rule-set version in every shared
 /// view: bump it whenever a stage changes what it finds, so that `reredact` knows which
@@ -183,15 +180,15 @@ fn redact_unguarded(
         .collect();
     let mut detected = Vec::with_capacity(fields.len());
     for (_, t) in &fields {
-        detected.push(text::detect(t, &mut ctx));
+        detected.push(stages::detect(t, &mut ctx));
     }
     let mut counts = BTreeMap::new();
     let mut flags = Vec::new();
     let mut redacted: Vec<(TextField, String)> = Vec::with_capacity(fields.len());
     for ((field, t), (mut spans, toks)) in fields.iter().zip(detected) {
-        text::detect_remembered(&toks, &ctx, &mut spans);
-        let out = text::render_and_rescan(t, spans, &ctx, &mut counts);
-        text::flag_unknown_words(&out, rules, &field.path(), &mut flags);
+        stages::remembered(&toks, &ctx, &mut spans);
+        let out = stages::render_and_rescan(t, spans, &ctx, &mut counts);
+        stages::flag_unknown_words(&out, rules, &field.path(), &mut flags);
         redacted.push((*field, out));
     }
     // The structure of the view, with every free-text field present but empty; the

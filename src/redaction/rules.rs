@@ -144,6 +144,69 @@ pub(crate) struct Context {
     pub regions: WordSet,
     /// Verbs of going somewhere (`went`, `transferred`).
     pub go_verbs: WordSet,
+    /// Lower-case particles of family names (`van der`, `de la`, `bin`).
+    pub particles: WordSet,
+    /// Particles that only join two parts of a family name, never open one (`der`, `la`).
+    pub joining_particles: WordSet,
+    /// Suffixes and credentials written after a structured name (`Jr`, `III`, `MD`).
+    pub name_suffixes: WordSet,
+    /// Words after which a lower-case given name is a name (`reviewed by bobby`).
+    pub name_leads: WordSet,
+    /// Verbs that make the given name before them a person (`bill called`).
+    pub says_verbs: WordSet,
+    /// Words before a quoted nickname (`prefers to be called 'Sunny'`).
+    pub nickname_cues: WordSet,
+    /// Extensions of the files a case may name (`marisol_frontal_2024.jpg`).
+    pub file_extensions: WordSet,
+    /// Words opening the suite or apartment part of a street address.
+    pub street_units: WordSet,
+    /// Words trimmed from the start of a facility match (`at`, `the`, `our`).
+    pub facility_leads: WordSet,
+    /// Function words left out of a facility's acronym (`of`, `the`, `and`).
+    pub acronym_skips: WordSet,
+    /// Departments and staff after a hospital acronym (`GH ER`, `GBMC nurse`).
+    pub department_words: WordSet,
+    /// Units of care in a slash-separated list of wards (`F-MICU/<ward>/CCU`).
+    pub care_units: WordSet,
+    /// Words of living or travelling before a place cue (`lives nearby in`).
+    pub residence_words: WordSet,
+    /// Place cues after which even a lower-case unknown word is a place (`from`).
+    pub strong_place_cues: WordSet,
+    /// Words of a transfer, after which an unknown word is a ward.
+    pub transfer_words: WordSet,
+    /// Words for a university before a state's name (`U Maryland`).
+    pub university_words: WordSet,
+    /// Prepositions between an employer cue and the employer (`CEO of`, `works at`).
+    pub employer_links: WordSet,
+    /// `St` and `Saint`, which open facility names (`St Agnes`).
+    pub saint_words: WordSet,
+    /// Generic facility words that make a name only with another (`Med`).
+    pub weak_facility_words: WordSet,
+}
+
+/// Number words of the rule set: months, ordinal days, ages in words.
+#[derive(Debug)]
+pub(crate) struct Numbers {
+    /// The first three letters of a month's name → its number.
+    pub months: WordMap<u32>,
+    /// A word of an ordinal day (`third`, `twenty`) → what it adds.
+    pub ordinals: WordMap<u32>,
+    /// A word of an age in words (`ninety`, `one`) → what it adds.
+    pub age_words: WordMap<u32>,
+    /// A word that multiplies the age so far (`hundred`).
+    pub age_multipliers: WordMap<u32>,
+    /// A whole phrase for an age range (`nineties`, `centenarian`) → its lowest age.
+    pub age_decades: WordMap<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumbersSpec {
+    months: HashMap<String, u32>,
+    ordinals: HashMap<String, u32>,
+    age_words: HashMap<String, u32>,
+    age_multipliers: HashMap<String, u32>,
+    age_decades: HashMap<String, u32>,
 }
 
 /// A compiled rule set. Cheap to share: `Send + Sync`, read-only after construction.
@@ -167,6 +230,7 @@ pub struct RuleSet {
     /// bits): one lookup per token instead of one per list.
     pub(crate) lexicon: WordMap<u16>,
     pub(crate) context: Context,
+    pub(crate) numbers: Numbers,
     pub(crate) roles: WordMap<String>,
 }
 
@@ -177,6 +241,7 @@ struct RulesetFile {
     rule_files: Vec<String>,
     lists: ListsSpec,
     context: ContextSpec,
+    numbers: NumbersSpec,
     #[serde(default)]
     roles: HashMap<String, String>,
 }
@@ -224,6 +289,25 @@ struct ContextSpec {
     facility_words: Vec<String>,
     #[serde(default)]
     go_verbs: Vec<String>,
+    particles: Vec<String>,
+    joining_particles: Vec<String>,
+    name_suffixes: Vec<String>,
+    name_leads: Vec<String>,
+    says_verbs: Vec<String>,
+    nickname_cues: Vec<String>,
+    file_extensions: Vec<String>,
+    street_units: Vec<String>,
+    facility_leads: Vec<String>,
+    acronym_skips: Vec<String>,
+    department_words: Vec<String>,
+    care_units: Vec<String>,
+    residence_words: Vec<String>,
+    strong_place_cues: Vec<String>,
+    transfer_words: Vec<String>,
+    university_words: Vec<String>,
+    employer_links: Vec<String>,
+    saint_words: Vec<String>,
+    weak_facility_words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -320,6 +404,13 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../redaction-rules/measures.toml"),
     ),
 ];
+
+/// The embedded rule set, compiled once for the unit tests of this process.
+#[cfg(test)]
+pub(crate) fn test_rules() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(RuleSet::embedded)
+}
 
 impl RuleSet {
     /// The rule set compiled into the binary (`redaction-rules/` at build time).
@@ -461,6 +552,25 @@ impl RuleSet {
             unit_cues: set(&main.context.unit_cues),
             regions: set(&main.context.regions),
             go_verbs: set(&main.context.go_verbs),
+            particles: set(&main.context.particles),
+            joining_particles: set(&main.context.joining_particles),
+            name_suffixes: set(&main.context.name_suffixes),
+            name_leads: set(&main.context.name_leads),
+            says_verbs: set(&main.context.says_verbs),
+            nickname_cues: set(&main.context.nickname_cues),
+            file_extensions: set(&main.context.file_extensions),
+            street_units: set(&main.context.street_units),
+            facility_leads: set(&main.context.facility_leads),
+            acronym_skips: set(&main.context.acronym_skips),
+            department_words: set(&main.context.department_words),
+            care_units: set(&main.context.care_units),
+            residence_words: set(&main.context.residence_words),
+            strong_place_cues: set(&main.context.strong_place_cues),
+            transfer_words: set(&main.context.transfer_words),
+            university_words: set(&main.context.university_words),
+            employer_links: set(&main.context.employer_links),
+            saint_words: set(&main.context.saint_words),
+            weak_facility_words: set(&main.context.weak_facility_words),
             facility_name_words: main
                 .context
                 .facility_names
@@ -469,6 +579,18 @@ impl RuleSet {
                 .chain(main.context.facility_words.iter().map(String::as_str))
                 .map(fold_key)
                 .collect(),
+        };
+        let map = |m: &HashMap<String, u32>| {
+            m.iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), *v))
+                .collect::<WordMap<u32>>()
+        };
+        let numbers = Numbers {
+            months: map(&main.numbers.months),
+            ordinals: map(&main.numbers.ordinals),
+            age_words: map(&main.numbers.age_words),
+            age_multipliers: map(&main.numbers.age_multipliers),
+            age_decades: map(&main.numbers.age_decades),
         };
         let roles = main
             .roles
@@ -515,6 +637,7 @@ impl RuleSet {
             clinical_phrases,
             cities,
             context,
+            numbers,
             roles,
         })
     }

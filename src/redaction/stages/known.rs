@@ -1,14 +1,21 @@
-//! Identifiers known from the structured fields of a case, in every surface form: the
-//! highest-priority detector.
+//! Stage 2, known identifiers: what the structured fields of a case name (people,
+//! facility, unit, address, numbers, the contributing organization), found in every surface
+//! form the text may give them (initials, acronyms, short unit forms, nicknames): the
+//! highest-priority detector, run again over the output by the rendering stage.
 
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::category::Category;
-use super::fold::{fold_key, Folded};
-use super::rules::RuleSet;
-use super::span::{Repl, Span, PRIORITY_KNOWN};
+use crate::redaction::category::Category;
+use crate::redaction::fold::{fold_key, Folded};
+use crate::redaction::rules::lex;
+use crate::redaction::rules::RuleSet;
+use crate::redaction::span::{Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
+
+use super::names::{nickname_after, trailing_initial};
+use super::tokens::Token;
+use super::CaseContext;
 use crate::case::SubmittedCase;
 
 /// What a known surface stands for.
@@ -26,7 +33,7 @@ pub(crate) struct People {
     /// Placeholder per person; index 0 is the patient.
     pub placeholders: Vec<String>,
     /// Folded name word → person.
-    pub by_key: super::fold::WordMap<usize>,
+    pub by_key: crate::redaction::fold::WordMap<usize>,
     /// Letters handed out per role token.
     counters: HashMap<String, usize>,
 }
@@ -143,11 +150,7 @@ impl Builder<'_> {
             .filter(|p| !p.is_empty())
             .filter(|p| {
                 let k = fold_key(p);
-                !rules.context.titles.contains(&k)
-                    && !matches!(
-                        k.as_str(),
-                        "jr" | "sr" | "ii" | "iii" | "iv" | "md" | "rn" | "phd"
-                    )
+                !rules.context.titles.contains(&k) && !rules.context.name_suffixes.contains(&k)
             })
             .collect();
         let mut words: Vec<String> = Vec::new();
@@ -468,10 +471,11 @@ fn add_street(b: &mut Builder<'_>, street: &str) {
     let cut = words
         .iter()
         .position(|w| {
-            matches!(
-                fold_key(w).trim_end_matches('.'),
-                "suite" | "ste" | "apt" | "apartment" | "unit" | "#" | "fl" | "floor"
-            ) || w.starts_with('#')
+            b.rules
+                .context
+                .street_units
+                .contains(fold_key(w).trim_end_matches('.'))
+                || w.starts_with('#')
         })
         .unwrap_or(words.len());
     let main = &words[..cut];
@@ -548,7 +552,7 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
     }
     // Acronyms: `SRMC` of "St. Rita's Medical Center", `HFH` of "Henry Ford Hospital";
     // also written with dots or an ampersand left out (`S.R.M.C.`).
-    for acronym in facility_acronyms(&words) {
+    for acronym in facility_acronyms(&words, rules) {
         if acronym.len() >= 3 || !rules.lexicon.contains_key(&acronym.to_ascii_lowercase()) {
             b.add(&acronym, Category::Facility, None);
             let dotted: String = acronym.chars().flat_map(|c| [c, '.']).collect();
@@ -567,18 +571,13 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
 
 /// Initials of a facility name, with and without its function words (`of`, `the`, `and`):
 /// "Hospital of the University of Pennsylvania" gives `HUP` and `HOTUOP`.
-fn facility_acronyms(words: &[&str]) -> Vec<String> {
+fn facility_acronyms(words: &[&str], rules: &RuleSet) -> Vec<String> {
     let initial = |w: &&str| {
         w.chars()
             .find(|c| c.is_alphanumeric())
             .map(|c| c.to_ascii_uppercase())
     };
-    let function = |w: &&str| {
-        matches!(
-            fold_key(w).as_str(),
-            "of" | "the" | "and" | "&" | "at" | "for" | "in"
-        )
-    };
+    let function = |w: &&str| rules.context.acronym_skips.contains(&fold_key(w));
     let mut out = Vec::new();
     if words.len() >= 2 {
         let content: String = words
@@ -678,6 +677,88 @@ fn unit_short_forms(unit: &str) -> Vec<String> {
     out
 }
 
+/// Nicknames after names known from the structured fields: the same person, remembered
+/// for every field of the case.
+pub(super) fn nicknames_after_known(text: &str, ctx: &mut CaseContext<'_>, spans: &mut Vec<Span>) {
+    let mut found = Vec::new();
+    for s in spans.iter() {
+        if let (Category::Name, Repl::Person(p)) = (s.category, &s.repl) {
+            if let Some((ws, we, _)) = nickname_after(text, s.end, ctx.rules) {
+                found.push((ws, we, *p));
+            }
+        }
+    }
+    for (ws, we, p) in found {
+        let key = crate::redaction::fold::fold_key(&text[ws..we]);
+        ctx.people.by_key.insert(key, p);
+        spans.push(Span {
+            start: ws,
+            end: we,
+            category: Category::Name,
+            priority: PRIORITY_KNOWN,
+            repl: Repl::Person(p),
+        });
+    }
+}
+
+/// Title before a known name (`Dr. Vazquez`), an initial (`I. Tran`, `Ian T.`).
+pub(super) fn extend_known_names(text: &str, spans: &mut [Span], rules: &RuleSet) {
+    for s in spans.iter_mut() {
+        if s.category != Category::Name {
+            continue;
+        }
+        // Left: "Dr. ", "Mrs ", "J. "
+        let before = &text[..s.start];
+        let trimmed = before.trim_end_matches(' ');
+        if trimmed.len() < before.len() {
+            let t2 = trimmed.trim_end_matches('.');
+            let word_start = t2
+                .rfind(|c: char| !c.is_alphabetic())
+                .map(|i| i + t2[i..].chars().next().map_or(1, char::len_utf8))
+                .unwrap_or(0);
+            let word = &t2[word_start..];
+            let key = crate::redaction::fold::fold_key(word);
+            let free_before = t2[..word_start]
+                .chars()
+                .next_back()
+                .map_or(true, |c| c.is_whitespace() || c == '(');
+            let is_initial = word.chars().count() == 1
+                && word.chars().all(char::is_uppercase)
+                && t2.len() < trimmed.len()
+                && free_before;
+            if !word.is_empty() && (rules.context.titles.contains(&key) || is_initial) {
+                s.start = word_start;
+            }
+        }
+        // Right: " T." or " T" initial after a first name.
+        s.end += trailing_initial(text, s.end);
+    }
+}
+
+/// Words known as names of this case (from any field), wherever they are written.
+pub(super) fn detect_remembered(toks: &[Token], ctx: &CaseContext<'_>, out: &mut Vec<Span>) {
+    for t in toks {
+        if let Some(&p) = ctx.people.by_key.get(&t.key) {
+            // An English word is the remembered name only where it reads as a proper noun:
+            // capitalised inside mixed-case text (`Plan` opening a line stays).
+            let proper = if t.has(lex::ENGLISH | lex::COMMON) {
+                t.cap && !t.sentence_start && (!t.upper || t.has(lex::FIRST | lex::LAST))
+            } else {
+                true
+            };
+            if proper && !t.has(lex::CLINICAL | lex::ABBREV | lex::STOP) && t.key.len() >= 2 {
+                out.push(Span {
+                    start: t.start,
+                    end: t.end,
+                    category: Category::Name,
+                    priority: PRIORITY_NAME - 1,
+                    repl: Repl::Person(p),
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,12 +766,15 @@ mod tests {
     #[test]
     fn facility_acronyms_skip_function_words() {
         let words: Vec<&str> = "St. Rita's Medical Center".split_whitespace().collect();
-        assert_eq!(facility_acronyms(&words), vec!["SRMC".to_owned()]);
+        assert_eq!(
+            facility_acronyms(&words, &RuleSet::embedded()),
+            vec!["SRMC".to_owned()]
+        );
         let words: Vec<&str> = "Hospital of the University of Pennsylvania"
             .split_whitespace()
             .collect();
         assert_eq!(
-            facility_acronyms(&words),
+            facility_acronyms(&words, &RuleSet::embedded()),
             vec!["HUP".to_owned(), "HOTUOP".to_owned()]
         );
     }
