@@ -174,14 +174,36 @@ where
     (latencies, started.elapsed().as_secs_f64())
 }
 
-fn http_search(base: &str, token: &str, clients: usize, rounds: usize) -> (Vec<Duration>, f64) {
+/// How the HTTP search run picks its requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Requests {
+    /// The query set as it is, every client and round asking the same requests (the
+    /// server answers a repeated request from the answers its index keeps).
+    Repeated,
+    /// Every request of the run distinct (the query set with a page offset unique to the
+    /// client and round), so that no answer is ever kept from an earlier request.
+    Distinct,
+}
+
+fn http_search(
+    base: &str,
+    token: &str,
+    clients: usize,
+    rounds: usize,
+    requests: Requests,
+) -> (Vec<Duration>, f64) {
     let (latencies, secs) = run_clients(clients, |c, agent, out| {
         for r in 0..rounds {
             for i in 0..QUERIES.len() {
                 let q = &QUERIES[(i + c * 7 + r) % QUERIES.len()];
+                let mut url = url_for(base, q);
+                if requests == Requests::Distinct {
+                    // Unique per (client, round), below the largest offset a request takes.
+                    url.push_str(&format!("&offset={}", (1 + r * clients + c) * 10));
+                }
                 let t = Instant::now();
                 match agent
-                    .get(&url_for(base, q))
+                    .get(&url)
                     .set("Authorization", &format!("Bearer {token}"))
                     .call()
                 {
@@ -204,17 +226,22 @@ fn search(args: &[String]) {
     };
     println!("## search: {} queries", QUERIES.len());
     // Warm-up.
-    let _ = http_search(base, token, 1, 1);
-    for clients in [1usize, 16] {
-        let rounds = if clients == 1 { 10 } else { 5 };
-        let (lat, qps) = http_search(base, token, clients, rounds);
-        println!(
-            "http clients={clients:<2} requests={} p50={:.2} ms p99={:.2} ms throughput={:.0} q/s",
-            lat.len(),
-            ms(percentile(&lat, 0.5)),
-            ms(percentile(&lat, 0.99)),
-            qps
-        );
+    let _ = http_search(base, token, 1, 1, Requests::Repeated);
+    for (requests, name) in [
+        (Requests::Repeated, "repeated"),
+        (Requests::Distinct, "distinct"),
+    ] {
+        for clients in [1usize, 16] {
+            let rounds = if clients == 1 { 10 } else { 5 };
+            let (lat, qps) = http_search(base, token, clients, rounds, requests);
+            println!(
+                "http {name} clients={clients:<2} requests={} p50={:.2} ms p99={:.2} ms throughput={:.0} q/s",
+                lat.len(),
+                ms(percentile(&lat, 0.5)),
+                ms(percentile(&lat, 0.99)),
+                qps
+            );
+        }
     }
 
     // In-process: our index against FTS5 on the same published cases.

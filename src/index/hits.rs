@@ -37,16 +37,22 @@ impl RankedHits {
     /// with no view among `views` (withdrawn after the index was searched, before the
     /// index applied it) is left out: what is shown is only ever what is published now.
     pub fn into_hits(self, views: impl IntoIterator<Item = SharedView>) -> Vec<SearchHit> {
+        self.hits(views)
+    }
+
+    /// [`RankedHits::into_hits`] without giving up the ranking (an answer the index keeps
+    /// serves many requests).
+    pub fn hits(&self, views: impl IntoIterator<Item = SharedView>) -> Vec<SearchHit> {
         let mut views: HashMap<CaseId, SharedView> = views
             .into_iter()
             .filter_map(|v| v.id.clone().map(|id| (id, v)))
             .collect();
         let generators = self.generators.as_deref();
         self.ranked
-            .into_iter()
+            .iter()
             .filter_map(|(id, score)| {
-                let view = views.remove(&id)?;
-                Some(hit(id, score, &view, generators))
+                let view = views.remove(id)?;
+                Some(hit(id.clone(), *score, &view, generators))
             })
             .collect()
     }
@@ -74,6 +80,18 @@ impl SearchPage {
             hits: self.hits.into_hits(views),
             facets: self.facets,
             relaxed: self.relaxed,
+        }
+    }
+
+    /// [`SearchPage::into_results`] for an answer the index keeps.
+    pub fn results(&self, views: impl IntoIterator<Item = SharedView>) -> SearchResults {
+        SearchResults {
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+            hits: self.hits.hits(views),
+            facets: self.facets.clone(),
+            relaxed: self.relaxed.clone(),
         }
     }
 }

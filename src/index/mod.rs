@@ -26,6 +26,7 @@
 //! files no segment uses: once a withdrawal is applied, no index file holds the case.
 
 mod analysis;
+mod cache;
 mod hits;
 mod query;
 mod request;
@@ -35,7 +36,7 @@ mod typo;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -288,6 +289,8 @@ pub struct SearchIndex {
     /// Set when deleted documents could not all be purged (see
     /// [`SearchIndex::purge_if_owed`]).
     purge_owed: AtomicBool,
+    /// Answers of the current searcher generation.
+    answers: cache::AnswerCache,
 }
 
 impl SearchIndex {
@@ -366,6 +369,7 @@ impl SearchIndex {
             synonyms: settings.synonyms.clone(),
             applied: AtomicI64::new(applied),
             purge_owed: AtomicBool::new(false),
+            answers: cache::AnswerCache::default(),
         })
     }
 
@@ -642,7 +646,28 @@ impl SearchIndex {
     /// terms in the query (`category:fall`) add to the request's filters; a query that
     /// finds nothing is relaxed (see [`RelaxedQuery`]).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+        self.search_with(&self.reader.searcher(), request)
+    }
+
+    /// [`SearchIndex::search`], answered from the answers kept for the searcher's
+    /// generation when the same request was answered before (see [`cache`]).
+    pub fn search_cached(&self, request: &SearchRequest) -> Result<Arc<SearchPage>, SearchError> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = cache::Key::of(request);
+        if let Some(page) = self.answers.get(generation, &key) {
+            return Ok(page);
+        }
+        let page = Arc::new(self.search_with(&searcher, request)?);
+        self.answers.put(generation, key, Arc::clone(&page));
+        Ok(page)
+    }
+
+    fn search_with(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<SearchPage, SearchError> {
         let mut filters = request.filters.clone();
         let text = match request.query.as_deref() {
             Some(q) => {
@@ -663,7 +688,7 @@ impl SearchIndex {
             .map(|(kind, values)| (Occur::Must, self.filter_query(*kind, values)))
             .collect();
         let mut typos = Typos::new(
-            &searcher,
+            searcher,
             &self.synonyms,
             self.analyzer.clone(),
             &self.named_text_fields,
@@ -694,7 +719,7 @@ impl SearchIndex {
         let mut relaxed = None;
         if total == 0 {
             if let Some(t) = text.as_deref() {
-                if let Some((q, how)) = self.relax(&searcher, t, &mut typos, &filter_clauses)? {
+                if let Some((q, how)) = self.relax(searcher, t, &mut typos, &filter_clauses)? {
                     text_query = Some(q);
                     relaxed = Some(how);
                     (top, total, facet_counts) = run(&text_query)?;
@@ -718,7 +743,7 @@ impl SearchIndex {
                 self.text_fields
                     .iter()
                     .map(|f| {
-                        let mut g = SnippetGenerator::create(&searcher, q.as_ref(), *f)?;
+                        let mut g = SnippetGenerator::create(searcher, q.as_ref(), *f)?;
                         g.set_max_num_chars(SNIPPET_CHARS);
                         Ok(g)
                     })
@@ -732,7 +757,7 @@ impl SearchIndex {
             limit: request.limit,
             facets: facet_out,
             relaxed,
-            hits: RankedHits::new(self.ranked(&searcher, top)?, generators),
+            hits: RankedHits::new(self.ranked(searcher, top)?, generators),
         })
     }
 
@@ -1043,6 +1068,48 @@ mod tests {
         );
         assert_eq!(before, 4);
         assert_eq!(index.last_applied_seq(), 4);
+    }
+
+    #[test]
+    fn kept_answers_serve_one_generation_and_a_change_starts_afresh() {
+        let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
+        index
+            .apply(
+                &[IndexChange::Upsert(view("Heparin drip ran too fast."))],
+                1,
+            )
+            .unwrap();
+        let request = SearchRequest::query("heparin");
+        let first = index.search_cached(&request).unwrap();
+        let again = index.search_cached(&request).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the same request is answered once"
+        );
+        assert_eq!(first.total, 1);
+        let other = index.search_cached(&SearchRequest::query("floor")).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(other.total, 0);
+        assert_eq!(index.answers.len(), 2);
+        // A new case: the reader's new generation answers afresh, with the new case.
+        index
+            .apply(
+                &[IndexChange::Upsert(view("Heparin bolus given twice."))],
+                2,
+            )
+            .unwrap();
+        let after = index.search_cached(&request).unwrap();
+        assert!(!Arc::ptr_eq(&first, &after));
+        assert_eq!(after.total, 2);
+        assert_eq!(
+            index.answers.len(),
+            1,
+            "the older generation's answers are dropped"
+        );
+        // Filters, offsets and limits are parts of the request.
+        let mut page2 = request.clone();
+        page2.offset = 1;
+        assert!(!Arc::ptr_eq(&after, &index.search_cached(&page2).unwrap()));
     }
 
     /// An index and the views it was given, standing for the store: searches make their

@@ -47,9 +47,9 @@ impl SearchService {
         request: &SearchRequest,
     ) -> Result<SearchResults, AppError> {
         who.require(Action::Search)?;
-        let page = self.index.search(request)?;
+        let page = self.index.search_cached(request)?;
         let views = self.intake.store.published_views(&page.hits.ids())?;
-        let results = page.into_results(views);
+        let results = page.results(views);
         // A member may type a patient's name, and the hash chain makes an entry impossible
         // to erase: the query is kept as a keyed digest (the same search gives the same
         // digest); the filters are values of closed vocabularies.

@@ -20,6 +20,7 @@ mod deid_corpus;
 mod discussion_pages;
 mod discussions;
 mod index_files;
+mod keyboard;
 mod measures;
 #[cfg(unix)]
 mod messages;

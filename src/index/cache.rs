@@ -1,0 +1,109 @@
+//! Answers of the index kept for the searcher generation that gave them.
+//!
+//! A search's cost is the index's work: matching, scoring, counting the facets of every
+//! match. Its answer — the total, the facet counts, the ranked ids and what highlights the
+//! query's terms — depends only on the request and on the documents the searcher sees. A
+//! searcher generation never changes its documents, so an answer stays right for as long
+//! as the reader serves that generation; the first search after the index applied a change
+//! (a publication, a withdrawal) sees a new generation and starts an empty cache.
+//!
+//! Only the index's answer is kept: the summaries and passages of a page are made on every
+//! request from the published views read from the store, so a case withdrawn meanwhile
+//! never shows. The key is a digest of the request: the text a member typed is not kept.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use ring::digest;
+
+use super::hits::SearchPage;
+use super::SearchRequest;
+
+/// Most answers kept per generation.
+pub(super) const CAPACITY: usize = 2048;
+
+/// A request's key: the SHA-256 of its canonical form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Key([u8; 32]);
+
+impl Key {
+    pub(super) fn of(request: &SearchRequest) -> Key {
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        let mut put = |bytes: &[u8]| {
+            ctx.update(&(bytes.len() as u64).to_le_bytes());
+            ctx.update(bytes);
+        };
+        match &request.query {
+            Some(q) => put(q.as_bytes()),
+            None => put(&[0xff]),
+        }
+        for (kind, values) in &request.filters {
+            put(kind.name().as_bytes());
+            for v in values {
+                put(v.as_bytes());
+            }
+        }
+        put(&request.limit.to_le_bytes());
+        put(&request.offset.to_le_bytes());
+        let mut out = [0; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        Key(out)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    generation: u64,
+    answers: HashMap<Key, Arc<SearchPage>>,
+    /// Insertion order, for eviction (oldest first).
+    order: VecDeque<Key>,
+}
+
+/// The answers of one searcher generation, bounded.
+#[derive(Default)]
+pub(super) struct AnswerCache {
+    inner: Mutex<Inner>,
+}
+
+impl AnswerCache {
+    /// The answer kept for `key` in `generation`.
+    pub(super) fn get(&self, generation: u64, key: &Key) -> Option<Arc<SearchPage>> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.generation != generation {
+            return None;
+        }
+        inner.answers.get(key).cloned()
+    }
+
+    /// Keeps `page` as the answer for `key` in `generation`; a newer generation drops what
+    /// an older one kept, and an older one keeps nothing.
+    pub(super) fn put(&self, generation: u64, key: Key, page: Arc<SearchPage>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if generation < inner.generation {
+            return;
+        }
+        if generation > inner.generation {
+            inner.generation = generation;
+            inner.answers.clear();
+            inner.order.clear();
+        }
+        if inner.answers.insert(key, page).is_none() {
+            inner.order.push_back(key);
+        }
+        while inner.order.len() > CAPACITY {
+            if let Some(old) = inner.order.pop_front() {
+                inner.answers.remove(&old);
+            }
+        }
+    }
+
+    /// How many answers are kept (for tests).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .answers
+            .len()
+    }
+}
