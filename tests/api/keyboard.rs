@@ -8,12 +8,7 @@ use thirtyfour::Key;
 
 use crate::browser::{app_and_browser, Browser};
 use crate::helpers::case_with;
-
-const PASSWORD: &str = "pw-12345";
-
-fn email(who: &str) -> String {
-    format!("{who}@test.invalid")
-}
+use crate::pages::{email, PASSWORD};
 
 /// Presses Tab until the focused element's description contains `target`; fails when it
 /// is not reached within `most` presses (the order is then not what a user can follow).

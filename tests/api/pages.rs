@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::browser::{app_and_browser, Browser};
 use crate::helpers::{case_with, TestApp};
 
-const PASSWORD: &str = "pw-12345";
+pub(crate) const PASSWORD: &str = "pw-12345";
 
-fn email(who: &str) -> String {
+pub(crate) fn email(who: &str) -> String {
     format!("{who}@test.invalid")
 }
 
