@@ -1,7 +1,9 @@
 //! The CRP measures at 100,000 cases: the whole server-side work of one `/measures`
-//! page (the facts from the store, which keeps them in memory while their version does
-//! not change; tally, suppress, build the tables and charts, render the HTML), the same
-//! without the database, and the facts read from the database after a change.
+//! page for a contributor (the facts from the store, which keeps them in memory while
+//! their version does not change; the collaborative's release, kept while the facts do
+//! not change; the organization's own release, the answer's tables and charts, the HTML),
+//! the release built again after a change, and the facts read from the database after a
+//! change.
 //!
 //! ```sh
 //! cargo bench --bench measures            # 100,000 cases; SAFETABLE_BENCH_MEASURES_CASES=N for another size
@@ -17,7 +19,7 @@ use askama::Template;
 use diesel::{Connection, RunQueryDsl};
 use safetable::auth::Roles;
 use safetable::case::OrgId;
-use safetable::measures::{build, Audience, MeasuresQuery};
+use safetable::measures::{answer, CaseFacts, MeasuresQuery, Release, Slice};
 use safetable::store::{FactsFilter, Store};
 use safetable::web::ui::pages::measures::MeasuresPage;
 
@@ -85,13 +87,12 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let audience = Audience::Contributor {
-        own: OrgId::new(first),
-    };
+    let own = OrgId::new(first);
     let roles = Roles::parse("contributor").unwrap();
     let query = MeasuresQuery::default();
-    let page = |facts: &[safetable::measures::CaseFacts]| {
-        let report = build(facts, &query, &audience);
+    let page = |release: &Release, facts: &[CaseFacts]| {
+        let mine = Release::own(facts, own, Slice::All, release);
+        let (report, _) = answer(release, Some((own, &mine)), facts, &query).expect("answer");
         MeasuresPage::new(&report, &query, &roles)
             .render()
             .expect("render")
@@ -99,7 +100,22 @@ fn main() {
 
     let facts = store.case_facts(&FactsFilter::default()).unwrap();
     assert_eq!(facts.len() as u64, n);
-    let html = page(&facts);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut built = Vec::new();
+    let mut release = None;
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        release = Some(Release::collaborative(&facts));
+        built.push(t0.elapsed());
+    }
+    let release = release.expect("built");
+    println!(
+        "collaborative release at {n} cases (27 slices × {} periods, {} cells; p50 of 5, once per change of the facts): {:.1} ms",
+        release.periods(),
+        release.grid.cells().len(),
+        ms(p50(built))
+    );
+    let html = page(&release, &facts);
     assert!(html.contains("CRP measures"));
     let runs = 15;
     let mut load = Vec::new();
@@ -109,14 +125,13 @@ fn main() {
         let t0 = Instant::now();
         let facts = store.case_facts(&FactsFilter::default()).unwrap();
         let t1 = Instant::now();
-        let html = page(&facts);
+        let html = page(&release, &facts);
         let t2 = Instant::now();
         std::hint::black_box(html);
         load.push(t1 - t0);
         compute.push(t2 - t1);
         whole.push(t2 - t0);
     }
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     // The facts read from the database, as a server does when they changed.
     let mut cold = Vec::new();
     for _ in 0..5 {
@@ -129,7 +144,7 @@ fn main() {
         ms(p50(cold))
     );
     println!(
-        "measures page at {n} cases (p50 of {runs} runs): load facts (kept in memory, version checked) {:.1} ms, tally + suppress + tables + charts + HTML {:.1} ms, whole {:.1} ms (HTML {} KiB)",
+        "measures page at {n} cases (p50 of {runs} runs, release kept): load facts (kept in memory, version checked) {:.1} ms, own release + answer + charts + HTML {:.1} ms, whole {:.1} ms (HTML {} KiB)",
         ms(p50(load)),
         ms(p50(compute)),
         ms(p50(whole)),
@@ -138,11 +153,11 @@ fn main() {
     let mut report_only = Vec::new();
     for _ in 0..runs {
         let t0 = Instant::now();
-        std::hint::black_box(build(&facts, &query, &Audience::Collaborative));
+        std::hint::black_box(answer(&release, None, &facts, &query).expect("answer"));
         report_only.push(t0.elapsed());
     }
     println!(
-        "measures report (collaborative view) at {n} cases: {:.1} ms",
+        "measures report (collaborative view, release kept) at {n} cases: {:.1} ms",
         ms(p50(report_only))
     );
 }

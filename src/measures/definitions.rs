@@ -16,9 +16,11 @@ repository received the case; the event year is the year of the event (the share
 
 /// How suppression works, as the page, the CSV and the report say it.
 pub const SUPPRESSION_NOTE: &str = "Figures resting on 1 to 10 cases are shown as <11, and so \
-are other figures from which one of them could be worked out (totals, margins, other periods, \
-your organization against the collaborative). Medians and percentiles of fewer than 11 cases \
-are hidden too. A count of zero rests on no case and is shown.";
+are figures in which one organization's own cases leave 1 to 10 of others (it could subtract its \
+own), and other figures from which one of them could be worked out (totals, margins, other \
+periods, other filters). Every answer is read from one release of the collaborative's counts, \
+protected as a whole, so that no two answers can be subtracted either. Medians and percentiles \
+of fewer than 11 cases are hidden too. A count of zero rests on no case and is shown.";
 
 /// The definitions, in the order the page lists them.
 pub const DEFINITIONS: &[Definition] = &[

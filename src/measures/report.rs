@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::definitions::{self, SUPPRESSION_NOTE};
 use super::facts::CaseFacts;
-use super::query::{MeasuresQuery, Quarter};
+use super::query::{MeasuresQuery, Quarter, QueryError};
+use super::release::{self, AnswerGrid, Range, Release, Slice};
 use super::suppress::{CellId, Grid, MIN_CELL};
 use super::tally::{self, Tally, METHODS};
 use crate::case::{ActionStatus, ActionStrength, Category, Harm, OrgId, ReviewMethod};
@@ -156,6 +157,8 @@ pub struct MeasuresReport {
     pub min_cell: u64,
     pub suppressed: bool,
     pub suppression_note: &'static str,
+    /// What the answer leaves out, and why.
+    pub notes: Vec<String>,
     pub tables: Vec<Table>,
     /// How each measure is computed.
     #[schema(value_type = Vec<super::Definition>)]
@@ -173,7 +176,7 @@ impl MeasuresReport {
 
 /// Period slots: the whole selection, a quarter of contribution, an event year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Slot {
+pub(super) enum Slot {
     Total,
     Quarter(Quarter),
     Year(i32),
@@ -181,10 +184,10 @@ enum Slot {
 
 /// One population's tallies by slot.
 #[derive(Debug, Clone, Default)]
-struct Tallies(BTreeMap<Slot, Tally>);
+pub(super) struct Tallies(pub(super) BTreeMap<Slot, Tally>);
 
 impl Tallies {
-    fn add(&mut self, f: &CaseFacts) {
+    pub(super) fn add(&mut self, f: &CaseFacts) {
         for slot in [
             Slot::Total,
             Slot::Quarter(Quarter::of(f.received_at)),
@@ -194,7 +197,7 @@ impl Tallies {
         }
     }
 
-    fn merged(a: &Tallies, b: &Tallies) -> Tallies {
+    pub(super) fn merged(a: &Tallies, b: &Tallies) -> Tallies {
         let mut out = a.clone();
         for (slot, t) in &b.0 {
             out.0.entry(*slot).or_default().merge(t);
@@ -202,7 +205,7 @@ impl Tallies {
         out
     }
 
-    fn get(&self, slot: Slot) -> &Tally {
+    pub(super) fn get(&self, slot: Slot) -> &Tally {
         static EMPTY: std::sync::LazyLock<Tally> = std::sync::LazyLock::new(Tally::default);
         self.0.get(&slot).unwrap_or(&EMPTY)
     }
@@ -211,61 +214,101 @@ impl Tallies {
 /// A yes/no count: the cases with and without, both cells (the "without" is never printed
 /// but follows from the total).
 #[derive(Debug, Clone, Copy)]
-struct Split {
-    yes: CellId,
-    no: CellId,
+pub(super) struct Split {
+    pub(super) yes: CellId,
+    pub(super) no: CellId,
 }
 
 /// The cells of one population in one period slot.
 #[derive(Debug, Clone)]
-struct SlotCells {
-    cases: CellId,
-    initial_communication: Split,
-    loop_closed: Split,
-    /// The rest only in the total slot.
-    detail: Option<Detail>,
+pub(super) struct SlotCells {
+    pub(super) cases: CellId,
+    pub(super) initial_communication: Split,
+    pub(super) loop_closed: Split,
+    pub(super) detail: Detail,
 }
 
 #[derive(Debug, Clone)]
-struct Detail {
-    apology: Split,
-    clinician_support: Split,
-    care_not_met: CellId,
-    compensated: Split,
-    stronger: Split,
-    by_category_harm: Vec<Vec<CellId>>,
-    category_margin: Vec<CellId>,
-    harm_margin: Vec<CellId>,
-    by_method: Vec<CellId>,
-    actions: CellId,
-    by_strength: Vec<CellId>,
-    by_status: Vec<CellId>,
+pub(super) struct Detail {
+    pub(super) apology: Split,
+    pub(super) clinician_support: Split,
+    pub(super) care_not_met: CellId,
+    pub(super) compensated: Split,
+    pub(super) stronger: Split,
+    /// Cases by category and harm: published for whole periods only (the total slot).
+    pub(super) cross: Option<Cross>,
+    pub(super) by_method: Vec<CellId>,
+    pub(super) actions: CellId,
+    pub(super) by_strength: Vec<CellId>,
+    pub(super) by_status: Vec<CellId>,
+}
+
+/// The category × harm table with its margins.
+#[derive(Debug, Clone)]
+pub(super) struct Cross {
+    pub(super) by_category_harm: Vec<Vec<CellId>>,
+    pub(super) category_margin: Vec<CellId>,
+    pub(super) harm_margin: Vec<CellId>,
 }
 
 impl SlotCells {
-    /// Every cell, in a fixed order (to relate populations cell by cell).
-    fn all(&self) -> Vec<CellId> {
-        let mut v = vec![
-            self.cases,
-            self.initial_communication.yes,
-            self.initial_communication.no,
-            self.loop_closed.yes,
-            self.loop_closed.no,
-        ];
-        if let Some(d) = &self.detail {
-            for s in [d.apology, d.clinician_support, d.compensated, d.stronger] {
-                v.extend([s.yes, s.no]);
-            }
-            v.push(d.care_not_met);
-            v.extend(d.by_category_harm.iter().flatten());
-            v.extend(&d.category_margin);
-            v.extend(&d.harm_margin);
-            v.extend(&d.by_method);
-            v.push(d.actions);
-            v.extend(&d.by_strength);
-            v.extend(&d.by_status);
-        }
+    /// Every cell, in a fixed order (to relate populations cell by cell); the order of
+    /// [`SlotCells::map`], the category × harm table last.
+    pub(super) fn all(&self) -> Vec<CellId> {
+        let mut v = Vec::with_capacity(128);
+        self.clone().map(&mut |id| {
+            v.push(id);
+            id
+        });
         v
+    }
+
+    /// The same cells, each replaced by `f` of it, visited in a fixed order.
+    pub(super) fn map(self, f: &mut impl FnMut(CellId) -> CellId) -> SlotCells {
+        let split = |s: Split, f: &mut dyn FnMut(CellId) -> CellId| Split {
+            yes: f(s.yes),
+            no: f(s.no),
+        };
+        let cases = f(self.cases);
+        let initial_communication = split(self.initial_communication, f);
+        let loop_closed = split(self.loop_closed, f);
+        let d = self.detail;
+        let apology = split(d.apology, f);
+        let clinician_support = split(d.clinician_support, f);
+        let care_not_met = f(d.care_not_met);
+        let compensated = split(d.compensated, f);
+        let stronger = split(d.stronger, f);
+        let by_method = d.by_method.into_iter().map(&mut *f).collect();
+        let actions = f(d.actions);
+        let by_strength = d.by_strength.into_iter().map(&mut *f).collect();
+        let by_status = d.by_status.into_iter().map(&mut *f).collect();
+        // Last, so that the cells of a slot with the table and one without line up.
+        let cross = d.cross.map(|c| Cross {
+            by_category_harm: c
+                .by_category_harm
+                .into_iter()
+                .map(|r| r.into_iter().map(&mut *f).collect())
+                .collect(),
+            category_margin: c.category_margin.into_iter().map(&mut *f).collect(),
+            harm_margin: c.harm_margin.into_iter().map(&mut *f).collect(),
+        });
+        SlotCells {
+            cases,
+            initial_communication,
+            loop_closed,
+            detail: Detail {
+                apology,
+                clinician_support,
+                care_not_met,
+                compensated,
+                stronger,
+                cross,
+                by_method,
+                actions,
+                by_strength,
+                by_status,
+            },
+        }
     }
 }
 
@@ -277,16 +320,17 @@ fn split(g: &mut Grid, total: CellId, yes: u64) -> Split {
     Split { yes, no }
 }
 
-fn slot_cells(g: &mut Grid, t: &Tally, detail: bool) -> SlotCells {
+/// The cells of tally `t`, with the category × harm table when `cross`.
+pub(super) fn slot_cells(g: &mut Grid, t: &Tally, cross: bool) -> SlotCells {
     let cases = g.cases(t.cases);
     let initial_communication = split(g, cases, t.initial_communication);
     let loop_closed = split(g, cases, t.loop_closed);
-    let detail = detail.then(|| {
-        let apology = split(g, cases, t.apology);
-        let clinician_support = split(g, cases, t.clinician_support);
-        let care_not_met = g.cases(t.care_not_met);
-        let compensated = split(g, care_not_met, t.compensated);
-        let stronger = split(g, cases, t.with_stronger_action);
+    let apology = split(g, cases, t.apology);
+    let clinician_support = split(g, cases, t.clinician_support);
+    let care_not_met = g.cases(t.care_not_met);
+    let compensated = split(g, care_not_met, t.compensated);
+    let stronger = split(g, cases, t.with_stronger_action);
+    let cross = cross.then(|| {
         let by_category_harm: Vec<Vec<CellId>> = t
             .by_category_harm
             .iter()
@@ -308,45 +352,47 @@ fn slot_cells(g: &mut Grid, t: &Tally, detail: bool) -> SlotCells {
         }
         g.relate(cases, category_margin.clone());
         g.relate(cases, harm_margin.clone());
-        let by_method: Vec<CellId> = t.by_method.iter().map(|&n| g.cases(n)).collect();
-        g.relate(cases, by_method.clone());
-        let actions = g.cell(t.actions, t.cases_with_actions);
-        let by_strength: Vec<CellId> = (0..3)
-            .map(|k| g.cell(t.actions_by_strength[k], t.cases_by_strength[k]))
-            .collect();
-        let by_status: Vec<CellId> = (0..4)
-            .map(|k| g.cell(t.actions_by_status[k], t.cases_by_status[k]))
-            .collect();
-        g.relate(actions, by_strength.clone());
-        g.relate(actions, by_status.clone());
-        Detail {
+        Cross {
+            by_category_harm,
+            category_margin,
+            harm_margin,
+        }
+    });
+    let by_method: Vec<CellId> = t.by_method.iter().map(|&n| g.cases(n)).collect();
+    g.relate(cases, by_method.clone());
+    let actions = g.cell(t.actions, t.cases_with_actions);
+    let by_strength: Vec<CellId> = (0..3)
+        .map(|k| g.cell(t.actions_by_strength[k], t.cases_by_strength[k]))
+        .collect();
+    let by_status: Vec<CellId> = (0..4)
+        .map(|k| g.cell(t.actions_by_status[k], t.cases_by_status[k]))
+        .collect();
+    g.relate(actions, by_strength.clone());
+    g.relate(actions, by_status.clone());
+    SlotCells {
+        cases,
+        initial_communication,
+        loop_closed,
+        detail: Detail {
             apology,
             clinician_support,
             care_not_met,
             compensated,
             stronger,
-            by_category_harm,
-            category_margin,
-            harm_margin,
+            cross,
             by_method,
             actions,
             by_strength,
             by_status,
-        }
-    });
-    SlotCells {
-        cases,
-        initial_communication,
-        loop_closed,
-        detail,
+        },
     }
 }
 
 /// One population: its tallies and cells.
-struct Population {
-    label: String,
-    tallies: Tallies,
-    cells: BTreeMap<Slot, SlotCells>,
+pub(super) struct Population {
+    pub(super) label: String,
+    pub(super) tallies: Tallies,
+    pub(super) cells: BTreeMap<Slot, SlotCells>,
 }
 
 /// Builds what `audience` may see of `facts` (every organization's facts of the
@@ -487,12 +533,91 @@ pub fn build_with_grid(
         min_cell: MIN_CELL,
         suppressed,
         suppression_note: SUPPRESSION_NOTE,
+        notes: Vec::new(),
         tables,
         definitions: definitions::DEFINITIONS,
         charts,
     };
     (report, grid)
 }
+
+/// What a member, faculty or a contributor sees of `query`: the counts of the
+/// collaborative's [`Release`] (and of the organization's own release beside it), read
+/// for the query's slice and period; the order statistics from `selected`, the facts the
+/// query selects. Refuses a query the release cannot answer (two of category, harm and
+/// setting, or a period of contribution crossed with event years).
+pub fn answer(
+    release: &Release,
+    own: Option<(OrgId, &Release)>,
+    selected: &[CaseFacts],
+    query: &MeasuresQuery,
+) -> Result<(MeasuresReport, AnswerGrid), QueryError> {
+    let slice = Slice::of(query)?;
+    let range = release.range(query)?;
+    let mut grid = AnswerGrid::default();
+    let mut populations = Vec::new();
+    let view_name = match own {
+        Some((org, own_release)) => {
+            let tallies = release::tallies_of(selected.iter().filter(|f| f.org == org));
+            populations.push(own_release.population(
+                &mut grid,
+                slice,
+                &range,
+                "Your organization",
+                tallies,
+            ));
+            Audience::Contributor { own: org }.name()
+        }
+        None => Audience::Collaborative.name(),
+    };
+    populations.push(release.population(
+        &mut grid,
+        slice,
+        &range,
+        "Collaborative",
+        release::tallies_of(selected.iter()),
+    ));
+    let (quarters, years, notes) = match &range {
+        Range::Whole => (release.quarters.clone(), release.years.clone(), Vec::new()),
+        Range::Quarters(q) => (q.clone(), Vec::new(), vec![PART_OF_PERIOD.to_owned()]),
+        Range::Years(y) => (Vec::new(), y.clone(), vec![PART_OF_PERIOD.to_owned()]),
+    };
+    let view = Viewer {
+        grid: &grid.grid,
+        suppressed: true,
+    };
+    let mut tables = vec![summary(&view, &populations)];
+    tables.extend(category_harm(&view, &populations));
+    tables.push(method_mix(&view, &populations));
+    tables.push(strength_mix(&view, &populations));
+    tables.push(status_mix(&view, &populations));
+    if !matches!(range, Range::Years(_)) {
+        tables.push(by_period(&view, &populations, &quarters, true));
+    }
+    if !matches!(range, Range::Quarters(_)) {
+        let keys: Vec<i64> = years.iter().map(|&y| y as i64).collect();
+        tables.push(by_period(&view, &populations, &keys, false));
+    }
+    let charts = charts(&view, &populations, &quarters);
+    let report = MeasuresReport {
+        view: view_name,
+        selection: query.describe(),
+        populations: populations.iter().map(|p| p.label.clone()).collect(),
+        min_cell: MIN_CELL,
+        suppressed: true,
+        suppression_note: SUPPRESSION_NOTE,
+        notes,
+        tables,
+        definitions: definitions::DEFINITIONS,
+        charts,
+    };
+    Ok((report, grid))
+}
+
+/// Why a table is missing from the answer for part of the period.
+const PART_OF_PERIOD: &str = "For part of the period, cases by category and harm are not \
+     published, nor the other kind of period (quarters of contribution or event years): \
+     their crossing would split the collaborative into cells too small to show.";
 
 /// Reads figures off the grid.
 struct Viewer<'a> {
@@ -553,9 +678,7 @@ fn row(label: &str, measure: Option<&'static str>, values: Vec<Figure>) -> Row {
 
 fn detail(p: &Population) -> (&SlotCells, &Detail) {
     let c = &p.cells[&Slot::Total];
-    // Built with detail for the total slot, always.
-    let d = c.detail.as_ref().expect("the total slot has its detail");
-    (c, d)
+    (c, &c.detail)
 }
 
 fn summary(v: &Viewer, pops: &[Population]) -> Table {
@@ -658,8 +781,8 @@ fn category_harm(v: &Viewer, pops: &[Population]) -> Vec<Table> {
     columns.push("Total".into());
     pops.iter()
         .enumerate()
-        .map(|(k, p)| {
-            let d = detail(p).1;
+        .filter_map(|(k, p)| {
+            let d = detail(p).1.cross.as_ref()?;
             let mut rows: Vec<Row> = Category::ALL
                 .iter()
                 .enumerate()
@@ -675,7 +798,7 @@ fn category_harm(v: &Viewer, pops: &[Population]) -> Vec<Table> {
             let mut totals: Vec<Figure> = d.harm_margin.iter().map(|&id| v.count(id)).collect();
             totals.push(v.count(detail(p).0.cases));
             rows.push(row("Total", None, totals));
-            Table {
+            Some(Table {
                 id: if k == 0 && pops.len() > 1 {
                     "cases_by_category_harm_own".into()
                 } else {
@@ -685,7 +808,7 @@ fn category_harm(v: &Viewer, pops: &[Population]) -> Vec<Table> {
                 row_header: "Category".into(),
                 columns: columns.clone(),
                 rows,
-            }
+            })
         })
         .collect()
 }

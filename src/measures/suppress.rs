@@ -34,7 +34,7 @@ impl CellId {
 }
 
 /// One count.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
     pub value: u64,
     /// Cases the count rests on.
@@ -81,6 +81,17 @@ impl Grid {
             hidden: false,
         });
         CellId(self.cells.len() - 1)
+    }
+
+    /// A cell as given (a copy from another grid).
+    pub fn push(&mut self, cell: Cell) -> CellId {
+        self.cells.push(cell);
+        CellId(self.cells.len() - 1)
+    }
+
+    /// Hides a cell whatever it rests on (before [`Grid::suppress`]).
+    pub fn hide(&mut self, id: CellId) {
+        self.cells[id.0].hidden = true;
     }
 
     /// Records `total = Σ parts`. Relations whose values do not add up are a bug in the

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use proptest::prelude::*;
 
-use super::report::build_with_grid;
-use super::suppress::{Cell, Grid, Relation};
+use super::release::AnswerGrid;
+use super::suppress::Grid;
 use super::*;
 use crate::case::{
     Apology, Category, Compensation, Harm, OrgId, ReviewMethod, Setting, StandardOfCare,
@@ -207,20 +207,63 @@ fn exact_values_on_the_fixture_for_a_curator() {
     assert!(super::report::measures_defined(&report));
 }
 
+/// What a member (no `own`) or a contributor sees: the answer read from the release of
+/// every case, as the service gives it.
+fn seen(
+    facts: &[CaseFacts],
+    query: &MeasuresQuery,
+    own: Option<i64>,
+) -> (MeasuresReport, AnswerGrid, Release) {
+    let release = Release::collaborative(facts);
+    let (report, grid) = seen_in(&release, facts, query, own);
+    (report, grid, release)
+}
+
+/// [`seen`] with the release already built.
+fn seen_in(
+    release: &Release,
+    facts: &[CaseFacts],
+    query: &MeasuresQuery,
+    own: Option<i64>,
+) -> (MeasuresReport, AnswerGrid) {
+    let selected: Vec<CaseFacts> = facts
+        .iter()
+        .filter(|f| query.filter().admits(f))
+        .cloned()
+        .collect();
+    let slice = Slice::of(query).expect("one slice");
+    let own_release = own.map(|o| {
+        let org = OrgId::new(o);
+        (org, Release::own(facts, org, slice, release))
+    });
+    answer(
+        release,
+        own_release.as_ref().map(|(o, r)| (*o, r)),
+        &selected,
+        query,
+    )
+    .expect("an answerable query")
+}
+
+/// The fixture and an organization 3 of 11 bare cases (no contact, no apology).
+fn three_orgs() -> Vec<CaseFacts> {
+    let mut facts = fixture();
+    facts.extend((0..11).map(|_| blank(3)));
+    facts
+}
+
 #[test]
 fn a_member_sees_the_collaborative_only_with_small_cells_hidden() {
-    let (report, grid) = build_with_grid(
-        &fixture(),
-        &MeasuresQuery::default(),
-        &Audience::Collaborative,
-    );
+    let (report, _, release) = seen(&three_orgs(), &MeasuresQuery::default(), None);
     assert_eq!(report.populations, ["Collaborative"]);
+    assert_eq!(report.view, "collaborative");
     assert!(report.table("distribution").is_none());
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains("Org One") && !json.contains("Org Two"));
     let s = shown(&report, "summary");
-    assert_eq!(value(&s, "Cases"), ["22"]);
-    // 18 with and 4 without: the 4 is small, so both are hidden, and the share.
+    assert_eq!(value(&s, "Cases"), ["33"]);
+    // 18 with a contact, of which organization 1 has 10: its 10 leave organization 2's
+    // 8, so the count is hidden, and the share with it.
     assert_eq!(value(&s, "Cases with an initial communication"), ["<11"]);
     assert_eq!(value(&s, "Share with an initial communication"), ["<11"]);
     // A median over 18 values may be shown; one over 6 (standard not met) not.
@@ -232,37 +275,107 @@ fn a_member_sees_the_collaborative_only_with_small_cells_hidden() {
     let ch = shown(&report, "cases_by_category_harm");
     assert_eq!(value(&ch, "Fall")[1], "<11");
     assert_eq!(value(&ch, "Blood")[0], "0", "a zero rests on nobody");
-    assert!(grid.determined().is_empty());
+    assert!(release.grid.determined().is_empty());
+}
+
+#[test]
+fn a_count_one_organization_could_subtract_its_own_cases_from_is_hidden() {
+    // 22 cases: organization 1's 12 leave organization 2's 10. Organization 1 knows its
+    // 12, so the 22 would tell it the 10: hidden from everyone, members included.
+    let (report, _, _) = seen(&fixture(), &MeasuresQuery::default(), None);
+    assert_eq!(value(&shown(&report, "summary"), "Cases"), ["<11"]);
+    let (report, _, _) = seen(&fixture(), &MeasuresQuery::default(), Some(1));
+    assert_eq!(
+        value(&shown(&report, "summary"), "Cases"),
+        ["12", "<11"],
+        "its own count it may see, never the collaborative's"
+    );
 }
 
 #[test]
 fn a_contributor_sees_its_own_beside_the_collaborative_and_nothing_of_the_rest() {
     // Organization 2 has 10 cases: its own count is hidden, the collaborative's shown.
-    let (report, grid) = build_with_grid(
-        &fixture(),
-        &MeasuresQuery::default(),
-        &Audience::Contributor { own: OrgId::new(2) },
-    );
+    let (report, _, _) = seen(&three_orgs(), &MeasuresQuery::default(), Some(2));
     assert_eq!(report.populations, ["Your organization", "Collaborative"]);
+    assert_eq!(report.view, "own_and_collaborative");
     let s = shown(&report, "summary");
-    assert_eq!(value(&s, "Cases"), ["<11", "22"]);
+    assert_eq!(value(&s, "Cases"), ["<11", "33"]);
     assert_eq!(
         value(&s, "Median days from event to first contact"),
         ["<11", "6"]
     );
-    assert!(grid.determined().is_empty());
-
-    // Organization 1 has 12 cases, but the rest of the collaborative only 10: showing
-    // both 12 and 22 would tell the 10, so its own count is hidden too.
-    let report = build(
-        &fixture(),
-        &MeasuresQuery::default(),
-        &Audience::Contributor { own: OrgId::new(1) },
-    );
+    let (report, _, _) = seen(&three_orgs(), &MeasuresQuery::default(), Some(1));
     let s = shown(&report, "summary");
-    let cases = value(&s, "Cases");
-    assert!(cases.contains(&"<11".to_owned()), "{cases:?}");
+    assert_eq!(value(&s, "Cases"), ["12", "33"]);
     assert!(report.table("distribution").is_none());
+}
+
+#[test]
+fn two_periods_never_differ_by_a_hidden_quarter() {
+    // Five organizations, so that no one of them can subtract: quarters of 20, 20 and 4
+    // cases. Q3 is hidden, and so must be something that would give it away.
+    let mut facts = Vec::new();
+    for (month, n) in [(2, 20), (5, 20), (8, 4)] {
+        for i in 0..n {
+            let mut f = blank(1 + i % 5);
+            f.received_at = at(2025, month);
+            facts.push(f);
+        }
+    }
+    let q = |from: &str, to: &str| MeasuresQuery {
+        from: Quarter::parse(from),
+        to: Quarter::parse(to),
+        ..MeasuresQuery::default()
+    };
+    let cases = |query: &MeasuresQuery| {
+        let (report, _, _) = seen(&facts, query, None);
+        value(&shown(&report, "summary"), "Cases")[0]
+            .parse::<u64>()
+            .ok()
+    };
+    let answers = [
+        cases(&MeasuresQuery::default()),
+        cases(&q("2025-Q1", "2025-Q1")),
+        cases(&q("2025-Q1", "2025-Q2")),
+        cases(&q("2025-Q2", "2025-Q2")),
+        cases(&q("2025-Q2", "2025-Q3")),
+        cases(&q("2025-Q3", "2025-Q3")),
+    ];
+    let shown: Vec<u64> = answers.iter().flatten().copied().collect();
+    assert!(!shown.contains(&4), "{answers:?}");
+    for a in &shown {
+        for b in &shown {
+            assert!(
+                a.abs_diff(*b) != 4,
+                "{a} - {b} tells the hidden quarter: {answers:?}"
+            );
+        }
+    }
+    // What the release holds, it also protects: the whole is shown, so a quarter is not.
+    assert_eq!(answers[0], Some(44));
+    assert!(answers[1].is_none() || answers[3].is_none(), "{answers:?}");
+}
+
+#[test]
+fn a_query_the_release_cannot_answer_is_refused_with_a_reason() {
+    let release = Release::collaborative(&fixture());
+    let two = MeasuresQuery {
+        category: Some(Category::Fall),
+        harm: Some(Harm::Severe),
+        ..MeasuresQuery::default()
+    };
+    let e = answer(&release, None, &[], &two).unwrap_err();
+    assert!(e.0.contains("one of category, harm and setting"), "{e}");
+    let both = MeasuresQuery {
+        from: Quarter::parse("2025-Q2"),
+        year_from: Some(2025),
+        ..MeasuresQuery::default()
+    };
+    let e = answer(&release, None, &[], &both).unwrap_err();
+    assert!(e.0.contains("not both"), "{e}");
+    // A curator may combine them.
+    let report = build(&fixture(), &two, &curator());
+    assert!(!report.suppressed);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -294,37 +407,47 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
     r
 }
 
-/// The hidden cells a reader could work out: `e_i` in the row space of the relations over
-/// the hidden cells (adding it as a row does not raise the rank).
-fn derivable(cells: &[Cell], relations: &[Relation]) -> Vec<usize> {
-    let hidden: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].hidden).collect();
-    let col: BTreeMap<usize, usize> = hidden.iter().enumerate().map(|(k, &i)| (i, k)).collect();
-    let rows: Vec<Vec<f64>> = relations
-        .iter()
-        .map(|r| {
-            let mut v = vec![0.0; hidden.len()];
-            for (k, m) in r.members().enumerate() {
-                if let Some(&c) = col.get(&m.index()) {
-                    v[c] += if k == 0 { 1.0 } else { -1.0 };
+/// An echelon basis of the vectors a reader knows, over the cases (each case one
+/// coordinate): what is shown is known, and so is every linear combination of it.
+#[derive(Default)]
+struct Known {
+    rows: Vec<(usize, Vec<f64>)>,
+}
+
+impl Known {
+    /// `v` less its parts along the basis.
+    fn reduce(&self, mut v: Vec<f64>) -> Vec<f64> {
+        for (p, row) in &self.rows {
+            let f = v[*p];
+            if f.abs() > 1e-9 {
+                for (x, y) in v.iter_mut().zip(row) {
+                    *x -= f * y;
                 }
             }
-            v
-        })
-        .filter(|v| v.iter().any(|x| *x != 0.0))
-        .collect();
-    let base = rank(rows.clone());
-    hidden
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| {
-            let mut with = rows.clone();
-            let mut e = vec![0.0; hidden.len()];
-            e[*k] = 1.0;
-            with.push(e);
-            rank(with) == base
-        })
-        .map(|(_, &i)| i)
-        .collect()
+        }
+        v
+    }
+
+    fn learn(&mut self, v: Vec<f64>) {
+        let v = self.reduce(v);
+        if let Some(p) = v.iter().position(|x| x.abs() > 1e-9) {
+            let f = v[p];
+            let row: Vec<f64> = v.iter().map(|x| x / f).collect();
+            for (_, r) in &mut self.rows {
+                let g = r[p];
+                if g.abs() > 1e-9 {
+                    for (x, y) in r.iter_mut().zip(&row) {
+                        *x -= g * y;
+                    }
+                }
+            }
+            self.rows.push((p, row));
+        }
+    }
+
+    fn derives(&self, v: &[f64]) -> bool {
+        self.reduce(v.to_vec()).iter().all(|x| x.abs() <= 1e-6)
+    }
 }
 
 fn arb_facts() -> impl Strategy<Value = Vec<CaseFacts>> {
@@ -332,8 +455,7 @@ fn arb_facts() -> impl Strategy<Value = Vec<CaseFacts>> {
         1i64..=3,
         0u32..6,
         2023i32..=2025,
-        0usize..3,
-        0usize..3,
+        (0usize..3, 0usize..3, 0usize..2),
         prop::option::of(0i64..40),
         any::<(bool, bool, bool, bool)>(),
         (0u32..3, 0u32..2, 0usize..3),
@@ -343,8 +465,7 @@ fn arb_facts() -> impl Strategy<Value = Vec<CaseFacts>> {
                 org,
                 month,
                 year,
-                cat,
-                harm,
+                (cat, harm, setting),
                 contact,
                 (apology, support, closed, not_met),
                 (s, w, method),
@@ -354,6 +475,7 @@ fn arb_facts() -> impl Strategy<Value = Vec<CaseFacts>> {
                 f.event_year = year;
                 f.category = Category::ALL[cat];
                 f.harm = Harm::ALL[harm];
+                f.setting = Setting::ALL[setting];
                 f.first_contact_day = contact;
                 f.apology = apology.then_some(Apology::Empathy);
                 f.clinician_support = Some(support);
@@ -374,52 +496,160 @@ fn arb_facts() -> impl Strategy<Value = Vec<CaseFacts>> {
                 f
             },
         );
-    prop::collection::vec(one, 0..90)
+    prop::collection::vec(one, 0..70)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
-
-    /// No suppressed value can be worked out from what is shown: every relation (a
-    /// margin, the periods of a whole, own + rest = collaborative, with + without) has no
-    /// hidden member or at least two, and no hidden cell is in the span of the relations
-    /// over the hidden cells. Every count shown is 0 or at least 11, and where a
-    /// contributor sees its own count beside the collaborative's, their difference is too.
-    #[test]
-    fn no_suppressed_value_is_derivable_from_what_is_shown(
-        facts in arb_facts(),
-        own in prop::option::of(1i64..=3),
-    ) {
-        let audience = match own {
-            Some(o) => Audience::Contributor { own: OrgId::new(o) },
-            None => Audience::Collaborative,
-        };
-        let (report, grid) = build_with_grid(&facts, &MeasuresQuery::default(), &audience);
-        for r in grid.relations() {
-            let hidden = r.members().filter(|m| grid.get(*m).hidden).count();
-            prop_assert!(hidden != 1, "a relation with one hidden member: {r:?}");
-        }
-        prop_assert_eq!(derivable(grid.cells(), grid.relations()), Vec::<usize>::new());
-        for c in grid.cells() {
-            prop_assert!(c.hidden || !Grid::is_small(c), "a small cell is shown: {c:?}");
-        }
-        for t in &report.tables {
-            if t.id == "actions_by_strength" || t.id == "action_status" {
-                continue; // counts of actions, not of cases (their cases are in the grid)
+/// Every query of the lattice the test asks: each slice the data can hold, over the
+/// whole period, every run of quarters and every run of years.
+fn lattice(release: &Release) -> Vec<MeasuresQuery> {
+    let mut slices = vec![MeasuresQuery::default()];
+    for c in &Category::ALL[..3] {
+        slices.push(MeasuresQuery {
+            category: Some(*c),
+            ..MeasuresQuery::default()
+        });
+    }
+    for h in &Harm::ALL[..3] {
+        slices.push(MeasuresQuery {
+            harm: Some(*h),
+            ..MeasuresQuery::default()
+        });
+    }
+    for s in &Setting::ALL[..2] {
+        slices.push(MeasuresQuery {
+            setting: Some(*s),
+            ..MeasuresQuery::default()
+        });
+    }
+    let mut out = Vec::new();
+    for base in slices {
+        out.push(base.clone());
+        let qs = &release.quarters;
+        for i in 0..qs.len() {
+            for j in i..qs.len() {
+                out.push(MeasuresQuery {
+                    from: Some(qs[i]),
+                    to: Some(qs[j]),
+                    ..base.clone()
+                });
             }
-            for row in &t.rows {
-                for v in &row.values {
-                    if let Figure::Count { value } = v {
-                        prop_assert!(*value == 0 || *value >= MIN_CELL, "{}: {value}", t.id);
-                    }
-                }
-                if own.is_some() && (t.id == "summary" || t.id == "review_method") {
-                    if let [Figure::Count { value: a }, Figure::Count { value: b }] = row.values[..] {
-                        let rest = b - a;
-                        prop_assert!(rest == 0 || rest >= MIN_CELL, "{}: {b} - {a}", row.label);
-                    }
-                }
+        }
+        let ys = &release.years;
+        for i in 0..ys.len() {
+            for j in i..ys.len() {
+                out.push(MeasuresQuery {
+                    year_from: Some(ys[i]),
+                    year_to: Some(ys[j]),
+                    ..base.clone()
+                });
             }
         }
     }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// No suppressed value can be worked out from everything shown across every answer
+    /// of a lattice of queries (each slice, every run of quarters and of years), by a
+    /// member or, when `own` is drawn, by an organization that also knows each of its own
+    /// cases and sees its contributor's answers. Checked over the cases themselves: each
+    /// shown count is the vector of what each case adds to it, and no count resting on 1
+    /// to 10 cases the reader does not know may lie in the span of the shown ones. Every
+    /// count shown rests on no case or on at least 11.
+    #[test]
+    fn no_suppressed_value_is_derivable_from_every_answer_together(
+        facts in arb_facts(),
+        own in prop::option::of(1i64..=3),
+    ) {
+        let release = Release::collaborative(&facts);
+        prop_assert!(release.grid.determined().is_empty());
+        // What each case adds to each release cell.
+        let n = facts.len();
+        let mut vectors = vec![vec![0.0; n]; release.grid.cells().len()];
+        for (j, f) in facts.iter().enumerate() {
+            let one = Release::build_over(
+                std::slice::from_ref(f),
+                &Slice::every(),
+                false,
+                release.quarters.clone(),
+                release.years.clone(),
+                false,
+            );
+            for (k, c) in one.grid.cells().iter().enumerate() {
+                vectors[k][j] = c.value as f64;
+            }
+        }
+        for (k, c) in release.grid.cells().iter().enumerate() {
+            prop_assert_eq!(vectors[k].iter().sum::<f64>(), c.value as f64);
+        }
+        // The cases the reader knows are no unknowns: drop their coordinates.
+        let unknown: Vec<usize> = (0..n)
+            .filter(|&j| own.map_or(true, |o| facts[j].org != OrgId::new(o)))
+            .collect();
+        let restrict = |v: &[f64]| unknown.iter().map(|&j| v[j]).collect::<Vec<f64>>();
+        let mut known = Known::default();
+        let audiences: Vec<Option<i64>> = std::iter::once(None).chain(own.map(Some)).collect();
+        for who in audiences {
+            for query in lattice(&release) {
+                let (_, grid) = seen_in(&release, &facts, &query, who);
+                for (k, cell) in grid.grid.cells().iter().enumerate() {
+                    prop_assert!(
+                        cell.hidden || !Grid::is_small(cell),
+                        "a small count is shown: {cell:?} for {query:?}"
+                    );
+                    let sources = &grid.sources[k];
+                    if cell.hidden || sources.iter().any(|s| s.own) {
+                        continue; // an own count adds nothing the reader did not know
+                    }
+                    let mut v = vec![0.0; n];
+                    let mut value = 0;
+                    for s in sources {
+                        value += release.grid.get(s.cell).value;
+                        for (x, y) in v.iter_mut().zip(&vectors[s.cell.index()]) {
+                            *x += y;
+                        }
+                    }
+                    prop_assert_eq!(value, cell.value, "an answer's count is its sources' sum");
+                    known.learn(restrict(&v));
+                }
+            }
+        }
+        for (k, v) in vectors.iter().enumerate() {
+            let r = restrict(v);
+            let resting = r.iter().filter(|x| **x != 0.0).count() as u64;
+            if resting > 0 && resting < MIN_CELL {
+                prop_assert!(
+                    !known.derives(&r),
+                    "release cell {k} rests on {resting} unknown cases and can be worked out"
+                );
+            }
+        }
+        // The independent rank check agrees with the basis on what is known.
+        prop_assert_eq!(
+            rank(known.rows.iter().map(|(_, r)| r.clone()).collect()),
+            known.rows.len()
+        );
+    }
+}
+
+/// The check can fail: two shown periods whose difference is a small quarter are caught.
+#[test]
+fn the_check_catches_a_difference_of_two_answers() {
+    // Cases 0..=24 in Q1 and Q2, 25..=28 in Q3: Q1–Q3 minus Q1–Q2 is Q3's 4 cases.
+    let n = 29;
+    let upto = |m: usize| {
+        (0..n)
+            .map(|j| if j < m { 1.0 } else { 0.0 })
+            .collect::<Vec<_>>()
+    };
+    let mut known = Known::default();
+    known.learn(upto(29));
+    known.learn(upto(25));
+    let q3: Vec<f64> = (0..n).map(|j| if j >= 25 { 1.0 } else { 0.0 }).collect();
+    assert!(known.derives(&q3));
+    let mut half = Known::default();
+    half.learn(upto(29));
+    assert!(!half.derives(&q3));
 }

@@ -75,8 +75,9 @@ pub fn probe_case(text: &str) -> Result<SubmittedCase, ParseError> {
 pub enum Probe {
     /// The probe case was redacted and every invariant held.
     Held,
-    /// Nothing was checked: the text is longer than [`MAX_PROBE_CHARS`], so no valid case
-    /// holds it. Harnesses count these and require them to be rare.
+    /// Nothing was checked: the text is longer than [`MAX_PROBE_CHARS`] or holds a NUL
+    /// character, so no valid case holds it. Harnesses count these and require them to be
+    /// rare.
     Skipped,
     /// An invariant broke (or a probe case that should be valid was rejected or refused).
     /// The message names the invariant, never the input.
@@ -135,11 +136,11 @@ fn bounded(hay: &str, needle: &str) -> bool {
 
 /// Redacts the probe case built around `text` and checks: no probe identifier survives
 /// (word-bounded, case-sensitive; digits in any separation), every free-text field is at
-/// most `4 × its input + 64` bytes. A text too long for any valid case is
-/// [`Probe::Skipped`]; a shorter one whose probe case is rejected by validation or
+/// most `4 × its input + 64` bytes. A text no valid case can hold (too long, or with a
+/// NUL character, which the schema refuses) is [`Probe::Skipped`]; a shorter one whose probe case is rejected by validation or
 /// refused by the pipeline is [`Probe::Broken`]. Never panics itself.
 pub fn check_invariants(text: &str, rules: &RuleSet) -> Probe {
-    if text.chars().count() > MAX_PROBE_CHARS {
+    if text.chars().count() > MAX_PROBE_CHARS || text.contains('\0') {
         return Probe::Skipped;
     }
     let case = match probe_case(text) {

@@ -405,6 +405,21 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The most digits in one run of `s`, where a run may be joined by spaces, tabs and
+/// `- . / ( ) +`, as dates and phone numbers are written.
+fn longest_digit_run(s: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            best = best.max(run);
+        } else if !matches!(c, ' ' | '\t' | '-' | '.' | '/' | '(' | ')' | '+') {
+            run = 0;
+        }
+    }
+    best
+}
+
 /// The embedded rule set, compiled once for the unit tests of this process.
 #[cfg(test)]
 pub(crate) fn test_rules() -> &'static RuleSet {
@@ -459,6 +474,15 @@ impl RuleSet {
             toml::from_str(&main_text).map_err(|e| file_err("ruleset.toml", e.to_string()))?;
         if main.version.trim().is_empty() {
             return Err(file_err("ruleset.toml", "version is empty".into()));
+        }
+        if longest_digit_run(&main.version) >= 6 {
+            // Every shared view carries the version: one that reads as a long number can
+            // pass for a date or a phone number of the case (`2026.12.02-1` holds the
+            // digits of 6/1/2021) to a reader or a scorer.
+            return Err(file_err(
+                "ruleset.toml",
+                "version must not hold 6 or more digits in a run (letters or `_` between the parts keep it from reading as a date)".into(),
+            ));
         }
 
         let mut rules = Vec::new();
@@ -877,6 +901,26 @@ mod tests {
         assert!(rules.last_names.contains("smith"));
         assert!(rules.clinical.contains("lasix"));
         assert!(rules.common.contains("the"));
+    }
+
+    #[test]
+    fn a_version_that_reads_as_a_date_is_refused() {
+        assert_eq!(longest_digit_run("2026.12.02-1"), 9);
+        assert_eq!(longest_digit_run("2026-W49-2"), 4);
+        assert!(longest_digit_run(RuleSet::embedded().version()) < 6);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("redaction-rules");
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&src, dir.path());
+        let main = dir.path().join("ruleset.toml");
+        let text = std::fs::read_to_string(&main).expect("ruleset.toml");
+        let version = RuleSet::embedded().version().to_owned();
+        std::fs::write(
+            &main,
+            text.replace(&format!("\"{version}\""), "\"2026.12.02-1\""),
+        )
+        .expect("write");
+        let err = RuleSet::load(dir.path()).expect_err("a version of 9 digits in a run");
+        assert!(err.to_string().contains("6 or more digits"), "{err}");
     }
 
     #[test]

@@ -2,17 +2,26 @@
 //! board report's PDF, the page).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Principal, Role};
 use crate::error::AppError;
 use crate::intake::Intake;
-use crate::measures::{self, Audience, MeasuresQuery, MeasuresReport, Quarter, QueryError};
+use crate::measures::{
+    self, Audience, MeasuresQuery, MeasuresReport, Quarter, QueryError, Release, Slice,
+};
+use crate::store::FactsFilter;
+
+/// The collaborative's release as of a facts version.
+type KeptRelease = Arc<Mutex<Option<(i64, Arc<Release>)>>>;
 
 /// The measures, for every role.
 #[derive(Clone)]
 pub struct MeasuresService {
     pub(super) intake: Intake,
+    /// Built once per facts version: every answer to a non-curator reads it.
+    release: KeptRelease,
 }
 
 impl From<QueryError> for AppError {
@@ -48,6 +57,66 @@ impl Form {
 }
 
 impl MeasuresService {
+    pub(super) fn new(intake: Intake) -> Self {
+        MeasuresService {
+            intake,
+            release: Arc::default(),
+        }
+    }
+
+    /// The collaborative's release of the current facts (built when they changed), with
+    /// those facts.
+    fn release(&self) -> Result<(Arc<Release>, Arc<Vec<measures::CaseFacts>>), AppError> {
+        let (version, facts) = self.intake.store.all_case_facts()?;
+        let kept = self
+            .release
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, r)| r.clone());
+        let release = match kept {
+            Some(r) => r,
+            None => {
+                let r = Arc::new(Release::collaborative(&facts));
+                *self.release.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((version, r.clone()));
+                r
+            }
+        };
+        Ok((release, facts))
+    }
+
+    /// The report of `query` for `audience`: curators from the selected facts, everyone
+    /// else from the release.
+    fn build(
+        &self,
+        query: &MeasuresQuery,
+        audience: &Audience,
+    ) -> Result<MeasuresReport, AppError> {
+        let own = match audience {
+            Audience::Curator { .. } => {
+                let facts = self.intake.store.case_facts(&query.filter())?;
+                return Ok(measures::build(&facts, query, audience));
+            }
+            Audience::Contributor { own } => Some(*own),
+            Audience::Collaborative => None,
+        };
+        let (release, facts) = self.release()?;
+        let filter: FactsFilter = query.filter();
+        let selected: Vec<measures::CaseFacts> =
+            facts.iter().filter(|f| filter.admits(f)).cloned().collect();
+        let slice = Slice::of(query)?;
+        let own_release = own.map(|org| (org, Release::own(&facts, org, slice, &release)));
+        let (report, _) = measures::answer(
+            &release,
+            own_release.as_ref().map(|(org, r)| (*org, r)),
+            &selected,
+            query,
+        )?;
+        Ok(report)
+    }
+
     /// What `who` may see: curators everything, unsuppressed, with the distribution
     /// across organizations (by name: they are PSO staff); a contributor its own
     /// organization beside the collaborative; members and faculty the collaborative.
@@ -83,8 +152,7 @@ impl MeasuresService {
         form: Form,
     ) -> Result<MeasuresReport, AppError> {
         let audience = self.audience(who)?;
-        let facts = self.intake.store.case_facts(&query.filter())?;
-        let report = measures::build(&facts, query, &audience);
+        let report = self.build(query, &audience)?;
         let filters: serde_json::Map<String, serde_json::Value> = query
             .to_pairs()
             .into_iter()

@@ -51,9 +51,7 @@ impl Services {
                 intake: intake.clone(),
                 index,
             },
-            measures: MeasuresService {
-                intake: intake.clone(),
-            },
+            measures: MeasuresService::new(intake.clone()),
             accounts: AccountService::new(intake.clone()),
             members: MembersService { intake },
         }

@@ -224,6 +224,14 @@ impl Store {
     /// organization. Decoded facts are kept in memory and read again only when the facts
     /// version says they changed (one single-row read per call).
     pub fn case_facts(&self, filter: &FactsFilter) -> Result<Vec<CaseFacts>, StoreError> {
+        let (_, all) = self.all_case_facts()?;
+        Ok(all.iter().filter(|f| filter.admits(f)).cloned().collect())
+    }
+
+    /// The facts of every contributed, non-withdrawn case with the facts version they are
+    /// of (it changes with every write to the facts, so a result derived from them can be
+    /// kept until it does).
+    pub fn all_case_facts(&self) -> Result<(i64, std::sync::Arc<Vec<CaseFacts>>), StoreError> {
         let version: i64 = {
             let mut conn = self.conn()?;
             case_facts_version::table
@@ -252,7 +260,7 @@ impl Store {
                 all
             }
         };
-        Ok(all.iter().filter(|f| filter.admits(f)).cloned().collect())
+        Ok((version, all))
     }
 
     /// The facts `filter` selects, read from the database.

@@ -19,10 +19,10 @@ const MIN_RETENTION: f64 = 0.98;
 /// The goal on the real notes: leak_rate <= 0.01 and retention >= 0.98.
 const PHYSIONET_GOAL_LEAK_RATE: f64 = 0.01;
 const PHYSIONET_GOAL_RETENTION: f64 = 0.98;
-/// The best figures reached so far on the real notes. A ratchet: lower the leak bound and
-/// raise the retention bound whenever the pipeline improves, never the other way, until
-/// they reach the goal above.
-const PHYSIONET_MAX_LEAK_RATE: f64 = 0.01;
+/// The best figures reached so far on the real notes (4 leaks of 603 with 2026-W49-2). A
+/// ratchet: lower the leak bound and raise the retention bound whenever the pipeline
+/// improves, never the other way; past the goal above it keeps what was reached.
+const PHYSIONET_MAX_LEAK_RATE: f64 = 0.0067;
 const PHYSIONET_MIN_RETENTION: f64 = 0.999;
 
 fn shared_dir() -> PathBuf {

@@ -169,6 +169,8 @@ fn bad_measures_queries_are_400_naming_the_parameter(db: Db) {
     let Some(app) = TestApp::spawn(db) else {
         return;
     };
+    // Cases, so that a period can cover part of what the release holds.
+    seed(&app);
     for (query, says) in [
         ("from=2025-Q9", "from must be a quarter"),
         ("to=yesterday", "to must be a quarter"),
@@ -183,6 +185,13 @@ fn bad_measures_queries_are_400_naming_the_parameter(db: Db) {
         ("setting=ward", "setting must be one of"),
         ("org=1", "unknown parameter `org`"),
         ("harm=death&harm=mild", "more than once"),
+        // Answers come from one release of single slices and periods (no two answers
+        // may be subtracted): a contributor narrows by one slice and one kind of period.
+        (
+            "category=fall&harm=severe",
+            "one of category, harm and setting",
+        ),
+        ("from=2099-Q1&year_from=2099", "not both"),
     ] {
         for path in ["/measures", "/measures/export.csv", "/measures/report.pdf"] {
             let (status, body) =
@@ -336,6 +345,15 @@ fn the_measures_page_in_a_browser() {
     assert!(b.text("#summary").contains("11"));
     b.open("/measures?harm=fatal");
     assert!(b.text(".usa-alert--error").contains("harm must be one of"));
+    // Two slices at once are PSO staff's: the page says why and shows every case.
+    b.open("/measures?harm=severe&setting=inpatient");
+    assert!(b
+        .text(".usa-alert--error")
+        .contains("one of category, harm and setting"));
+    assert!(b
+        .text("#filters-hint")
+        .contains("one of category, harm and setting"));
+    assert_eq!(b.eval("return document.querySelector('#harm').value"), "");
     b.click(".st-user__out button");
     b.sign_in("member@test.invalid", "pw-12345");
     b.open("/measures");

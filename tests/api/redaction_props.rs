@@ -158,8 +158,8 @@ fn glued_fragments_never_leak_structured_identifiers() {
 }
 
 /// Every text up to `MAX_PROBE_CHARS` characters, however it escapes in JSON, makes a
-/// valid probe case (so the harnesses never skip it); a longer one is skipped, not
-/// passed.
+/// valid probe case (so the harnesses never skip it); a longer one, or one with a NUL,
+/// is skipped, not passed.
 fn probe_case_holds_every_text_up_to_the_limit() {
     let texts = [
         String::new(),
@@ -181,6 +181,9 @@ fn probe_case_holds_every_text_up_to_the_limit() {
     }
     let too_long = "a".repeat(MAX_PROBE_CHARS + 1);
     assert_eq!(check_invariants(&too_long, rules()), Probe::Skipped);
+    // The schema refuses NUL in every text: such a probe checked nothing and says so,
+    // rather than passing for a probe that held or failing as a broken invariant.
+    assert_eq!(check_invariants("Elaine\0Harding", rules()), Probe::Skipped);
 }
 
 fn case_with_summary(summary: &str, people: &[String]) -> Vec<u8> {

@@ -66,9 +66,11 @@ pub(super) fn detect_cities(
         // A city that is no English word (`Seattle`, `rome`; not `Reading`, `mobile`).
         let plain = !t.has(lex::ENGLISH | lex::CLINICAL | lex::ABBREV);
         // A one-word city that is no English word is a place wherever it stands
-        // (`Baltimore reconsult`), unless it starts a sentence in lower case.
-        let anywhere =
-            single && t.cap && plain && t.key.len() >= 4 && !t.has(lex::FIRST | lex::LAST);
+        // (`Baltimore reconsult`, `BAltimore`), unless it starts a sentence in lower case.
+        // One that is also a name is an identifier either way: a place, unless the names
+        // stage finds a person there (its spans win).
+        let anywhere = single && t.cap && plain && t.key.len() >= 4;
+        let also_name = t.has(lex::FIRST | lex::LAST);
         let accept = if single {
             before_state || (cued && plain) || anywhere
         } else if !t.cap {
@@ -77,11 +79,16 @@ pub(super) fn detect_cities(
             !t.sentence_start || cued || before_state
         };
         if accept {
+            let by_list_alone = single && !before_state && !cued && also_name;
             out.push(Span {
                 start: toks[i].start,
                 end: toks[j].end,
                 category: Category::Location,
-                priority: PRIORITY_NAME + 1,
+                priority: if by_list_alone {
+                    PRIORITY_NAME - 1
+                } else {
+                    PRIORITY_NAME + 1
+                },
                 repl: Repl::Category,
             });
             i = j + 1;
@@ -304,9 +311,13 @@ pub(super) fn detect_by_context(
                 }
             }
         }
-        // An unknown word before a state (`towson maryland's facility`).
+        // An unknown word before a state (`towson maryland's facility`); one a letter away
+        // from an English word only when it is a town of the list.
         let placeish = unknown(t) || (t.has(lex::FIRST | lex::LAST) && !t.has(lex::SAFE));
-        if placeish && t.key.len() >= 3 && !rules.near_safe(&t.key) {
+        if placeish
+            && t.key.len() >= 3
+            && (!rules.near_safe(&t.key) || rules.cities.contains(&t.key))
+        {
             if let Some(nx) = toks.get(i + 1) {
                 if between(text, t, nx) == " " && rules.context.regions.contains(&nx.key) {
                     push(out, t.start, t.end, Category::Location);
@@ -407,6 +418,31 @@ mod tests {
             places("drove from Salem, OR today").contains(&("Salem".into(), Category::Location))
         );
         assert!(places("Reading the chart again").is_empty());
+    }
+
+    #[test]
+    fn a_city_that_is_also_a_surname_is_a_place_in_any_case() {
+        for text in [
+            "no seizure activity noted, Baltimore reconsult for transfer",
+            "no seizure activity noted, BAltimore reconsult for transfer",
+        ] {
+            let found = places(text);
+            assert!(
+                found
+                    .iter()
+                    .any(|(t, c)| t.eq_ignore_ascii_case("baltimore") && *c == Category::Location),
+                "{text}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lower_case_town_before_a_state_is_a_place() {
+        let found = places("given a brief overview of this towson maryland's facility");
+        assert!(
+            found.contains(&("towson".into(), Category::Location)),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -15,7 +15,11 @@ pub(crate) fn query(req: &HttpRequest) -> Result<MeasuresQuery, AppError> {
 }
 
 /// CRP measures of contributed, non-withdrawn cases. The formulas are in this API's
-/// description (`definitions` in the response too).
+/// description (`definitions` in the response too). Members, faculty and contributors
+/// read every count from one release of the collaborative, protected as a whole, so that
+/// no two answers can be subtracted: they narrow by at most one of `category`, `harm`
+/// and `setting`, and by quarters of contribution or by event years, not both; for part
+/// of the period the cases by category and harm are left out (`notes` says so).
 #[utoipa::path(get, path = "/api/v1/measures", tag = "measures",
     params(
         ("from" = Option<String>, Query, pattern = r"^[0-9]{4}-?[Qq][1-4]$", description = "first quarter of contribution, e.g. 2025-Q1"),
@@ -28,7 +32,7 @@ pub(crate) fn query(req: &HttpRequest) -> Result<MeasuresQuery, AppError> {
     ),
     responses(
         (status = 200, body = crate::measures::MeasuresReport, description = "the measures as the caller may see them: members and faculty the collaborative; contributors their organization beside it; curators unsuppressed, with the distribution across organizations"),
-        (status = 400, body = crate::error::ErrorBody, description = "an unknown, repeated or malformed parameter, or a range whose start is after its end"),
+        (status = 400, body = crate::error::ErrorBody, description = "an unknown, repeated or malformed parameter, a range whose start is after its end, or (for everyone but curators) two of category, harm and setting, or both kinds of period"),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)))]
 pub async fn measures(

@@ -9,6 +9,7 @@ use super::super::session::SignedIn;
 use super::super::{Layout, Nav, NavItem, UiError};
 use crate::auth::{Role, Roles};
 use crate::case::{Category, Harm, Setting};
+use crate::error::AppError;
 use crate::measures::{chart, Definition, Figure, MeasuresQuery, MeasuresReport, DEFINITIONS};
 use crate::service::measures::Form;
 use crate::service::Services;
@@ -57,6 +58,10 @@ pub struct MeasuresPage {
     pub populations: Vec<String>,
     pub suppressed: bool,
     pub suppression_note: &'static str,
+    /// What the answer leaves out, and why.
+    pub notes: Vec<String>,
+    /// Whether the category, harm and setting filters combine (PSO staff only).
+    pub combine_filters: bool,
     pub tables: Vec<TableView>,
     pub charts: Vec<ChartView>,
     pub definitions: &'static [Definition],
@@ -152,6 +157,8 @@ impl MeasuresPage {
             populations: report.populations.clone(),
             suppressed: report.suppressed,
             suppression_note: report.suppression_note,
+            notes: report.notes.clone(),
+            combine_filters: roles.has(Role::Curator),
             tables,
             charts,
             definitions: DEFINITIONS,
@@ -192,7 +199,22 @@ pub async fn show(
     };
     let principal = user.principal().clone();
     let q = query.clone();
-    let report = web::block(move || services.measures.report(&principal, &q, Form::Page)).await??;
+    let again = services.clone();
+    let answer = web::block(move || services.measures.report(&principal, &q, Form::Page)).await?;
+    let (report, query, error) = match answer {
+        Ok(report) => (report, query, error),
+        // Filters the measures cannot answer together (a non-curator's two slices, or
+        // both kinds of period): said in the alert, and every case shown instead.
+        Err(AppError::BadQuery(message)) if error.is_none() => {
+            let principal = user.principal().clone();
+            let all = MeasuresQuery::default();
+            let q = all.clone();
+            let report =
+                web::block(move || again.measures.report(&principal, &q, Form::Page)).await??;
+            (report, all, Some(message))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut page = MeasuresPage::new(&report, &query, &user.principal().roles);
     page.layout = user.layout("CRP measures", Some(NavItem::Measures));
     page.error = error;
