@@ -91,8 +91,11 @@ pub fn trend(title: &str, series: &[Series], unit: Unit) -> Scene {
             width: 1.0,
             dashed: false,
         });
+        // Quarter steps of a small scale are fractions (`0.5`): rounded, two gridlines
+        // would read the same.
         let label = match unit {
             Unit::Percent => format!("{v:.0}%"),
+            Unit::Days if v.fract() != 0.0 => format!("{v:.1}"),
             Unit::Days => format!("{v:.0}"),
         };
         scene.push(text((LEFT - 6.0, y + 4.0), 11.0, label, Anchor::End));
@@ -311,5 +314,29 @@ mod tests {
         assert!(scene.description.contains("2025-Q4 70.0%"));
         assert_eq!(nice_ceiling(37.0), 50.0);
         assert_eq!(nice_ceiling(0.0), 10.0);
+    }
+
+    #[test]
+    fn the_gridlines_of_a_small_scale_read_apart() {
+        let q = Quarter::parse("2026-Q4").unwrap();
+        let series = vec![Series {
+            label: "Collaborative".into(),
+            points: vec![(q, Some(2.0))],
+        }];
+        let scene = trend("Median days", &series, Unit::Days);
+        let labels: Vec<&str> = scene
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .filter(|t| t.parse::<f64>().is_ok())
+            .collect();
+        let mut distinct = labels.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(labels.len(), 5, "{labels:?}");
+        assert_eq!(distinct.len(), labels.len(), "{labels:?}");
     }
 }
