@@ -166,12 +166,12 @@ impl Release {
         let mut built = Vec::with_capacity(slices.len());
         for &slice in slices {
             let mut per_org: BTreeMap<OrgId, Tallies> = BTreeMap::new();
-            let mut all = Tallies::default();
             for f in facts.iter().filter(|f| slice.admits(f)) {
-                all.add(f);
-                if guard_orgs {
-                    per_org.entry(f.org).or_default().add(f);
-                }
+                per_org.entry(f.org).or_default().add(f);
+            }
+            let mut all = Tallies::default();
+            for t in per_org.values() {
+                all = Tallies::merged(&all, t);
             }
             let cells: BTreeMap<Slot, SlotCells> = slots
                 .iter()
