@@ -26,8 +26,20 @@ const MORE_STOP_WORDS: &[&str] = &[
 pub const CASE_TEXT: &str = "case_text";
 
 /// The analyzer used for every text field, at indexing, query and snippet time alike.
+///
+/// One tokenizer does the whole chain: it splits the text into words (skipping
+/// placeholders) and turns each word into its term through [`term_of`], which remembers
+/// the answers. Every snippet of a page of hits analyses whole fields again, and the same
+/// few thousand words come back in every case: looking a word up costs a fraction of
+/// lower-casing, folding and stemming it.
 pub fn case_text_analyzer() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(PlaceholderAwareTokenizer::default())
+    TextAnalyzer::from(PlaceholderAwareTokenizer::default())
+}
+
+/// The chain [`term_of`] applies to one word: too long words dropped, lower-cased, folded
+/// to ASCII, English stop words dropped, stemmed (tantivy's own filters).
+fn reference_chain() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(WholeText::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
@@ -41,6 +53,92 @@ pub fn case_text_analyzer() -> TextAnalyzer {
     builder
         .filter_dynamic(Stemmer::new(Language::English))
         .build()
+}
+
+/// Most words [`term_of`] remembers per thread; past it, it starts again.
+const REMEMBERED_WORDS: usize = 100_000;
+
+/// The term of one word as [`reference_chain`] makes it, `None` when the chain drops it (a
+/// stop word, a word of 48 bytes or more). Remembered per thread.
+fn term_of(word: &str, out: &mut String) -> bool {
+    type Memo = std::collections::HashMap<Box<str>, Option<Box<str>>>;
+    thread_local! {
+        static CHAIN: std::cell::RefCell<(TextAnalyzer, Memo)> =
+            std::cell::RefCell::new((reference_chain(), Memo::default()));
+    }
+    CHAIN.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (chain, memo) = &mut *guard;
+        let term = match memo.get(word) {
+            Some(term) => term.as_deref(),
+            None => {
+                let mut stream = chain.token_stream(word);
+                let term = stream
+                    .advance()
+                    .then(|| stream.token().text.clone().into_boxed_str());
+                drop(stream);
+                if memo.len() >= REMEMBERED_WORDS {
+                    memo.clear();
+                }
+                memo.entry(word.into()).or_insert(term).as_deref()
+            }
+        };
+        match term {
+            Some(t) => {
+                out.push_str(t);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// A tokenizer that gives its whole input as one token (the start of [`reference_chain`]).
+#[derive(Clone, Default)]
+struct WholeText {
+    token: Token,
+}
+
+struct WholeTextStream<'a> {
+    text: &'a str,
+    done: bool,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for WholeText {
+    type TokenStream<'a> = WholeTextStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.token.reset();
+        WholeTextStream {
+            text,
+            done: false,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for WholeTextStream<'_> {
+    fn advance(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        self.done = true;
+        self.token.text.clear();
+        self.token.text.push_str(self.text);
+        self.token.offset_from = 0;
+        self.token.offset_to = self.text.len();
+        self.token.position = 0;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
 }
 
 /// Length of a redaction placeholder starting at `text[0]`, if there is one: `[`, then
@@ -60,8 +158,8 @@ pub fn placeholder_len(text: &str) -> Option<usize> {
     None
 }
 
-/// Splits on anything that is not alphanumeric, like tantivy's simple tokenizer, and
-/// skips redaction placeholders.
+/// Splits on anything that is not alphanumeric, like tantivy's simple tokenizer, skips
+/// redaction placeholders, and gives each word's term ([`term_of`]).
 #[derive(Clone, Default)]
 pub struct PlaceholderAwareTokenizer {
     token: Token,
@@ -89,7 +187,6 @@ impl Tokenizer for PlaceholderAwareTokenizer {
 impl TokenStream for PlaceholderAwareStream<'_> {
     fn advance(&mut self) -> bool {
         self.token.text.clear();
-        self.token.position = self.token.position.wrapping_add(1);
         let rest = &self.text[self.at..];
         let mut chars = rest.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -108,11 +205,19 @@ impl TokenStream for PlaceholderAwareStream<'_> {
                     .char_indices()
                     .find(|(_, c)| !c.is_alphanumeric())
                     .map_or(rest.len(), |(j, _)| start + j);
-                self.token.offset_from = self.at + start;
-                self.token.offset_to = self.at + end;
-                self.token.text.push_str(&rest[start..end]);
-                self.at += end;
-                return true;
+                // Every word takes a position, a dropped one too (as tantivy's filters
+                // leave the positions of the words they drop unused).
+                self.token.position = self.token.position.wrapping_add(1);
+                if term_of(&rest[start..end], &mut self.token.text) {
+                    self.token.offset_from = self.at + start;
+                    self.token.offset_to = self.at + end;
+                    self.at += end;
+                    return true;
+                }
+                // Skip the dropped word; its characters are alphanumeric.
+                for _ in rest[start..end].chars().skip(1) {
+                    chars.next();
+                }
             }
         }
         self.at = self.text.len();
@@ -184,6 +289,52 @@ mod tests {
             terms("Patients' FALLS café"),
             vec!["patient", "fall", "cafe"]
         );
+    }
+
+    /// Every token of `text`: its term, byte range and position.
+    fn tokens(text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut analyzer = case_text_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
+    #[test]
+    fn dropped_words_keep_their_positions() {
+        // As tantivy's stop word filter leaves them: a phrase query with a stop word in it
+        // matches the same texts.
+        let got = tokens("Fall with injury");
+        assert_eq!(
+            got,
+            vec![("fall".into(), 0, 4, 0), ("injuri".into(), 10, 16, 2)]
+        );
+        let long = "x".repeat(60);
+        let got = tokens(&format!("heparin {long} drip"));
+        assert_eq!(got[1].0, "drip");
+        assert_eq!(got[1].3, 2, "{got:?}");
+    }
+
+    #[test]
+    fn remembered_terms_equal_fresh_ones() {
+        let text = "Pt's Heparin drip was held; the RN called Dr on-call. Bouncing bouncing \
+                    Ärztin café NAÏVE x2 5mg [RN-A] 03:10 running ran runs";
+        // A thread of its own starts with nothing remembered.
+        let fresh = std::thread::spawn(move || tokens(text))
+            .join()
+            .expect("analysis");
+        let warm = tokens(text);
+        let again = tokens(text);
+        assert_eq!(fresh, warm);
+        assert_eq!(warm, again);
+        let terms: Vec<&str> = fresh.iter().map(|t| t.0.as_str()).collect();
+        assert!(terms.contains(&"bounc"), "{terms:?}");
+        assert!(terms.contains(&"arztin"), "{terms:?}");
+        assert!(terms.contains(&"naiv"), "{terms:?}");
+        assert!(!terms.contains(&"the"), "{terms:?}");
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! facts a hit shows come from them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+use std::sync::{Mutex, OnceLock};
 
 use tantivy::snippet::SnippetGenerator;
 
 use super::{escape_html, Highlight, RelaxedQuery, SearchHit, SearchResults, SNIPPET_CHARS};
 use crate::case::{CaseId, IndexField, SharedView};
+use crate::store::{PublishedText, StoreError};
 
 /// A page of hits as the index ranks them: case ids and scores, and what highlights the
 /// query's terms. The index stores no text, so the passages are made from the cases'
@@ -18,6 +21,18 @@ pub struct RankedHits {
     /// One per text field, in the order of [`IndexField::ALL`]; `None` when no text was
     /// queried (a listing, similar cases): the summary's opening then stands for the case.
     generators: Option<Vec<SnippetGenerator>>,
+    /// The hits made so far, each with the fingerprint of the stored text it was made
+    /// from ([`RankedHits::hits_from_texts`]).
+    made: Mutex<HashMap<CaseId, (u64, SearchHit)>>,
+}
+
+/// A keyed digest of a published case's stored text (its view and its takeaways): equal
+/// digests mean the same text. The key is drawn once per process, so nobody can write a
+/// view whose digest matches another's.
+fn fingerprint(text: &PublishedText) -> u64 {
+    static KEY: OnceLock<std::hash::RandomState> = OnceLock::new();
+    KEY.get_or_init(std::hash::RandomState::new)
+        .hash_one((&text.view, &text.takeaways))
 }
 
 impl RankedHits {
@@ -25,7 +40,11 @@ impl RankedHits {
         ranked: Vec<(CaseId, f32)>,
         generators: Option<Vec<SnippetGenerator>>,
     ) -> Self {
-        RankedHits { ranked, generators }
+        RankedHits {
+            ranked,
+            generators,
+            made: Mutex::default(),
+        }
     }
 
     /// The ids of the page, best first.
@@ -58,6 +77,45 @@ impl RankedHits {
     }
 }
 
+impl RankedHits {
+    /// [`RankedHits::hits`] from the page's cases as the store holds them now. An answer
+    /// the index keeps serves many requests: a hit made before from the same stored text
+    /// is shown again as it was made, and only a case whose text is new or changed is
+    /// parsed and highlighted. A case missing from `texts` (withdrawn meanwhile) is left
+    /// out, as in [`RankedHits::hits`].
+    pub fn hits_from_texts(&self, texts: &[PublishedText]) -> Result<Vec<SearchHit>, StoreError> {
+        let by_id: HashMap<&CaseId, &PublishedText> = texts.iter().map(|t| (&t.id, t)).collect();
+        let generators = self.generators.as_deref();
+        let mut out = Vec::with_capacity(self.ranked.len());
+        for (id, score) in &self.ranked {
+            let Some(text) = by_id.get(id) else {
+                continue;
+            };
+            let print = fingerprint(text);
+            let kept = self
+                .made
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(id)
+                .filter(|(p, _)| *p == print)
+                .map(|(_, hit)| hit.clone());
+            let made = match kept {
+                Some(hit) => hit,
+                None => {
+                    let hit = hit(id.clone(), *score, &text.parse()?, generators);
+                    self.made
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(id.clone(), (print, hit.clone()));
+                    hit
+                }
+            };
+            out.push(made);
+        }
+        Ok(out)
+    }
+}
+
 /// What the index answers to a search: the total and the facet counts of the whole result
 /// set, and the ranked page ([`SearchPage::into_results`] makes it [`SearchResults`]).
 pub struct SearchPage {
@@ -83,16 +141,17 @@ impl SearchPage {
         }
     }
 
-    /// [`SearchPage::into_results`] for an answer the index keeps.
-    pub fn results(&self, views: impl IntoIterator<Item = SharedView>) -> SearchResults {
-        SearchResults {
+    /// [`SearchPage::into_results`] from the page's cases as the store holds them now
+    /// ([`RankedHits::hits_from_texts`]).
+    pub fn results_from_texts(&self, texts: &[PublishedText]) -> Result<SearchResults, StoreError> {
+        Ok(SearchResults {
             total: self.total,
             offset: self.offset,
             limit: self.limit,
-            hits: self.hits.hits(views),
+            hits: self.hits.hits_from_texts(texts)?,
             facets: self.facets.clone(),
             relaxed: self.relaxed.clone(),
-        }
+        })
     }
 }
 

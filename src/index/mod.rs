@@ -27,6 +27,7 @@
 
 mod analysis;
 mod cache;
+mod facets;
 mod hits;
 mod query;
 mod request;
@@ -40,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentId;
 use tantivy::query::{
@@ -291,6 +292,8 @@ pub struct SearchIndex {
     purge_owed: AtomicBool,
     /// Answers of the current searcher generation.
     answers: cache::AnswerCache,
+    /// The facet values of each segment's documents, for counting.
+    facet_tables: facets::FacetTables,
 }
 
 impl SearchIndex {
@@ -370,6 +373,7 @@ impl SearchIndex {
             applied: AtomicI64::new(applied),
             purge_owed: AtomicBool::new(false),
             answers: cache::AnswerCache::default(),
+            facet_tables: facets::FacetTables::default(),
         })
     }
 
@@ -706,10 +710,7 @@ impl SearchIndex {
                 },
                 &filter_clauses,
             );
-            let mut facets = FacetCollector::for_field("facets");
-            for kind in FacetKind::ALL {
-                facets.add_facet(Facet::from_path([kind.name()]));
-            }
+            let facets = self.facet_tables.collector();
             let top = TopDocs::with_limit(request.limit)
                 .and_offset(request.offset)
                 .order_by_score();
@@ -727,16 +728,8 @@ impl SearchIndex {
             }
         }
 
-        let mut facet_out = BTreeMap::new();
-        for kind in FacetKind::ALL {
-            let counts: BTreeMap<String, u64> = facet_counts
-                .get(Facet::from_path([kind.name()]))
-                .filter_map(|(facet, count)| {
-                    facet.to_path().last().map(|v| ((*v).to_owned(), count))
-                })
-                .collect();
-            facet_out.insert(kind.name(), counts);
-        }
+        let facet_out = self.facet_tables.named(&facet_counts);
+        self.facet_tables.prune(searcher);
 
         let generators = match &text_query {
             Some(q) => Some(
@@ -1068,6 +1061,176 @@ mod tests {
         );
         assert_eq!(before, 4);
         assert_eq!(index.last_applied_seq(), 4);
+    }
+
+    #[test]
+    fn a_kept_answer_shows_each_case_as_the_store_holds_it_now() {
+        use crate::store::PublishedText;
+        let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
+        let (a, b) = (
+            view("Heparin drip ran too fast."),
+            view("Heparin bolus given twice."),
+        );
+        // A third case whose discussion's takeaways speak of heparin.
+        let mut c = view("Found on the floor.");
+        c.safe_table_takeaways = vec!["Heparin is checked by two nurses.".into()];
+        index
+            .apply(
+                &[
+                    IndexChange::Upsert(a.clone()),
+                    IndexChange::Upsert(b.clone()),
+                    IndexChange::Upsert(c),
+                ],
+                1,
+            )
+            .unwrap();
+        let text = |v: &SharedView| PublishedText {
+            id: v.id.clone().unwrap(),
+            view: serde_json::to_string(v).unwrap(),
+            takeaways: vec![],
+        };
+        let page = index
+            .search_cached(&SearchRequest::query("heparin"))
+            .unwrap();
+        let summaries = |texts: &[PublishedText]| -> Vec<String> {
+            let mut out: Vec<String> = page
+                .results_from_texts(texts)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.summary)
+                .collect();
+            out.sort();
+            out
+        };
+        let first = summaries(&[text(&a), text(&b)]);
+        assert_eq!(
+            first.len(),
+            2,
+            "the third case is not among the texts given"
+        );
+        assert!(
+            first.iter().all(|s| s.contains("<mark>Heparin</mark>")),
+            "{first:?}"
+        );
+        assert_eq!(
+            summaries(&[text(&a), text(&b)]),
+            first,
+            "made again, the same"
+        );
+        // A case corrected in the store after the answer was kept reads as corrected.
+        let mut corrected = a.clone();
+        corrected.event.summary = "Heparin infusion ran too fast.".into();
+        let now = summaries(&[text(&corrected), text(&b)]);
+        assert!(now.iter().any(|s| s.contains("infusion")), "{now:?}");
+        assert!(!now.iter().any(|s| s.contains("drip")), "{now:?}");
+        // So do a discussion's takeaways joined to it: its text is new.
+        let mut with_takeaways = text(&b);
+        with_takeaways.takeaways = vec!["Heparin double check at the bedside.".into()];
+        let hits = page
+            .results_from_texts(&[text(&corrected), with_takeaways])
+            .unwrap()
+            .hits;
+        assert!(
+            hits.iter()
+                .any(|h| h.highlights.iter().any(|x| x.html.contains("bedside"))),
+            "{hits:?}"
+        );
+        // A case no longer published (missing from what the store gives) is left out.
+        let only = summaries(&[text(&b)]);
+        assert_eq!(only.len(), 1);
+        assert!(only[0].contains("bolus"), "{only:?}");
+    }
+
+    /// tantivy's own facet counts of `query`, as the index gave them before its tables.
+    fn reference_counts(
+        index: &SearchIndex,
+        query: &dyn Query,
+    ) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
+        let mut collector = tantivy::collector::FacetCollector::for_field("facets");
+        for kind in FacetKind::ALL {
+            collector.add_facet(Facet::from_path([kind.name()]));
+        }
+        let counts = index.reader.searcher().search(query, &collector).unwrap();
+        FacetKind::ALL
+            .iter()
+            .map(|kind| {
+                let values = counts
+                    .get(Facet::from_path([kind.name()]))
+                    .filter_map(|(f, n)| f.to_path().last().map(|v| ((*v).to_owned(), n)))
+                    .collect();
+                (kind.name(), values)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn facet_counts_equal_tantivys_across_segments_and_deletions() {
+        let index = SearchIndex::open_in_ram(&IndexSettings::embedded()).unwrap();
+        let (categories, harms) = (
+            ["fall", "medication", "surgery-anesthesia"],
+            ["mild", "severe", "death"],
+        );
+        let mut ids = Vec::new();
+        for batch in 0..3 {
+            let changes: Vec<IndexChange> = (0..7)
+                .map(|i| {
+                    let mut v: serde_json::Value = serde_json::to_value(view(if i % 2 == 0 {
+                        "Heparin drip ran fast."
+                    } else {
+                        "Found on the floor."
+                    }))
+                    .unwrap();
+                    v["event"]["category"] = categories[(batch + i) % 3].into();
+                    v["event"]["harm"] = harms[i % 3].into();
+                    v["event"]["year"] = (2020 + i as i64).into();
+                    let v: SharedView = serde_json::from_value(v).unwrap();
+                    ids.push(v.id.clone().unwrap());
+                    IndexChange::Upsert(v)
+                })
+                .collect();
+            index.apply(&changes, batch as i64 + 1).unwrap();
+        }
+        assert!(index.segment_count() > 1, "several segments");
+        let check = |label: &str| {
+            let all = index.search(&SearchRequest::default()).unwrap();
+            assert_eq!(
+                all.facets,
+                reference_counts(&index, &AllQuery),
+                "{label}: all"
+            );
+            let falls = index
+                .search(&SearchRequest::default().filter(FacetKind::Category, "fall"))
+                .unwrap();
+            let term = Term::from_facet(index.fields.facets, &facet(FacetKind::Category, "fall"));
+            let query = TermQuery::new(term, IndexRecordOption::Basic);
+            assert_eq!(
+                falls.facets,
+                reference_counts(&index, &query),
+                "{label}: falls"
+            );
+            assert!(
+                falls.facets["category"]["fall"] > 0,
+                "{label}: {:?}",
+                falls.facets
+            );
+            assert!(
+                !falls.facets["category"].contains_key("surgery-anesthesia"),
+                "{label}"
+            );
+        };
+        check("three segments");
+        // A withdrawal: the deleted case is counted by neither.
+        index
+            .apply(&[IndexChange::Delete(ids[0].clone())], 4)
+            .unwrap();
+        check("after a deletion");
+        let total: u64 = index.search(&SearchRequest::default()).unwrap().facets["harm"]
+            .values()
+            .sum();
+        assert_eq!(total, 20);
+        index.optimize().unwrap();
+        check("one segment");
     }
 
     #[test]

@@ -40,7 +40,8 @@ impl SearchService {
 
     /// Runs a checked request; audited with what was asked, never the text typed. The
     /// index ranks; the page's summaries and passages come from the cases' published views,
-    /// read from the store in one query (the index keeps no text).
+    /// read from the store on every request (the index keeps no text), and are made again
+    /// only for a view the kept answer has not shown in that form.
     pub fn search(
         &self,
         who: &Principal,
@@ -48,8 +49,8 @@ impl SearchService {
     ) -> Result<SearchResults, AppError> {
         who.require(Action::Search)?;
         let page = self.index.search_cached(request)?;
-        let views = self.intake.store.published_views(&page.hits.ids())?;
-        let results = page.results(views);
+        let texts = self.intake.store.published_view_texts(&page.hits.ids())?;
+        let results = page.results_from_texts(&texts)?;
         // A member may type a patient's name, and the hash chain makes an entry impossible
         // to erase: the query is kept as a keyed digest (the same search gives the same
         // digest); the filters are values of closed vocabularies.

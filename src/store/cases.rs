@@ -124,6 +124,24 @@ fn status(raw: &str) -> Result<CaseStatus, StoreError> {
     CaseStatus::parse(raw).ok_or_else(|| StoreError::Corrupt("unknown case status".into()))
 }
 
+/// A published case as [`Store::published_view_texts`] reads it.
+pub struct PublishedText {
+    pub id: CaseId,
+    /// The stored shared view, JSON (without the takeaways).
+    pub view: String,
+    /// The takeaways of safe-table discussions joined to the case.
+    pub takeaways: Vec<String>,
+}
+
+impl PublishedText {
+    /// The shared view, with its takeaways.
+    pub fn parse(&self) -> Result<SharedView, StoreError> {
+        let mut view = parse_view(&self.view)?;
+        view.safe_table_takeaways = self.takeaways.clone();
+        Ok(view)
+    }
+}
+
 pub(super) fn parse_view(raw: &str) -> Result<SharedView, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("shared view: {e}")))
 }
@@ -655,6 +673,42 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         super::discussions::attach_takeaways(&mut conn, &mut views)?;
         Ok(views)
+    }
+
+    /// [`Store::published_views`] as the store holds them, unparsed: for each of `ids`
+    /// published now, its id, the stored view's JSON and the takeaways of discussions
+    /// joined to it (a search page parses only the views it has not shown before).
+    pub fn published_view_texts(&self, ids: &[CaseId]) -> Result<Vec<PublishedText>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn()?;
+        let ids: Vec<&str> = ids.iter().map(CaseId::as_str).collect();
+        // By primary key alone, as in `published_views`.
+        let rows: Vec<(String, String, String)> = cases::table
+            .filter(cases::id.eq_any(&ids))
+            .select((cases::id, cases::status, cases::shared_view))
+            .load(&mut *conn)?;
+        let published = CaseStatus::Published.as_str();
+        let rows: Vec<(String, String)> = rows
+            .into_iter()
+            .filter(|(_, status, _)| status == published)
+            .map(|(id, _, view)| (id, view))
+            .collect();
+        let refs: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+        let mut takeaways = super::discussions::takeaways_of(&mut conn, &refs)?;
+        rows.into_iter()
+            .map(|(id, view)| {
+                let takeaways = takeaways.remove(&id).unwrap_or_default();
+                let id = CaseId::try_from(id)
+                    .map_err(|_| StoreError::Corrupt("a case id in the store".into()))?;
+                Ok(PublishedText {
+                    id,
+                    view,
+                    takeaways,
+                })
+            })
+            .collect()
     }
 
     /// Published shared views in id order after `after`, for a rebuild.
