@@ -224,11 +224,14 @@ pub struct RuleSet {
     pub(crate) clinical: WordSet,
     /// Multi-word clinical phrases, folded, words joined by one space.
     pub(crate) clinical_phrases: WordSet,
+    /// Every proper beginning of a clinical phrase, in whole words (`bair` of `bair
+    /// hugger`): a longer run of words that is none of these begins no phrase.
+    pub(crate) clinical_phrase_prefixes: WordSet,
     /// Place names (cities), folded phrases.
     pub(crate) cities: WordSet,
     /// Every single word of the lists and context sets → which of them hold it (`lex::*`
     /// bits): one lookup per token instead of one per list.
-    pub(crate) lexicon: WordMap<u16>,
+    pub(crate) lexicon: WordMap<u32>,
     pub(crate) context: Context,
     pub(crate) numbers: Numbers,
     pub(crate) roles: WordMap<String>,
@@ -627,9 +630,18 @@ impl RuleSet {
             .dfa_size_limit(1 << 27)
             .build()
             .ok();
-        let mut lexicon: WordMap<u16> = WordMap::default();
+        let mut clinical_phrase_prefixes = WordSet::default();
+        for phrase in &clinical_phrases {
+            let mut end = 0;
+            while let Some(k) = phrase[end..].find(' ') {
+                end += k;
+                clinical_phrase_prefixes.insert(phrase[..end].to_owned());
+                end += 1;
+            }
+        }
+        let mut lexicon: WordMap<u32> = WordMap::default();
         {
-            let mut mark = |set: &WordSet, bit: u16| {
+            let mut mark = |set: &WordSet, bit: u32| {
                 for w in set {
                     *lexicon.entry(w.clone()).or_insert(0) |= bit;
                 }
@@ -647,6 +659,16 @@ impl RuleSet {
             mark(&abbreviations, lex::ABBREV);
             mark(&context.name_stops, lex::STOP);
             mark(&context.facility_heads, lex::FACILITY_HEAD);
+            mark(&context.facility_name_words, lex::FACILITY_NAME_WORD);
+            mark(&context.saint_words, lex::SAINT);
+            mark(&context.place_cues, lex::PLACE_CUE);
+            mark(&context.eponym_heads, lex::EPONYM_HEAD);
+            let heads: WordSet = clinical_phrase_prefixes
+                .iter()
+                .filter(|p| !p.contains(' '))
+                .cloned()
+                .collect();
+            mark(&heads, lex::PHRASE_HEAD);
         }
         Ok(RuleSet {
             lexicon,
@@ -659,6 +681,7 @@ impl RuleSet {
             common,
             clinical,
             clinical_phrases,
+            clinical_phrase_prefixes,
             cities,
             context,
             numbers,
@@ -769,25 +792,35 @@ impl RuleSet {
 
 /// Bits of `RuleSet::lexicon`.
 pub(crate) mod lex {
-    pub const FIRST: u16 = 1;
-    pub const LAST: u16 = 2;
-    pub const COMMON: u16 = 4;
-    pub const CLINICAL: u16 = 8;
-    pub const TITLE: u16 = 16;
-    pub const ROLE: u16 = 32;
-    pub const RELATIVE: u16 = 64;
-    pub const CUE: u16 = 128;
-    pub const POST_ROLE: u16 = 256;
+    pub const FIRST: u32 = 1;
+    pub const LAST: u32 = 2;
+    pub const COMMON: u32 = 4;
+    pub const CLINICAL: u32 = 8;
+    pub const TITLE: u32 = 16;
+    pub const ROLE: u32 = 32;
+    pub const RELATIVE: u32 = 64;
+    pub const CUE: u32 = 128;
+    pub const POST_ROLE: u32 = 256;
     /// In the general English word list (SCOWL).
-    pub const ENGLISH: u16 = 512;
+    pub const ENGLISH: u32 = 512;
     /// A clinical abbreviation or unit.
-    pub const ABBREV: u16 = 1024;
+    pub const ABBREV: u32 = 1024;
     /// Never a name after a title or relative.
-    pub const STOP: u16 = 2048;
+    pub const STOP: u32 = 2048;
     /// The head noun of a facility name.
-    pub const FACILITY_HEAD: u16 = 4096;
+    pub const FACILITY_HEAD: u32 = 4096;
+    /// A word of facility names made of ordinary words (`holy`, `sacred`).
+    pub const FACILITY_NAME_WORD: u32 = 8192;
+    /// A saint's title (`St`, `Saint`).
+    pub const SAINT: u32 = 16384;
+    /// A word after which a place may follow (`in`, `from`).
+    pub const PLACE_CUE: u32 = 32768;
     /// Any list that makes a word known to be safe: English, clinical, an abbreviation.
-    pub const SAFE: u16 = COMMON | CLINICAL | ENGLISH | ABBREV;
+    /// The head noun of an eponym (`sign`, `catheter`).
+    pub const EPONYM_HEAD: u32 = 1 << 16;
+    /// The first word of a clinical phrase of several words.
+    pub const PHRASE_HEAD: u32 = 1 << 17;
+    pub const SAFE: u32 = COMMON | CLINICAL | ENGLISH | ABBREV;
 }
 
 /// Folded words of a phrase joined by single spaces; hyphens and possessives split words.

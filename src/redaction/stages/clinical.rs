@@ -4,7 +4,7 @@
 
 use super::tokens::{between, Token};
 use crate::redaction::category::Category;
-use crate::redaction::rules::RuleSet;
+use crate::redaction::rules::{lex, RuleSet};
 use crate::redaction::span::{Span, PRIORITY_KNOWN};
 
 /// Tokens inside a clinical phrase (`Stevens-Johnson`, `Bair Hugger`).
@@ -15,7 +15,7 @@ pub(super) fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) 
     }
     // An eponym: a capitalised word (or a hyphenated pair) before a head noun.
     for j in 1..toks.len() {
-        if !rules.context.eponym_heads.contains(&toks[j].key) {
+        if !toks[j].has(lex::EPONYM_HEAD) {
             continue;
         }
         let mut i = j;
@@ -42,6 +42,10 @@ pub(super) fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) 
     }
     let mut key = String::new();
     for i in 0..toks.len() {
+        // No phrase of several words begins with this one.
+        if !toks[i].has(lex::PHRASE_HEAD) {
+            continue;
+        }
         key.clear();
         key.push_str(&toks[i].key);
         for j in i + 1..toks.len().min(i + 6) {
@@ -55,6 +59,9 @@ pub(super) fn protected_by_phrases(text: &str, toks: &[Token], rules: &RuleSet) 
                 for flag in &mut out[i..=j] {
                     *flag = true;
                 }
+            }
+            if !rules.clinical_phrase_prefixes.contains(&key) {
+                break;
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Stage 8, flags: capitalised words of the redacted text that no list knows, for a
 //! curator to look at. Never a value: a flag is a field, a byte range and a reason.
 
-use super::tokens::tokenize;
+use super::tokens::tokenize_capitals;
 use crate::redaction::rules::{lex, RuleSet};
 
 /// Most flags reported per field.
@@ -17,7 +17,7 @@ pub(crate) fn flag_unknown_words(
     let mut n = 0;
     let mut depth = 0usize;
     let mut last_end = 0;
-    for t in tokenize(out, rules) {
+    for t in tokenize_capitals(out, rules) {
         // Skip placeholders: count brackets between tokens.
         for c in out[last_end..t.start].chars() {
             match c {

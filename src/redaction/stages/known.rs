@@ -9,6 +9,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::redaction::category::Category;
 use crate::redaction::fold::{fold_key, Folded};
+use crate::redaction::literals::Literals;
 use crate::redaction::rules::lex;
 use crate::redaction::rules::RuleSet;
 use crate::redaction::span::{Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
@@ -63,9 +64,13 @@ pub(crate) fn letters(mut n: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The matcher of a case's structured identifiers could not be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MatcherError;
+
 /// The compiled matcher of one case's structured identifiers.
 pub(crate) struct Known {
-    ac: Option<AhoCorasick>,
+    surfaces: Literals,
     pats: Vec<KnownPattern>,
     digits_ac: Option<AhoCorasick>,
     digit_pats: Vec<Category>,
@@ -248,7 +253,7 @@ impl Known {
         rules: &RuleSet,
         org_names: &[String],
         people: &mut People,
-    ) -> Result<Known, aho_corasick::BuildError> {
+    ) -> Result<Known, MatcherError> {
         let mut b = Builder {
             rules,
             surfaces: Vec::new(),
@@ -334,26 +339,26 @@ impl Known {
                 .map(Some)
         };
         Ok(Known {
-            ac: build(&b.surfaces, MatchKind::LeftmostLongest)?,
+            surfaces: Literals::new(&b.surfaces).map_err(|_| MatcherError)?,
             pats: b.pats,
-            digits_ac: build(&b.digit_surfaces, MatchKind::Standard)?,
+            digits_ac: build(&b.digit_surfaces, MatchKind::Standard).map_err(|_| MatcherError)?,
             digit_pats: b.digit_pats,
         })
     }
 
     /// Spans of known identifiers in `text`.
     pub fn find(&self, text: &str, folded: &Folded<'_>, out: &mut Vec<Span>) {
-        if let Some(ac) = &self.ac {
+        {
             let hay = folded.text.as_bytes();
             let mut pos = 0;
             // Leftmost-longest, but a match rejected at a word boundary gives way to a
             // shorter one inside it ("Brendaport" in "0Lake Brendaport").
             while pos < hay.len() {
-                let Some(m) = ac.find(aho_corasick::Input::new(hay).span(pos..hay.len())) else {
+                let Some(m) = self.surfaces.find_from(hay, pos) else {
                     break;
                 };
-                let (s, e) = (m.start(), m.end());
-                let pat = self.pats.get(m.pattern().as_usize());
+                let (s, e) = (m.start, m.end);
+                let pat = self.pats.get(m.pattern);
                 // Values (e-mail, IDs) are removed even when glued to other text.
                 let glued_ok = pat.is_some_and(|p| p.category != Category::Name && e - s >= 6);
                 let (os, oe) = folded.original(s, e);

@@ -21,9 +21,7 @@ pub(super) fn detect_cities(
     let mut key = String::new();
     let mut i = 0;
     let cued_at = |i: usize| {
-        i > 0
-            && rules.context.place_cues.contains(&toks[i - 1].key)
-            && between(text, &toks[i - 1], &toks[i]) == " "
+        i > 0 && toks[i - 1].has(lex::PLACE_CUE) && between(text, &toks[i - 1], &toks[i]) == " "
     };
     while i < toks.len() {
         // Written with a capital, or in any case right after a place cue (`lives in rome`).
@@ -118,7 +116,7 @@ pub(super) fn detect_by_context(
     };
     let cue = |i: usize| {
         i > 0
-            && rules.context.place_cues.contains(&toks[i - 1].key)
+            && toks[i - 1].has(lex::PLACE_CUE)
             && matches!(between(text, &toks[i - 1], &toks[i]), " " | " the ")
     };
     let at_sign = |i: usize| {
@@ -145,7 +143,7 @@ pub(super) fn detect_by_context(
                 if !matches!(s, " " | "-") || protected[j - 1] {
                     break;
                 }
-                let facility_word = rules.context.facility_name_words.contains(&w.key);
+                let facility_word = w.has(lex::FACILITY_NAME_WORD);
                 // In shouted text every word is capitalised: there a name word is one that no
                 // vocabulary knows, or a word of hospital names (`UNION HOSP`).
                 let capital_name = if w.upper {
@@ -154,7 +152,7 @@ pub(super) fn detect_by_context(
                     w.cap && !w.sentence_start
                 };
                 let name_word = (facility_word || !w.has(lex::STOP | lex::CLINICAL | lex::ABBREV))
-                    && !rules.context.place_cues.contains(&w.key)
+                    && !w.has(lex::PLACE_CUE)
                     && !w.digit_adjacent
                     && w.key.len() >= 2
                     && (capital_name || !w.has(lex::COMMON | lex::ENGLISH) || facility_word);
@@ -185,8 +183,7 @@ pub(super) fn detect_by_context(
         // Facility names made of ordinary words (`Holy Cross`, `sacred heart`), and `St X`,
         // after a place cue or `@`.
         if let Some(nx) = toks.get(i + 1) {
-            let candidate = rules.context.facility_name_words.contains(&t.key)
-                || rules.context.saint_words.contains(&t.key);
+            let candidate = t.has(lex::FACILITY_NAME_WORD | lex::SAINT);
             if candidate && between(text, t, nx) == " " {
                 let phrase = format!("{} {}", t.key, nx.key);
                 // `St A.`, `Saint Agnes`; not `ST` (sinus tachycardia) in shouted text.
@@ -216,9 +213,11 @@ pub(super) fn detect_by_context(
         // Hospital acronyms (`GH`, `VAMC`, `GBMC`): ending like a hospital's initials, in no
         // vocabulary, after a place cue or `by`, or before a department (`GH ER`, `GBMC
         // nurse`); in lower case only after a place cue (`sent to gh`).
-        let dept_after = toks.get(i + 1).is_some_and(|nx| {
-            between(text, t, nx) == " " && rules.context.department_words.contains(&nx.key)
-        });
+        let dept_after = || {
+            toks.get(i + 1).is_some_and(|nx| {
+                between(text, t, nx) == " " && rules.context.department_words.contains(&nx.key)
+            })
+        };
         let by = i > 0 && toks[i - 1].key == "by";
         let go_to =
             i >= 2 && toks[i - 1].key == "to" && rules.context.go_verbs.contains(&toks[i - 2].key);
@@ -226,8 +225,8 @@ pub(super) fn detect_by_context(
             && t.key.len() <= 5
             && !t.digit_adjacent
             && !t.has(lex::SAFE)
-            && ((t.upper && (cue(i) || by || dept_after || at_sign(i)))
-                || (!t.cap && t.key.len() <= 4 && (dept_after || go_to))
+            && ((t.upper && (cue(i) || by || dept_after() || at_sign(i)))
+                || (!t.cap && t.key.len() <= 4 && (dept_after() || go_to))
                 || (!t.cap && t.key.len() <= 3 && t.key.ends_with('h') && cue(i)))
             && (t.end - t.start) == t.key.len()
             && ["h", "mc", "hc", "hs", "mh"]
@@ -255,10 +254,13 @@ pub(super) fn detect_by_context(
             };
             ((1..=2).contains(&d) && boundary).then(|| r.len() - r2.len() + d)
         };
-        let unit_cued = i > 0
-            && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
-            && between(text, &toks[i - 1], t) == " ";
+        let unit_cued = || {
+            i > 0
+                && (rules.context.unit_cues.contains(&toks[i - 1].key) || cue(i))
+                && between(text, &toks[i - 1], t) == " "
+        };
         if let Some(d) = num_len(rest) {
+            let unit_cued = unit_cued();
             let wardish =
                 (unknown(t) && !rules.near_safe(&t.key) && (unit_cued || (t.cap && !t.upper)))
                     || (unit_cued && t.cap && !t.has(lex::SAFE | lex::STOP));
@@ -272,11 +274,20 @@ pub(super) fn detect_by_context(
         // quartermain`, `from reisterstown`).
         // In lower case or shouted text only after a strong cue: `from`, `near`, or `in`/`to`
         // after a word of living or travelling (`lives nearby in rockport`).
-        let residence =
-            (1..=3).any(|k| i > k && rules.context.residence_words.contains(&toks[i - 1 - k].key));
-        let strong_cue =
-            cue(i) && (rules.context.strong_place_cues.contains(&toks[i - 1].key) || residence);
-        let transfer = i > 0 && (rules.context.transfer_words.contains(&toks[i - 1].key) || go_to);
+        // (Judged only for an unknown word: the look-ups below are most of this stage's cost.)
+        let residence = || {
+            (1..=3).any(|k| i > k && rules.context.residence_words.contains(&toks[i - 1 - k].key))
+        };
+        let strong_cue = || {
+            cue(i) && (rules.context.strong_place_cues.contains(&toks[i - 1].key) || residence())
+        };
+        let transfer =
+            || i > 0 && (rules.context.transfer_words.contains(&toks[i - 1].key) || go_to);
+        let (strong_cue, transfer) = if unknown(t) && t.key.len() >= 3 {
+            (strong_cue(), transfer())
+        } else {
+            (false, false)
+        };
         if unknown(t)
             && t.key.len() >= 3
             && (strong_cue || transfer || (cue(i) && t.cap && !t.upper && !t.sentence_start))
@@ -293,7 +304,7 @@ pub(super) fn detect_by_context(
             continue;
         }
         // A university by its state (`U Maryland scale`, `Univ. of Iowa`).
-        if rules.context.university_words.contains(&t.key) && t.cap {
+        if t.cap && rules.context.university_words.contains(&t.key) {
             let mut k = i + 1;
             if toks.get(k).is_some_and(|w| w.key == "of") {
                 k += 1;
