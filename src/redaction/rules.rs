@@ -232,6 +232,8 @@ pub struct RuleSet {
     /// Every single word of the lists and context sets → which of them hold it (`lex::*`
     /// bits): one lookup per token instead of one per list.
     pub(crate) lexicon: WordMap<u32>,
+    /// A filter of the safe words that a misspelling check may land on.
+    near: NearFilter,
     pub(crate) context: Context,
     pub(crate) numbers: Numbers,
     pub(crate) roles: WordMap<String>,
@@ -671,6 +673,9 @@ impl RuleSet {
             mark(&heads, lex::PHRASE_HEAD);
         }
         Ok(RuleSet {
+            near: NearFilter::new(lexicon.iter().filter_map(|(w, &f)| {
+                (f & lex::SAFE != 0 && w.len() >= 5 && w.is_ascii()).then_some(w.as_bytes())
+            })),
             lexicon,
             version: main.version,
             rules,
@@ -724,35 +729,67 @@ impl RuleSet {
     }
 
     fn near_safe_uncached(&self, key: &str) -> bool {
-        let safe =
-            |w: &str| w.len() >= 5 && self.lexicon.get(w).is_some_and(|f| f & lex::SAFE != 0);
+        let safe = |w: &[u8]| {
+            w.len() >= 5
+                && self
+                    .lexicon
+                    .get(w_str(w))
+                    .is_some_and(|f| f & lex::SAFE != 0)
+        };
         // No misspelt English word runs past 30 letters; a longer run (a pasted blob) must not
-        // cost the ~50 lookups per letter below.
+        // cost the ~50 candidates per letter below.
         if !key.is_ascii() || key.len() < 5 || key.len() > 30 {
             return false;
         }
+        // Every candidate one edit away (deletion, transposition, substitution, insertion of
+        // a letter) is hashed in constant time from the word's prefix hashes; only those the
+        // filter of safe words lets through are built and looked up.
         let b = key.as_bytes();
-        let mut buf = String::with_capacity(key.len() + 1);
-        let mut try_bytes = |bytes: &[u8]| {
-            buf.clear();
-            buf.push_str(std::str::from_utf8(bytes).unwrap_or(""));
-            safe(&buf)
-        };
-        let mut tmp: Vec<u8> = Vec::with_capacity(b.len() + 1);
-        for i in 0..b.len() {
-            // Deletion.
+        let n = b.len();
+        let near = &self.near;
+        let mut pow = [1u64; 33];
+        for k in 1..pow.len() {
+            pow[k] = pow[k - 1].wrapping_mul(NEAR_BASE);
+        }
+        let mut prefix = [0u64; 32];
+        for k in 0..n {
+            prefix[k + 1] = prefix[k]
+                .wrapping_mul(NEAR_BASE)
+                .wrapping_add(u64::from(b[k]));
+        }
+        let whole = prefix[n];
+        // The hash of b[i..].
+        let suffix = |i: usize| whole.wrapping_sub(prefix[i].wrapping_mul(pow[n - i]));
+        let mut tmp: Vec<u8> = Vec::with_capacity(n + 1);
+        let mut check = |h: u64, build: &dyn Fn(&mut Vec<u8>)| {
+            if !near.may_hold(h) {
+                return false;
+            }
             tmp.clear();
-            tmp.extend_from_slice(&b[..i]);
-            tmp.extend_from_slice(&b[i + 1..]);
-            if try_bytes(&tmp) {
+            build(&mut tmp);
+            safe(&tmp)
+        };
+        for i in 0..n {
+            // Deletion.
+            let h = prefix[i]
+                .wrapping_mul(pow[n - 1 - i])
+                .wrapping_add(suffix(i + 1));
+            if check(h, &|t| {
+                t.extend_from_slice(&b[..i]);
+                t.extend_from_slice(&b[i + 1..]);
+            }) {
                 return true;
             }
             // Transposition.
-            if i + 1 < b.len() {
-                tmp.clear();
-                tmp.extend_from_slice(b);
-                tmp.swap(i, i + 1);
-                if try_bytes(&tmp) {
+            if i + 1 < n {
+                let (x, y) = (u64::from(b[i]), u64::from(b[i + 1]));
+                let h = whole
+                    .wrapping_add(y.wrapping_sub(x).wrapping_mul(pow[n - 1 - i]))
+                    .wrapping_add(x.wrapping_sub(y).wrapping_mul(pow[n - 2 - i]));
+                if check(h, &|t| {
+                    t.extend_from_slice(b);
+                    t.swap(i, i + 1);
+                }) {
                     return true;
                 }
             }
@@ -761,22 +798,29 @@ impl RuleSet {
                 if c == b[i] {
                     continue;
                 }
-                tmp.clear();
-                tmp.extend_from_slice(b);
-                tmp[i] = c;
-                if try_bytes(&tmp) {
+                let d = u64::from(c).wrapping_sub(u64::from(b[i]));
+                let h = whole.wrapping_add(d.wrapping_mul(pow[n - 1 - i]));
+                if check(h, &|t| {
+                    t.extend_from_slice(b);
+                    t[i] = c;
+                }) {
                     return true;
                 }
             }
         }
         // Insertion.
-        for i in 0..=b.len() {
+        for i in 0..=n {
+            let head = prefix[i].wrapping_mul(pow[n + 1 - i]);
+            let tail = suffix(i);
             for c in b'a'..=b'z' {
-                tmp.clear();
-                tmp.extend_from_slice(&b[..i]);
-                tmp.push(c);
-                tmp.extend_from_slice(&b[i..]);
-                if try_bytes(&tmp) {
+                let h = head
+                    .wrapping_add(u64::from(c).wrapping_mul(pow[n - i]))
+                    .wrapping_add(tail);
+                if check(h, &|t| {
+                    t.extend_from_slice(&b[..i]);
+                    t.push(c);
+                    t.extend_from_slice(&b[i..]);
+                }) {
                     return true;
                 }
             }
@@ -956,6 +1000,89 @@ mod tests {
         assert!(err.to_string().contains("6 or more digits"), "{err}");
     }
 
+    /// The misspelling check by brute force: every string one edit away, looked up.
+    fn near_safe_by_brute_force(rules: &RuleSet, key: &str) -> bool {
+        let safe = |w: &[u8]| {
+            w.len() >= 5
+                && rules
+                    .lexicon
+                    .get(w_str(w))
+                    .is_some_and(|f| f & lex::SAFE != 0)
+        };
+        if !key.is_ascii() || key.len() < 5 || key.len() > 30 {
+            return false;
+        }
+        let b = key.as_bytes();
+        let mut cands: Vec<Vec<u8>> = Vec::new();
+        for i in 0..b.len() {
+            cands.push([&b[..i], &b[i + 1..]].concat());
+            if i + 1 < b.len() {
+                let mut t = b.to_vec();
+                t.swap(i, i + 1);
+                cands.push(t);
+            }
+            for c in b'a'..=b'z' {
+                if c != b[i] {
+                    let mut t = b.to_vec();
+                    t[i] = c;
+                    cands.push(t);
+                }
+            }
+        }
+        for i in 0..=b.len() {
+            for c in b'a'..=b'z' {
+                cands.push([&b[..i], &[c][..], &b[i..]].concat());
+            }
+        }
+        cands.iter().any(|c| safe(c))
+    }
+
+    #[test]
+    fn the_misspelling_filter_answers_as_brute_force_does() {
+        let rules = RuleSet::embedded();
+        let mut words: Vec<String> = rules
+            .lexicon
+            .keys()
+            .filter(|w| w.len() >= 4 && w.len() <= 12 && w.is_ascii())
+            .step_by(97)
+            .take(300)
+            .cloned()
+            .collect();
+        // Each one edit away in several ways, and some far from any word.
+        let mut more = Vec::new();
+        for w in &words {
+            let b = w.as_bytes();
+            more.push(format!("{}q{}", &w[..1], &w[1..]));
+            more.push(String::from_utf8([&b[..b.len() - 1], b"z"].concat()).unwrap_or_default());
+            more.push(w[1..].to_owned());
+            let mut t = b.to_vec();
+            t.swap(0, 1);
+            more.push(String::from_utf8(t).unwrap_or_default());
+        }
+        words.extend(more);
+        words.extend(
+            [
+                "qzxvkjwpq",
+                "zzzzz",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "fóley",
+            ]
+            .map(String::from),
+        );
+        let mut near = 0;
+        for w in &words {
+            let expected = near_safe_by_brute_force(rules, w);
+            assert_eq!(rules.near_safe_uncached(w), expected, "{w}");
+            near += usize::from(expected);
+        }
+        // Both answers occur, so the comparison means something.
+        assert!(
+            near > 100 && near < words.len() - 10,
+            "{near} of {}",
+            words.len()
+        );
+    }
+
     #[test]
     fn rule_set_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
@@ -1015,5 +1142,61 @@ mod tests {
                 std::fs::copy(entry.path(), target).expect("copy");
             }
         }
+    }
+}
+
+/// The base of the polynomial hash of [`NearFilter`].
+const NEAR_BASE: u64 = 0x0000_0100_0000_01b3;
+
+/// `w` as a string: the candidates are built from ASCII bytes only.
+fn w_str(w: &[u8]) -> &str {
+    std::str::from_utf8(w).unwrap_or("")
+}
+
+/// A Bloom filter (two bits per word) over the polynomial hashes of the safe words that a
+/// word one edit away may be: a candidate it does not hold is no safe word, so the
+/// misspelling check looks up only the few it lets through.
+#[derive(Debug, Default)]
+struct NearFilter {
+    bits: Vec<u64>,
+    mask: u64,
+}
+
+impl NearFilter {
+    fn hash(word: &[u8]) -> u64 {
+        word.iter().fold(0u64, |h, &c| {
+            h.wrapping_mul(NEAR_BASE).wrapping_add(u64::from(c))
+        })
+    }
+
+    fn slots(&self, h: u64) -> (usize, usize) {
+        // Mix, so that the two slots use different bits of the hash.
+        let m = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let m = m ^ (m >> 29);
+        ((m & self.mask) as usize, ((m >> 32) & self.mask) as usize)
+    }
+
+    fn new<'w>(words: impl Iterator<Item = &'w [u8]>) -> NearFilter {
+        let words: Vec<&[u8]> = words.collect();
+        let nbits = (words.len().max(1) * 16).next_power_of_two().max(64);
+        let mut f = NearFilter {
+            bits: vec![0; nbits / 64],
+            mask: nbits as u64 - 1,
+        };
+        for w in words {
+            let (a, b) = f.slots(Self::hash(w));
+            f.bits[a / 64] |= 1 << (a % 64);
+            f.bits[b / 64] |= 1 << (b % 64);
+        }
+        f
+    }
+
+    /// Whether a word of polynomial hash `h` may be in the filter.
+    fn may_hold(&self, h: u64) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        let (a, b) = self.slots(h);
+        self.bits[a / 64] & (1 << (a % 64)) != 0 && self.bits[b / 64] & (1 << (b % 64)) != 0
     }
 }
