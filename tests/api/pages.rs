@@ -545,6 +545,95 @@ fn a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain() {
     assert_eq!(b.path(), "/sign-in");
 }
 
+fn a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming() {
+    let Some((app, b)) = app_and_browser() else {
+        return;
+    };
+    let returned = app.submit("contributor", &case_with(6));
+    let kept = app.submit("contributor", &case_with(7));
+    let (status, body) = app.call(
+        "POST",
+        &format!("/cases/{returned}/return"),
+        Some("curator"),
+        Some(br#"{"comment":"Please describe the pump settings in the findings."}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    b.sign_in(&email("contributor"), PASSWORD);
+    b.open("/cases?status=returned");
+    assert_eq!(b.texts("tbody tr").len(), 1);
+    assert!(b.text("tbody").contains("Resubmit"), "{}", b.text("tbody"));
+    b.click("tbody th a.usa-link");
+    assert_eq!(b.path(), format!("/cases/{returned}"));
+    assert_eq!(b.text(".st-case-head .usa-tag"), "Returned");
+    assert_eq!(
+        b.eval("return document.querySelector('.usa-breadcrumb__link').getAttribute('href')"),
+        "/cases",
+        "the breadcrumb leads a contributor to a page they cannot see"
+    );
+    assert!(
+        b.text("[aria-label=\"Curator's comment\"]")
+            .contains("describe the pump settings"),
+        "the curator's comment is not shown"
+    );
+    b.shots("case-returned");
+    // Resubmitting: the form explains that the same case number replaces the case.
+    b.click(".st-resubmit a.usa-button");
+    assert_eq!(b.path(), "/contribute");
+    assert!(b.text(".st-resubmit-note").contains("same case number"));
+    assert_eq!(
+        b.eval("return document.querySelector('input[name=resubmit]').value"),
+        returned.as_str()
+    );
+    // Withdrawing asks first, and nothing happens until it is confirmed.
+    b.open(&format!("/cases/{returned}"));
+    b.click("a[href$='/withdraw']");
+    assert_eq!(b.path(), format!("/cases/{returned}/withdraw"));
+    assert_eq!(b.text("h1"), "Withdraw this case?");
+    b.shots("withdraw-confirm");
+    b.click("a.usa-button--outline");
+    assert_eq!(b.path(), format!("/cases/{returned}"));
+    let (status, _) = app.call(
+        "GET",
+        &format!("/cases/{returned}"),
+        Some("contributor"),
+        None,
+    );
+    assert_eq!(status, 200, "the case went before it was confirmed");
+    // Without its CSRF token the confirmation is refused.
+    b.open(&format!("/cases/{returned}/withdraw"));
+    b.eval(
+        "document.querySelector('form.st-confirm input[name=csrf_token]').remove(); return true;",
+    );
+    b.click("form.st-confirm button[type=submit]");
+    assert_eq!(b.text("h1"), "Form refused");
+    // Confirmed: the case is withdrawn, and the list says so.
+    b.open(&format!("/cases/{returned}/withdraw"));
+    b.click("form.st-confirm button[type=submit]");
+    assert_eq!(b.path(), "/cases");
+    assert!(
+        b.text(".usa-alert--success")
+            .contains(&format!("Case {returned} is withdrawn")),
+        "{}",
+        b.text("main")
+    );
+    let rows = b.text("tbody");
+    assert!(!rows.contains(&returned) && rows.contains(&kept), "{rows}");
+    let (status, _) = app.call(
+        "GET",
+        &format!("/cases/{returned}"),
+        Some("contributor"),
+        None,
+    );
+    assert_eq!(status, 404, "the withdrawn case is still there");
+    // The case in review has its withdraw link in the list too.
+    assert_eq!(
+        b.eval(&format!(
+            "return document.querySelectorAll('tbody a[href=\"/cases/{kept}/withdraw\"]').length"
+        )),
+        1
+    );
+}
+
 crate::tests!(
     browser:
     a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain,
@@ -558,4 +647,5 @@ crate::tests!(
     a_curator_redacts_by_selection_and_publishes,
     a_one_time_password_must_be_changed_at_first_sign_in,
     a_facet_typed_in_the_query_box_shows_as_its_filter,
+    a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming,
 );

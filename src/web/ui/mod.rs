@@ -88,6 +88,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::case::return_to_org),
             )
             .route(
+                "/cases/{id}/withdraw",
+                web::get().to(pages::case::withdraw_form),
+            )
+            .route(
+                "/cases/{id}/withdraw",
+                web::post().to(pages::case::withdraw),
+            )
+            .route(
                 "/cases/{id}/redactions",
                 web::post().to(pages::case::add_redaction),
             )

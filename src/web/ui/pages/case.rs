@@ -99,6 +99,8 @@ pub struct Story {
 #[template(path = "case.html")]
 pub struct CasePage {
     pub layout: Layout,
+    /// The breadcrumb's parent page: its path and name.
+    pub crumb: (&'static str, &'static str),
     pub csrf_token: String,
     pub id: String,
     pub heading: String,
@@ -119,6 +121,11 @@ pub struct CasePage {
     pub review_notice: Option<String>,
     pub redaction_text: String,
     pub redaction_field: String,
+    /// The user may withdraw the case (its own organization's, or a curator), and it is
+    /// not withdrawn yet: a link to the confirmation page.
+    pub withdrawable: bool,
+    /// A returned case of the user's organization: how to contribute it again.
+    pub resubmit: bool,
 }
 
 impl CasePage {
@@ -424,7 +431,13 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
     } else {
         Some(NavItem::Search)
     };
+    let crumb = match current {
+        Some(NavItem::ReviewQueue) => ("/review", "Review queue"),
+        Some(NavItem::Cases) => ("/cases", "Our cases"),
+        _ => ("/search", "Search"),
+    };
     CasePage {
+        crumb,
         layout: user.layout(format!("{category} event, {harm} harm"), current),
         csrf_token: user.csrf_token.clone(),
         id: v.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
@@ -457,6 +470,13 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         review_notice: extra.review_notice,
         redaction_text: extra.redaction_text,
         redaction_field: extra.redaction_field,
+        withdrawable: !reviewing
+            && user.principal().may(Action::Withdraw)
+            && detail
+                .status
+                .is_some_and(|s| s.may_become(CaseStatus::Withdrawn)),
+        resubmit: detail.status == Some(CaseStatus::Returned)
+            && user.principal().may(Action::SubmitCase),
     }
 }
 
@@ -518,6 +538,10 @@ pub async fn show(
         Some("redaction") => Some("The redaction is applied everywhere the text occurred.".into()),
         Some("submitted") => Some(
             "Thank you: the case is contributed. The PSO's curators review it before members can read it."
+                .into(),
+        ),
+        Some("resubmitted") => Some(
+            "Thank you: the case replaces the one that was returned, and is back in review with the PSO's curators."
                 .into(),
         ),
         _ => None,
@@ -606,6 +630,85 @@ pub async fn return_to_org(
         Err(AppError::Conflict(message)) => conflict(&user, &services, id, message).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// `templates/withdraw.html`: the confirmation before a case is withdrawn.
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+pub struct WithdrawPage {
+    pub layout: Layout,
+    pub csrf_token: String,
+    pub id: String,
+    pub heading: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub back: &'static str,
+    pub back_label: &'static str,
+}
+
+/// `GET /cases/{id}/withdraw`: what withdrawing does, and a form to confirm it. Works
+/// without JavaScript: the confirmation is a page of its own.
+pub async fn withdraw_form(
+    user: SignedIn,
+    services: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    user.require(Action::Withdraw)?;
+    let id = case_id(&path)?;
+    let principal = user.principal().clone();
+    let svc = services.clone();
+    let target = id.clone();
+    let detail = web::block(move || svc.cases.get(&principal, &target)).await??;
+    // Only a case whose status the user sees (their own organization's) and that may
+    // still be withdrawn; the service decides again when the form is sent.
+    let status = detail
+        .status
+        .filter(|s| s.may_become(CaseStatus::Withdrawn))
+        .ok_or(UiError::NotFound)?;
+    let v = &detail.view;
+    let category = labels::value(v.event.category.as_str());
+    let harm = labels::value(v.event.harm.as_str());
+    let contributor = user.principal().roles.has(Role::Contributor);
+    super::render(&WithdrawPage {
+        layout: user.layout(
+            "Withdraw a case",
+            Some(if contributor {
+                NavItem::Cases
+            } else {
+                NavItem::Search
+            }),
+        ),
+        csrf_token: user.csrf_token.clone(),
+        id: id.to_string(),
+        heading: format!("{category} event · {harm} harm · {}", v.event.year),
+        status: labels::value(status.as_str()),
+        status_class: status_class(status),
+        back: if contributor { "/cases" } else { "/search" },
+        back_label: if contributor { "Our cases" } else { "Search" },
+    })
+}
+
+/// `POST /cases/{id}/withdraw`: withdraws the case through the case service, which
+/// decides who may withdraw which case.
+pub async fn withdraw(
+    user: SignedIn,
+    services: web::Data<Services>,
+    path: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, UiError> {
+    user.verify_csrf(&form.csrf_token)?;
+    let id = case_id(&path)?;
+    let principal = user.principal().clone();
+    let target = id.clone();
+    web::block(move || services.cases.withdraw(&principal, &target)).await??;
+    let to = if user.principal().roles.has(Role::Contributor) {
+        format!("/cases?done=withdrawn&case={id}")
+    } else {
+        format!("/review?done=withdrawn&case={id}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish())
 }
 
 #[derive(Deserialize)]

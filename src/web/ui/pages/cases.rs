@@ -27,6 +27,10 @@ pub struct Row {
     pub status_class: &'static str,
     pub received: String,
     pub updated: String,
+    /// The case may still be withdrawn (a link to the confirmation page).
+    pub withdrawable: bool,
+    /// Returned: it may be contributed again.
+    pub returned: bool,
 }
 
 pub struct Tab {
@@ -44,7 +48,9 @@ pub struct CasesPage {
     pub intro: &'static str,
     pub tabs: Vec<Tab>,
     pub rows: Vec<Row>,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
+    /// The contributor's list: a column of actions (withdraw, resubmit) per case.
+    pub actions: bool,
     pub empty: &'static str,
     pub next: Option<String>,
     pub prev: Option<String>,
@@ -59,6 +65,26 @@ pub struct ListParams {
     page: Option<u32>,
     #[serde(default)]
     done: Option<String>,
+    /// The case a `done` notice is about.
+    #[serde(default)]
+    case: Option<String>,
+}
+
+impl ListParams {
+    /// "Case ID is withdrawn", when the notice is about a withdrawal.
+    fn withdrawn(&self) -> Option<String> {
+        if self.done.as_deref() != Some("withdrawn") {
+            return None;
+        }
+        let id = self
+            .case
+            .as_deref()
+            .and_then(|c| c.parse::<crate::case::CaseId>().ok());
+        Some(match id {
+            Some(id) => format!("Case {id} is withdrawn: its shared view is gone from search and its sealed original is destroyed."),
+            None => "The case is withdrawn: its shared view is gone from search and its sealed original is destroyed.".into(),
+        })
+    }
 }
 
 fn status_class(s: CaseStatus) -> &'static str {
@@ -81,6 +107,8 @@ fn row(c: &CaseSummary) -> Row {
         status_class: status_class(c.status),
         received: c.created_at.format("%Y-%m-%d").to_string(),
         updated: c.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+        withdrawable: c.status.may_become(CaseStatus::Withdrawn),
+        returned: c.status == CaseStatus::Returned,
     }
 }
 
@@ -127,10 +155,13 @@ pub async fn review_queue(
         tabs: Vec::new(),
         rows,
         notice: match params.done.as_deref() {
-            Some("published") => Some("The case is published: members can find it now."),
-            Some("returned") => Some("The case is returned to its organization with your comment."),
-            _ => None,
+            Some("published") => Some("The case is published: members can find it now.".into()),
+            Some("returned") => {
+                Some("The case is returned to its organization with your comment.".into())
+            }
+            _ => params.withdrawn(),
         },
+        actions: false,
         empty: "Nothing waits for review.",
         next,
         prev,
@@ -178,7 +209,8 @@ pub async fn own_cases(
         intro: "The cases your organization contributed, as the PSO's members will read them once published. Returned cases carry the curator's comment.",
         tabs,
         rows,
-        notice: None,
+        notice: params.withdrawn(),
+        actions: true,
         empty: "No cases here yet.",
         next,
         prev,

@@ -18,8 +18,8 @@ use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
 use crate::auth::Action;
 use crate::case::{
-    ActionStatus, ActionStrength, Apology, Category, Compensation, ContributingFactor, Harm,
-    ReviewMethod, Setting, Sex, StandardOfCare,
+    ActionStatus, ActionStrength, Apology, CaseId, Category, Compensation, ContributingFactor,
+    Harm, ReviewMethod, Setting, Sex, StandardOfCare,
 };
 use crate::error::AppError;
 use crate::service::{LineResult, Services};
@@ -65,6 +65,8 @@ pub struct ContributePage {
     pub people_rows: Vec<usize>,
     pub action_rows: Vec<usize>,
     pub upload: Option<UploadReport>,
+    /// The returned case this contribution is meant to replace (`?resubmit=ID`).
+    pub resubmit: Option<String>,
 }
 
 /// The results of an uploaded file.
@@ -102,6 +104,7 @@ impl ContributePage {
             people_rows: (0..PEOPLE_ROWS).collect(),
             action_rows: (0..ACTION_ROWS).collect(),
             upload: None,
+            resubmit: None,
         }
     }
 
@@ -357,10 +360,36 @@ fn form_path(path: &str, rows: &HashMap<&'static str, Vec<usize>>) -> String {
     }
 }
 
+/// `GET /contribute` parameters: `?resubmit=ID` to contribute a returned case again,
+/// `external_ref` to fill in the case number.
+#[derive(serde::Deserialize)]
+pub struct FormQuery {
+    #[serde(default)]
+    resubmit: Option<String>,
+    #[serde(default)]
+    external_ref: Option<String>,
+}
+
+/// A case id given in a form or address, when it is one.
+fn resubmitted(raw: Option<&str>) -> Option<String> {
+    raw.and_then(|r| r.parse::<CaseId>().ok())
+        .map(|id| id.to_string())
+}
+
 /// `GET /contribute`.
-pub async fn form(user: SignedIn) -> Result<HttpResponse, UiError> {
+pub async fn form(user: SignedIn, query: web::Query<FormQuery>) -> Result<HttpResponse, UiError> {
     user.require(Action::SubmitCase)?;
-    super::render(&ContributePage::new(&user))
+    let mut page = ContributePage::new(&user);
+    page.resubmit = resubmitted(query.resubmit.as_deref());
+    if let Some(r) = query
+        .external_ref
+        .as_deref()
+        .filter(|r| r.chars().count() <= 64)
+    {
+        page.values
+            .insert("external_ref".into(), vec![r.to_owned()]);
+    }
+    super::render(&page)
 }
 
 /// `POST /contribute`.
@@ -372,9 +401,14 @@ pub async fn submit(
     user.require(Action::SubmitCase)?;
     let mut values: HashMap<String, Vec<String>> = HashMap::new();
     let mut token = String::new();
+    let mut resubmit = None;
     for (k, v) in form.into_inner() {
         if k == "csrf_token" {
             token = v;
+            continue;
+        }
+        if k == "resubmit" {
+            resubmit = resubmitted(Some(&v));
             continue;
         }
         if k.len() > 80 {
@@ -389,14 +423,20 @@ pub async fn submit(
     let svc = services.clone();
     let outcome = web::block(move || svc.cases.submit(&principal, &body)).await?;
     let mut page = ContributePage::new(&user);
+    page.resubmit = resubmit;
     match outcome {
         Ok(submitted) => {
+            let done = if submitted.replaced {
+                "resubmitted"
+            } else {
+                "submitted"
+            };
             return Ok(HttpResponse::SeeOther()
                 .insert_header((
                     header::LOCATION,
-                    format!("/cases/{}?done=submitted", submitted.id),
+                    format!("/cases/{}?done={done}", submitted.id),
                 ))
-                .finish())
+                .finish());
         }
         Err(AppError::Schema { fields, message }) => {
             for f in &fields {
