@@ -634,6 +634,47 @@ fn a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming() {
     );
 }
 
+fn the_review_queue_lists_the_oldest_case_first_with_its_age() {
+    let Some((app, b)) = app_and_browser() else {
+        return;
+    };
+    // Submitted first, but received two days ago; submitted second, received five days
+    // ago: newest first would list `recent` first.
+    let recent = app.submit("contributor", &case_with(8));
+    let oldest = app.submit("contributor", &case_with(9));
+    for (id, days) in [(&recent, 2), (&oldest, 5)] {
+        let at = (chrono::Utc::now() - chrono::Duration::days(days))
+            .naive_utc()
+            .format("%Y-%m-%d %H:%M:%S");
+        crate::tokens::execute(
+            &app.settings.database_url,
+            &format!("UPDATE cases SET created_at = '{at}' WHERE id = '{id}'"),
+        );
+    }
+    b.sign_in(&email("curator"), PASSWORD);
+    b.open("/review");
+    let rows = b.eval(
+        "return [...document.querySelectorAll('tbody tr')]
+            .map(r => [r.querySelector('.st-id').textContent.trim(), r.querySelector('.st-age').textContent.trim()]);",
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!([[oldest, "5"], [recent, "2"]]),
+        "not oldest first with the age in days"
+    );
+    assert_eq!(
+        b.texts("thead th"),
+        [
+            "Case",
+            "Harm",
+            "Status",
+            "Received",
+            "Age (days)",
+            "Last change"
+        ]
+    );
+}
+
 crate::tests!(
     browser:
     a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain,
@@ -648,4 +689,5 @@ crate::tests!(
     a_one_time_password_must_be_changed_at_first_sign_in,
     a_facet_typed_in_the_query_box_shows_as_its_filter,
     a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming,
+    the_review_queue_lists_the_oldest_case_first_with_its_age,
 );
