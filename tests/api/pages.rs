@@ -376,7 +376,11 @@ fn a_curator_redacts_by_selection_and_publishes() {
     let Some((app, b)) = app_and_browser() else {
         return;
     };
-    let id = app.submit("contributor", &case_with(5));
+    // A rare capitalised word stays in the shared view, flagged for the curator.
+    let mut case = case_with(5);
+    let summary = case["event"]["summary"].as_str().unwrap().to_owned();
+    case["event"]["summary"] = format!("{summary} She was found near the Zeppelin machine.").into();
+    let id = app.submit("contributor", &case);
     b.sign_in(&email("curator"), PASSWORD);
     b.open("/review");
     assert_eq!(b.texts("tbody tr").len(), 1);
@@ -385,6 +389,24 @@ fn a_curator_redacts_by_selection_and_publishes() {
     assert_eq!(b.path(), format!("/cases/{id}"));
     assert_eq!(b.text("#review-panel-heading"), "Review");
     b.shots("review-case");
+    // Each flagged span is listed in the panel with why it was flagged, and its link
+    // takes the keyboard to the mark in the story.
+    let flags = b.texts(".st-flag-list__item");
+    let zeppelin = flags
+        .iter()
+        .find(|f| f.contains("Zeppelin"))
+        .unwrap_or_else(|| panic!("the flag is not listed: {flags:?}"));
+    assert!(
+        zeppelin.contains("in What happened") && b.text(".st-flag-list__reason").len() > 3,
+        "no reason shown: {zeppelin}"
+    );
+    let reached = b.eval(
+        "const a = [...document.querySelectorAll('.st-flag-list a')].find(a => a.textContent.includes('Zeppelin'));
+         a.focus(); a.click();
+         const m = document.activeElement;
+         return [m.tagName, m.textContent.includes('Zeppelin'), location.hash === a.getAttribute('href')];",
+    );
+    assert_eq!(reached, serde_json::json!(["MARK", true, true]));
     // Select a word of the findings, as a curator would with the mouse.
     let selected = b.eval(
         "const p = document.querySelector('[data-field=\"review.findings\"]');

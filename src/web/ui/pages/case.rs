@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::super::labels;
-use super::super::redacted::Flagged;
+use super::super::redacted::{markable, Flagged};
 use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
 use crate::auth::{Action, Role};
@@ -37,7 +37,82 @@ impl Passage {
         Flagged {
             text: &self.text,
             spans: self.flags.clone(),
+            anchor: self.anchor(),
         }
+    }
+
+    /// The prefix of its flags' ids: `flag-review-findings`, `flag-roles-0`.
+    fn anchor(&self) -> String {
+        let mut id = String::from("flag");
+        for part in self
+            .path
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|p| !p.is_empty())
+        {
+            id.push('-');
+            id.push_str(part);
+        }
+        id
+    }
+
+    /// Its flags as the review panel lists them.
+    fn flag_items(&self) -> Vec<FlagItem> {
+        let anchor = self.anchor();
+        markable(&self.text, &self.flags)
+            .into_iter()
+            .enumerate()
+            .map(|(n, (start, end, reason))| FlagItem {
+                href: format!("#{anchor}-{n}"),
+                field: field_label(&self.path),
+                text: self.text[*start..*end].to_owned(),
+                reason: reason.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A flagged span in the review panel's list: where, what, and why.
+pub struct FlagItem {
+    /// The mark in the story.
+    pub href: String,
+    pub field: String,
+    pub text: String,
+    pub reason: String,
+}
+
+/// A shared-view field's name as the story shows it.
+fn field_label(path: &str) -> String {
+    let indexed = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    match path {
+        "event.summary" => "What happened".into(),
+        "event.service" => "Service".into(),
+        "communication.notes" => "Communication".into(),
+        "review.findings" => "Findings".into(),
+        "resolution.notes" => "Resolution".into(),
+        "lessons_learned" => "Lessons learned".into(),
+        _ => match (indexed("improvement_actions["), indexed("roles[")) {
+            (Some(i), _) => format!("Improvement action {}", i + 1),
+            (_, Some(_)) => "People involved".into(),
+            _ => path.to_owned(),
+        },
+    }
+}
+
+impl Story {
+    /// Every flagged span of the story, in reading order.
+    pub fn flag_items(&self) -> Vec<FlagItem> {
+        let mut passages: Vec<&Passage> = vec![&self.summary];
+        passages.extend(self.roles.iter());
+        passages.extend(self.communication_notes.iter());
+        passages.extend(self.findings.iter());
+        passages.extend(self.resolution_notes.iter());
+        passages.push(&self.lessons);
+        passages.extend(self.actions.iter().map(|a| &a.description));
+        passages.iter().flat_map(|p| p.flag_items()).collect()
     }
 }
 
@@ -116,6 +191,8 @@ pub struct CasePage {
     /// Curators, on a case in review.
     pub reviewing: bool,
     pub flag_count: usize,
+    /// The flagged spans with why each was flagged, listed in the review panel.
+    pub flag_list: Vec<FlagItem>,
     pub field_options: Vec<String>,
     pub review_error: Option<String>,
     pub review_notice: Option<String>,
@@ -406,6 +483,7 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         });
     }
     let story = story(v, &flags, String::new(), 2, String::new());
+    let flag_list = story.flag_items();
     let similar = similar
         .into_iter()
         .filter(|h| Some(&h.id) != v.id.as_ref())
@@ -455,7 +533,8 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         show_similar: detail.status.is_none() || detail.status == Some(CaseStatus::Published),
         similar,
         reviewing,
-        flag_count: flags.len(),
+        flag_count: flag_list.len(),
+        flag_list,
         field_options: {
             // The story first: most misses are there.
             let mut options: Vec<String> = TextField::SELECTORS
