@@ -131,12 +131,29 @@ fn a_member_opening_a_curator_page_gets_a_403_page() {
         return;
     };
     b.sign_in(&email("member"), PASSWORD);
-    for path in ["/review", "/contribute", "/cases"] {
+    let menu = ["Search", "Safe tables", "Measures", "Account"];
+    for path in ["/review", "/contribute", "/cases", "/admin/members"] {
         b.open(path);
         assert_eq!(b.text("h1"), "Not allowed", "{path}");
         assert_eq!(b.text(".st-error__status"), "Error 403", "{path}");
+        // "The menu above shows what you can do": the member's own menu and badge.
+        assert_eq!(nav(&b), menu, "{path}");
+        assert!(
+            b.text(".st-user__who").contains(&email("member")),
+            "{path}: no user badge"
+        );
     }
     b.shots("not-allowed");
+    // A page that does not exist, in the member's layout too.
+    b.open("/no/such/page");
+    assert_eq!(b.text(".st-error__status"), "Error 404");
+    assert_eq!(nav(&b), menu);
+    b.shots("not-found-signed-in");
+    // Signed out, the same page has no menu.
+    b.click(".st-user__out button");
+    b.open("/no/such/page");
+    assert_eq!(b.text(".st-error__status"), "Error 404");
+    assert!(nav(&b).is_empty(), "{:?}", nav(&b));
 }
 
 fn a_form_without_its_csrf_token_is_refused() {
