@@ -310,13 +310,51 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
     );
     b.fill("#f-improvement_actions-0-strength", "intermediate");
     b.fill("#f-improvement_actions-0-status", "implemented");
-    // Lessons left out: refused, with a summary that links to the field.
-    b.click("form.st-contribute button[type=submit]");
+    // "Add another person": one more row, what was typed kept, nothing submitted.
+    assert_eq!(
+        b.eval("return document.querySelectorAll('input[name$=\"].name\"]').length"),
+        4
+    );
+    b.click("button[name=add_person]");
+    assert_eq!(b.path(), "/contribute");
+    assert_eq!(
+        b.eval("return document.querySelectorAll('input[name$=\"].name\"]').length"),
+        5
+    );
+    assert_eq!(
+        b.focused(),
+        "#f-people-4-name",
+        "the new row is not focused"
+    );
+    assert_eq!(
+        b.eval("return [document.querySelector('#f-people-0-name').value, document.querySelector('#f-event-harm').value]"),
+        serde_json::json!(["Rosa Pellingham", "moderate"]),
+        "what was typed was lost"
+    );
+    assert!(
+        b.texts("#error-summary").is_empty(),
+        "adding a row submitted the form"
+    );
+    b.fill("#f-people-4-name", "Tomas Quorrel");
+    b.fill("#f-people-4-role", "Physician");
+    b.click("button[name=add_action]");
+    assert_eq!(b.focused(), "#f-improvement_actions-3-description");
+    assert_eq!(
+        b.eval("return document.querySelector('#f-people-4-name').value"),
+        "Tomas Quorrel"
+    );
+    // Lessons left out: refused, with a summary that names the field by its label and
+    // links to it.
+    b.click("form.st-contribute button.usa-button--big");
     assert_eq!(b.path(), "/contribute");
     let summary = b.texts("#error-summary li a");
     assert!(
-        summary.iter().any(|s| s.contains("lessons_learned")),
+        summary.iter().any(|s| s.starts_with("Lessons learned: ")),
         "{summary:?}"
+    );
+    assert_eq!(
+        b.eval("return document.querySelector('#error-summary li a').getAttribute('href')"),
+        "#f-lessons_learned"
     );
     assert!(b.text(".usa-form-group--error .usa-error-message").len() > 3);
     assert_eq!(
@@ -329,7 +367,7 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
         "#f-lessons_learned",
         "Hourly rounding at night finds patients before they climb out.",
     );
-    b.click("form.st-contribute button[type=submit]");
+    b.click("form.st-contribute button.usa-button--big");
     assert!(
         b.path().starts_with("/cases/"),
         "not submitted: {}",
@@ -337,6 +375,10 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
     );
     assert_eq!(b.text(".st-case-head .usa-tag"), "In review");
     let story = b.text(".st-story");
+    assert!(
+        !story.contains("Quorrel"),
+        "the added person's name reached the shared view: {story}"
+    );
     assert!(
         !story.contains("Pellingham"),
         "a name reached the shared view: {story}"
