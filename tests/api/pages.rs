@@ -507,6 +507,20 @@ fn a_facet_typed_in_the_query_box_shows_as_its_filter() {
     published(&app, 2);
     b.sign_in(&email("member"), PASSWORD);
     b.open("/search");
+    // The help says how the box really reads a query.
+    let help = b.text(".st-query-help");
+    for said in [
+        "drops words from the end",
+        "hydromorphine",
+        "category:fall",
+        "harm:",
+    ] {
+        assert!(
+            help.contains(said),
+            "the help does not say {said:?}: {help}"
+        );
+    }
+    assert!(!help.contains("must appear"), "{help}");
     b.fill("#q", "heparin category:medication");
     b.click("form[action='/search'] button[type=submit]");
     assert_eq!(
