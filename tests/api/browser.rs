@@ -996,6 +996,8 @@ fn assets_are_served_with_long_caching_and_etags() {
     for missing in [
         "vendor/README.md",
         "vendor/update.sh",
+        "vendor/uswds/OFL.txt",
+        "vendor/uswds/LICENSE-APACHE",
         "../Cargo.toml",
         "nope.css",
     ] {
