@@ -13,7 +13,7 @@ mod vocab;
 
 pub use fields::{FieldSelector, IndexField, TextField};
 pub use ids::{CaseId, DiscussionId, OrgId, UserId};
-pub use schema::{json_schema, MAX_ERRORS, MAX_SHORT_CHARS};
+pub use schema::{json_schema, MAX_ACTIONS, MAX_ERRORS, MAX_PEOPLE, MAX_SHORT_CHARS};
 pub use shared::{
     AgeBand, RedactionFlag, RedactionSummary, SharedAction, SharedCommunication, SharedEvent,
     SharedPatient, SharedResolution, SharedReview, SharedView, Timeline,

@@ -44,6 +44,11 @@ enum Rule {
 /// one body limit accept every case the schema allows, and refuse the rest.
 pub const MAX_SHORT_CHARS: usize = 200;
 
+/// The most people involved one case may name.
+pub const MAX_PEOPLE: usize = 200;
+/// The most improvement actions one case may hold.
+pub const MAX_ACTIONS: usize = 100;
+
 fn text() -> Rule {
     Rule::Text {
         min: 0,
@@ -108,7 +113,7 @@ static CASE: LazyLock<Rule> = LazyLock::new(|| {
             "people",
             false,
             Rule::Array {
-                max: Some(200),
+                max: Some(MAX_PEOPLE),
                 items: Box::new(Rule::Object(vec![
                     ("name", true, text_len(1, Some(MAX_SHORT_CHARS))),
                     ("role", true, text_len(1, Some(80))),
@@ -175,7 +180,7 @@ static CASE: LazyLock<Rule> = LazyLock::new(|| {
             "improvement_actions",
             false,
             Rule::Array {
-                max: Some(100),
+                max: Some(MAX_ACTIONS),
                 items: Box::new(Rule::Object(vec![
                     ("description", true, text_len(1, Some(20_000))),
                     ("strength", true, one_of!(ActionStrength)),

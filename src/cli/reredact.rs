@@ -19,7 +19,7 @@ use crate::case::{parse_case, CaseStatus, SharedView};
 use crate::config::Settings;
 use crate::redaction::{self, RuleSet};
 use crate::seal::CustodianIdentity;
-use crate::store::{CaseFilter, Store};
+use crate::store::{CaseFilter, CaseOrder, Store};
 
 /// What a run did, by case.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -52,6 +52,7 @@ pub fn reredact(settings: &Settings, identity: &Path) -> Result<ExitCode, CliErr
         let page = store.list_cases(&CaseFilter {
             limit: 1000,
             offset,
+            order: CaseOrder::OldestFirst,
             ..CaseFilter::default()
         })?;
         if page.is_empty() {

@@ -13,7 +13,7 @@ use crate::case::{
 use crate::error::AppError;
 use crate::follow::Nudge;
 use crate::intake::Intake;
-use crate::store::{CaseFilter, CaseSummary, SubmitOutcome};
+use crate::store::{CaseFilter, CaseOrder, CaseSummary, SubmitOutcome};
 
 /// Contribution and curation of cases.
 #[derive(Clone)]
@@ -84,6 +84,8 @@ pub struct ListQuery {
     pub external_ref: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// Newest first unless asked (the curators' queue lists the oldest first).
+    pub order: CaseOrder,
 }
 
 impl ListQuery {
@@ -303,6 +305,7 @@ impl CaseService {
             limit: query.limit.unwrap_or(ListQuery::DEFAULT_LIMIT),
             offset: query.offset.unwrap_or(0),
             status: query.status,
+            order: query.order,
             ..CaseFilter::default()
         };
         if !who.may(Action::Curate) {

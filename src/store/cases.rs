@@ -79,6 +79,17 @@ pub struct CaseFilter {
     pub ref_digest: Option<RefDigest>,
     pub limit: i64,
     pub offset: i64,
+    pub order: CaseOrder,
+}
+
+/// The order of a case list, by the time each case was received (then by id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// The latest contribution first (a contributor's own cases, the API's list).
+    #[default]
+    NewestFirst,
+    /// The case waiting longest first (the curators' queue).
+    OldestFirst,
 }
 
 /// A change a search index applies.
@@ -384,7 +395,7 @@ impl Store {
         Ok(record)
     }
 
-    /// Cases by filter, newest first (withdrawn cases never).
+    /// Cases by filter, in the filter's order (withdrawn cases never).
     pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
         let mut conn = self.conn()?;
         let mut query = cases::table
@@ -397,10 +408,13 @@ impl Store {
                 cases::created_at,
                 cases::updated_at,
             ))
-            .order((cases::created_at.desc(), cases::id.asc()))
             .limit(filter.limit.clamp(1, 1000))
             .offset(filter.offset.max(0))
             .into_boxed();
+        query = match filter.order {
+            CaseOrder::NewestFirst => query.order((cases::created_at.desc(), cases::id.asc())),
+            CaseOrder::OldestFirst => query.order((cases::created_at.asc(), cases::id.asc())),
+        };
         if let Some(org) = filter.org {
             query = query.filter(cases::org_id.eq(org.get()));
         }

@@ -18,8 +18,8 @@ use diesel::prelude::*;
 use crate::audit::{self, AuditAction, AuditEntry, AuditEvent, Checkpoint};
 use crate::seal::AuditSigningKey;
 pub use cases::{
-    CaseFilter, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase, PublishedText,
-    SubmitOutcome,
+    CaseFilter, CaseOrder, CaseRecord, CaseSummary, ChangeOp, IndexChangeRow, NewCase,
+    PublishedText, SubmitOutcome,
 };
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
 pub use discussions::TakeawaysUpdate;

@@ -479,8 +479,7 @@ fn sign_in_page_renders_with_the_design_system() {
         return;
     };
     b.open("/sign-in");
-    b.fonts_ready();
-    let shot = b.screenshot("sign-in");
+    b.shots("sign-in");
     assert_eq!(b.eval("return document.title"), "Sign in · safetable");
     // The stylesheet applied: buttons are USWDS buttons, not the browser's grey ones.
     assert_eq!(b.style(".usa-button", "background-color"), USWDS_PRIMARY);
@@ -519,8 +518,12 @@ fn sign_in_page_renders_with_the_design_system() {
         form,
         serde_json::json!(["post", "/sign-in", "email", "password", "hidden", 96])
     );
-    let png = std::fs::metadata(shot).unwrap().len();
-    assert!(png > 10_000, "the screenshot looks empty ({png} bytes)");
+    for size in ["1280", "768"] {
+        let shot = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("target/screenshots/sign-in-{size}.png"));
+        let png = std::fs::metadata(&shot).unwrap().len();
+        assert!(png > 10_000, "{} looks empty ({png} bytes)", shot.display());
+    }
 }
 
 fn sign_in_page_is_axe_clean() {
@@ -615,14 +618,12 @@ fn not_found_page_is_styled_and_axe_clean() {
         return;
     };
     b.open("/no/such/page");
-    b.fonts_ready();
-    b.screenshot("not-found");
+    b.shots("not-found");
     assert_eq!(
         b.eval("return document.querySelector('h1').textContent"),
         "Page not found"
     );
     assert_eq!(b.style(".usa-button", "background-color"), USWDS_PRIMARY);
-    b.axe_check();
 }
 
 fn the_layout_with_navigation_is_axe_clean_and_marks_the_current_page() {
@@ -841,6 +842,84 @@ fn pages_are_never_cached_and_set_a_strict_pre_session_cookie() {
     assert!(html.contains("name=\"csrf_token\""));
 }
 
+/// Signs in as the member over plain HTTP with `proxy` headers on every request (as a
+/// TLS-terminating proxy adds them); returns every `Set-Cookie` of the sign-in page and
+/// of the signed-in answer.
+fn sign_in_cookies(app: &TestApp, proxy: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+    let (status, headers, body) = get(&format!("{}/sign-in", app.root()), proxy);
+    assert_eq!(status, 200);
+    let pre: Vec<String> = headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let pair = pre
+        .iter()
+        .find(|c| c.starts_with("safetable_pre="))
+        .and_then(|c| c.split(';').next())
+        .expect("a pre-session cookie")
+        .to_owned();
+    let html = String::from_utf8(body).unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = html.find(marker).expect("a CSRF token") + marker.len();
+    let token = html[at..].split('"').next().unwrap();
+    let mut req = agent()
+        .post(&format!("{}/sign-in", app.root()))
+        .set("Cookie", &pair);
+    for (k, v) in proxy {
+        req = req.set(k, v);
+    }
+    let res = match req.send_form(&[
+        ("csrf_token", token),
+        ("email", "member@test.invalid"),
+        ("password", crate::pages::PASSWORD),
+    ]) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("sign in: {e}"),
+    };
+    assert_eq!(res.status(), 303, "not signed in");
+    let cookies = res
+        .all("set-cookie")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    (pre, cookies)
+}
+
+fn has_secure(cookie: &str) -> bool {
+    cookie
+        .split(';')
+        .any(|a| a.trim().eq_ignore_ascii_case("secure"))
+}
+
+fn cookies_are_secure_when_a_tls_proxy_says_https_and_only_then() {
+    let app = TestApp::spawn(Db::Sqlite).unwrap();
+    for proxy in [
+        &[("X-Forwarded-Proto", "https")][..],
+        &[("Forwarded", "for=192.0.2.60;proto=https")][..],
+    ] {
+        let (pre, signed_in) = sign_in_cookies(&app, proxy);
+        let session = signed_in
+            .iter()
+            .find(|c| c.starts_with("safetable_session="))
+            .unwrap_or_else(|| panic!("no session cookie: {signed_in:?}"));
+        assert!(has_secure(session), "{proxy:?}: {session}");
+        assert!(session.contains("SameSite=Strict") && session.contains("HttpOnly"));
+        assert!(pre.iter().all(|c| has_secure(c)), "{proxy:?}: {pre:?}");
+    }
+    // Plain HTTP without the proxy's word: no Secure, or the browser would drop it.
+    let (pre, signed_in) = sign_in_cookies(&app, &[]);
+    let session = signed_in
+        .iter()
+        .find(|c| c.starts_with("safetable_session="))
+        .expect("a session cookie");
+    assert!(!has_secure(session), "{session}");
+    assert!(pre.iter().all(|c| !has_secure(c)), "{pre:?}");
+    let (_, signed_in) = sign_in_cookies(&app, &[("X-Forwarded-Proto", "http")]);
+    assert!(signed_in.iter().all(|c| !has_secure(c)), "{signed_in:?}");
+}
+
 fn pages_have_no_inline_script_or_style() {
     let app = TestApp::spawn(Db::Sqlite).unwrap();
     let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
@@ -918,6 +997,8 @@ fn assets_are_served_with_long_caching_and_etags() {
     for missing in [
         "vendor/README.md",
         "vendor/update.sh",
+        "vendor/uswds/OFL.txt",
+        "vendor/uswds/LICENSE-APACHE",
         "../Cargo.toml",
         "nope.css",
     ] {
@@ -954,6 +1035,7 @@ crate::tests!(
 crate::tests!(
     every_ui_response_carries_the_security_headers,
     pages_are_never_cached_and_set_a_strict_pre_session_cookie,
+    cookies_are_secure_when_a_tls_proxy_says_https_and_only_then,
     pages_have_no_inline_script_or_style,
     assets_are_served_with_long_caching_and_etags,
     api_paths_keep_their_json_answers,

@@ -1507,12 +1507,35 @@ fn demo_uses_its_own_database_prints_a_sign_in_per_role_and_honours_the_data_dir
                 "SAFETABLE_DATABASE_URL",
                 &format!("sqlite://{}", elsewhere.display()),
             ),
+            // Ignored like the rest of the environment: the demo makes its own custodian
+            // identity, the case in which `init` and `serve` raise the alarm.
             ("SAFETABLE_RECIPIENTS", "age1notarecipient"),
         ],
     );
     let _ = child.kill();
     let _ = child.wait();
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut err, &mut stderr).unwrap();
+    }
     let text = lines.join("\n");
+    assert!(
+        dir.join("custodian-identity.txt").exists(),
+        "the demo made no custodian identity of its own"
+    );
+    // Neither `init`'s alarm ("MOVE IT OFF THIS SERVER NOW") nor `serve`'s warning ("a
+    // custodian identity file sits in the data directory: move it off the server"), on
+    // standard output or in the log.
+    for out in [&text, &stderr] {
+        let lower = out.to_lowercase();
+        for alarm in [
+            "move it off this server",
+            "move it off the server",
+            "custodian identity file sits in the data directory",
+        ] {
+            assert!(!lower.contains(alarm), "the demo raised {alarm:?}: {out}");
+        }
+    }
     assert!(text.contains("/healthz"), "the demo never served: {text}");
     assert!(
         !elsewhere.exists(),
@@ -1522,7 +1545,6 @@ fn demo_uses_its_own_database_prints_a_sign_in_per_role_and_honours_the_data_dir
         dir.join("safetable.db").exists(),
         "the demo ignored --data-dir"
     );
-    assert!(!text.contains("MOVE IT OFF"), "{text}");
     for role in ["curator", "contributor", "member", "faculty"] {
         let line = lines
             .iter()

@@ -68,7 +68,7 @@ fn a_contributor_fixes_a_refused_form_with_the_keyboard_alone() {
     );
     b.tab();
     assert!(
-        b.focused().contains("lessons_learned"),
+        b.focused().contains("Lessons learned"),
         "the first Tab does not reach the summary's link: {}",
         b.focused()
     );

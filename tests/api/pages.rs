@@ -131,12 +131,29 @@ fn a_member_opening_a_curator_page_gets_a_403_page() {
         return;
     };
     b.sign_in(&email("member"), PASSWORD);
-    for path in ["/review", "/contribute", "/cases"] {
+    let menu = ["Search", "Safe tables", "Measures", "Account"];
+    for path in ["/review", "/contribute", "/cases", "/admin/members"] {
         b.open(path);
         assert_eq!(b.text("h1"), "Not allowed", "{path}");
         assert_eq!(b.text(".st-error__status"), "Error 403", "{path}");
+        // "The menu above shows what you can do": the member's own menu and badge.
+        assert_eq!(nav(&b), menu, "{path}");
+        assert!(
+            b.text(".st-user__who").contains(&email("member")),
+            "{path}: no user badge"
+        );
     }
     b.shots("not-allowed");
+    // A page that does not exist, in the member's layout too.
+    b.open("/no/such/page");
+    assert_eq!(b.text(".st-error__status"), "Error 404");
+    assert_eq!(nav(&b), menu);
+    b.shots("not-found-signed-in");
+    // Signed out, the same page has no menu.
+    b.click(".st-user__out button");
+    b.open("/no/such/page");
+    assert_eq!(b.text(".st-error__status"), "Error 404");
+    assert!(nav(&b).is_empty(), "{:?}", nav(&b));
 }
 
 fn a_form_without_its_csrf_token_is_refused() {
@@ -293,13 +310,51 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
     );
     b.fill("#f-improvement_actions-0-strength", "intermediate");
     b.fill("#f-improvement_actions-0-status", "implemented");
-    // Lessons left out: refused, with a summary that links to the field.
-    b.click("form.st-contribute button[type=submit]");
+    // "Add another person": one more row, what was typed kept, nothing submitted.
+    assert_eq!(
+        b.eval("return document.querySelectorAll('input[name$=\"].name\"]').length"),
+        4
+    );
+    b.click("button[name=add_person]");
+    assert_eq!(b.path(), "/contribute");
+    assert_eq!(
+        b.eval("return document.querySelectorAll('input[name$=\"].name\"]').length"),
+        5
+    );
+    assert_eq!(
+        b.focused(),
+        "#f-people-4-name",
+        "the new row is not focused"
+    );
+    assert_eq!(
+        b.eval("return [document.querySelector('#f-people-0-name').value, document.querySelector('#f-event-harm').value]"),
+        serde_json::json!(["Rosa Pellingham", "moderate"]),
+        "what was typed was lost"
+    );
+    assert!(
+        b.texts("#error-summary").is_empty(),
+        "adding a row submitted the form"
+    );
+    b.fill("#f-people-4-name", "Tomas Quorrel");
+    b.fill("#f-people-4-role", "Physician");
+    b.click("button[name=add_action]");
+    assert_eq!(b.focused(), "#f-improvement_actions-3-description");
+    assert_eq!(
+        b.eval("return document.querySelector('#f-people-4-name').value"),
+        "Tomas Quorrel"
+    );
+    // Lessons left out: refused, with a summary that names the field by its label and
+    // links to it.
+    b.click("form.st-contribute button.usa-button--big");
     assert_eq!(b.path(), "/contribute");
     let summary = b.texts("#error-summary li a");
     assert!(
-        summary.iter().any(|s| s.contains("lessons_learned")),
+        summary.iter().any(|s| s.starts_with("Lessons learned: ")),
         "{summary:?}"
+    );
+    assert_eq!(
+        b.eval("return document.querySelector('#error-summary li a').getAttribute('href')"),
+        "#f-lessons_learned"
     );
     assert!(b.text(".usa-form-group--error .usa-error-message").len() > 3);
     assert_eq!(
@@ -312,7 +367,7 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
         "#f-lessons_learned",
         "Hourly rounding at night finds patients before they climb out.",
     );
-    b.click("form.st-contribute button[type=submit]");
+    b.click("form.st-contribute button.usa-button--big");
     assert!(
         b.path().starts_with("/cases/"),
         "not submitted: {}",
@@ -320,6 +375,10 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
     );
     assert_eq!(b.text(".st-case-head .usa-tag"), "In review");
     let story = b.text(".st-story");
+    assert!(
+        !story.contains("Quorrel"),
+        "the added person's name reached the shared view: {story}"
+    );
     assert!(
         !story.contains("Pellingham"),
         "a name reached the shared view: {story}"
@@ -376,7 +435,11 @@ fn a_curator_redacts_by_selection_and_publishes() {
     let Some((app, b)) = app_and_browser() else {
         return;
     };
-    let id = app.submit("contributor", &case_with(5));
+    // A rare capitalised word stays in the shared view, flagged for the curator.
+    let mut case = case_with(5);
+    let summary = case["event"]["summary"].as_str().unwrap().to_owned();
+    case["event"]["summary"] = format!("{summary} She was found near the Zeppelin machine.").into();
+    let id = app.submit("contributor", &case);
     b.sign_in(&email("curator"), PASSWORD);
     b.open("/review");
     assert_eq!(b.texts("tbody tr").len(), 1);
@@ -385,6 +448,24 @@ fn a_curator_redacts_by_selection_and_publishes() {
     assert_eq!(b.path(), format!("/cases/{id}"));
     assert_eq!(b.text("#review-panel-heading"), "Review");
     b.shots("review-case");
+    // Each flagged span is listed in the panel with why it was flagged, and its link
+    // takes the keyboard to the mark in the story.
+    let flags = b.texts(".st-flag-list__item");
+    let zeppelin = flags
+        .iter()
+        .find(|f| f.contains("Zeppelin"))
+        .unwrap_or_else(|| panic!("the flag is not listed: {flags:?}"));
+    assert!(
+        zeppelin.contains("in What happened") && b.text(".st-flag-list__reason").len() > 3,
+        "no reason shown: {zeppelin}"
+    );
+    let reached = b.eval(
+        "const a = [...document.querySelectorAll('.st-flag-list a')].find(a => a.textContent.includes('Zeppelin'));
+         a.focus(); a.click();
+         const m = document.activeElement;
+         return [m.tagName, m.textContent.includes('Zeppelin'), location.hash === a.getAttribute('href')];",
+    );
+    assert_eq!(reached, serde_json::json!(["MARK", true, true]));
     // Select a word of the findings, as a curator would with the mouse.
     let selected = b.eval(
         "const p = document.querySelector('[data-field=\"review.findings\"]');
@@ -426,6 +507,20 @@ fn a_facet_typed_in_the_query_box_shows_as_its_filter() {
     published(&app, 2);
     b.sign_in(&email("member"), PASSWORD);
     b.open("/search");
+    // The help says how the box really reads a query.
+    let help = b.text(".st-query-help");
+    for said in [
+        "drops words from the end",
+        "hydromorphine",
+        "category:fall",
+        "harm:",
+    ] {
+        assert!(
+            help.contains(said),
+            "the help does not say {said:?}: {help}"
+        );
+    }
+    assert!(!help.contains("must appear"), "{help}");
     b.fill("#q", "heparin category:medication");
     b.click("form[action='/search'] button[type=submit]");
     assert_eq!(
@@ -545,6 +640,136 @@ fn a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain() {
     assert_eq!(b.path(), "/sign-in");
 }
 
+fn a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming() {
+    let Some((app, b)) = app_and_browser() else {
+        return;
+    };
+    let returned = app.submit("contributor", &case_with(6));
+    let kept = app.submit("contributor", &case_with(7));
+    let (status, body) = app.call(
+        "POST",
+        &format!("/cases/{returned}/return"),
+        Some("curator"),
+        Some(br#"{"comment":"Please describe the pump settings in the findings."}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    b.sign_in(&email("contributor"), PASSWORD);
+    b.open("/cases?status=returned");
+    assert_eq!(b.texts("tbody tr").len(), 1);
+    assert!(b.text("tbody").contains("Resubmit"), "{}", b.text("tbody"));
+    b.click("tbody th a.usa-link");
+    assert_eq!(b.path(), format!("/cases/{returned}"));
+    assert_eq!(b.text(".st-case-head .usa-tag"), "Returned");
+    assert_eq!(
+        b.eval("return document.querySelector('.usa-breadcrumb__link').getAttribute('href')"),
+        "/cases",
+        "the breadcrumb leads a contributor to a page they cannot see"
+    );
+    assert!(
+        b.text("[aria-label=\"Curator's comment\"]")
+            .contains("describe the pump settings"),
+        "the curator's comment is not shown"
+    );
+    b.shots("case-returned");
+    // Resubmitting: the form explains that the same case number replaces the case.
+    b.click(".st-resubmit a.usa-button");
+    assert_eq!(b.path(), "/contribute");
+    assert!(b.text(".st-resubmit-note").contains("same case number"));
+    assert_eq!(
+        b.eval("return document.querySelector('input[name=resubmit]').value"),
+        returned.as_str()
+    );
+    // Withdrawing asks first, and nothing happens until it is confirmed.
+    b.open(&format!("/cases/{returned}"));
+    b.click("a[href$='/withdraw']");
+    assert_eq!(b.path(), format!("/cases/{returned}/withdraw"));
+    assert_eq!(b.text("h1"), "Withdraw this case?");
+    b.shots("withdraw-confirm");
+    b.click("a.usa-button--outline");
+    assert_eq!(b.path(), format!("/cases/{returned}"));
+    let (status, _) = app.call(
+        "GET",
+        &format!("/cases/{returned}"),
+        Some("contributor"),
+        None,
+    );
+    assert_eq!(status, 200, "the case went before it was confirmed");
+    // Without its CSRF token the confirmation is refused.
+    b.open(&format!("/cases/{returned}/withdraw"));
+    b.eval(
+        "document.querySelector('form.st-confirm input[name=csrf_token]').remove(); return true;",
+    );
+    b.click("form.st-confirm button[type=submit]");
+    assert_eq!(b.text("h1"), "Form refused");
+    // Confirmed: the case is withdrawn, and the list says so.
+    b.open(&format!("/cases/{returned}/withdraw"));
+    b.click("form.st-confirm button[type=submit]");
+    assert_eq!(b.path(), "/cases");
+    assert!(
+        b.text(".usa-alert--success")
+            .contains(&format!("Case {returned} is withdrawn")),
+        "{}",
+        b.text("main")
+    );
+    let rows = b.text("tbody");
+    assert!(!rows.contains(&returned) && rows.contains(&kept), "{rows}");
+    let (status, _) = app.call(
+        "GET",
+        &format!("/cases/{returned}"),
+        Some("contributor"),
+        None,
+    );
+    assert_eq!(status, 404, "the withdrawn case is still there");
+    // The case in review has its withdraw link in the list too.
+    assert_eq!(
+        b.eval(&format!(
+            "return document.querySelectorAll('tbody a[href=\"/cases/{kept}/withdraw\"]').length"
+        )),
+        1
+    );
+}
+
+fn the_review_queue_lists_the_oldest_case_first_with_its_age() {
+    let Some((app, b)) = app_and_browser() else {
+        return;
+    };
+    // Submitted first, but received two days ago; submitted second, received five days
+    // ago: newest first would list `recent` first.
+    let recent = app.submit("contributor", &case_with(8));
+    let oldest = app.submit("contributor", &case_with(9));
+    for (id, days) in [(&recent, 2), (&oldest, 5)] {
+        let at = (chrono::Utc::now() - chrono::Duration::days(days))
+            .naive_utc()
+            .format("%Y-%m-%d %H:%M:%S");
+        crate::tokens::execute(
+            &app.settings.database_url,
+            &format!("UPDATE cases SET created_at = '{at}' WHERE id = '{id}'"),
+        );
+    }
+    b.sign_in(&email("curator"), PASSWORD);
+    b.open("/review");
+    let rows = b.eval(
+        "return [...document.querySelectorAll('tbody tr')]
+            .map(r => [r.querySelector('.st-id').textContent.trim(), r.querySelector('.st-age').textContent.trim()]);",
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!([[oldest, "5"], [recent, "2"]]),
+        "not oldest first with the age in days"
+    );
+    assert_eq!(
+        b.texts("thead th"),
+        [
+            "Case",
+            "Harm",
+            "Status",
+            "Received",
+            "Age (days)",
+            "Last change"
+        ]
+    );
+}
+
 crate::tests!(
     browser:
     a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain,
@@ -558,4 +783,6 @@ crate::tests!(
     a_curator_redacts_by_selection_and_publishes,
     a_one_time_password_must_be_changed_at_first_sign_in,
     a_facet_typed_in_the_query_box_shows_as_its_filter,
+    a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming,
+    the_review_queue_lists_the_oldest_case_first_with_its_age,
 );

@@ -10,7 +10,7 @@ use crate::cli::{last_line, text, Cli};
 use crate::helpers::{Db, TestApp};
 
 /// Runs SQL directly on a database, behind the application's back.
-fn execute(database_url: &str, sql: &str) {
+pub(crate) fn execute(database_url: &str, sql: &str) {
     match database_url.strip_prefix("sqlite://") {
         Some(path) => {
             diesel::sql_query(sql)

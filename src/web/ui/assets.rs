@@ -14,11 +14,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use ring::digest;
 use rust_embed::RustEmbed;
 
-/// The files under `src/web/ui/assets/`, in the binary even in debug builds.
+/// The files under `src/web/ui/assets/`, in the binary even in debug builds (not the
+/// vendored files' notes, update script and licence texts).
 #[derive(RustEmbed)]
 #[folder = "src/web/ui/assets/"]
 #[exclude = "*.md"]
 #[exclude = "*.sh"]
+#[exclude = "*.txt"]
+#[exclude = "*/LICENSE-*"]
 struct Embedded;
 
 /// `Cache-Control` of a versioned URL naming the current version.

@@ -12,10 +12,11 @@
 //! - handling its POST: `state.csrf.verify(binding, &form.csrf_token)?` before anything
 //!   else, answering 403 on [`CsrfError`].
 //!
-//! Sessions (to be built): the session cookie should be `HttpOnly; SameSite=Lax; Path=/`
-//! and `Secure` behind TLS, hold a random id of 32 bytes whose SHA-256 alone is stored
-//! (as API tokens are), and the session id is the binding. The pre-session cookie
-//! ([`PRE_SESSION_COOKIE`]) is replaced by the session cookie at sign-in, so that a token
+//! Sessions ([`super::session`]): the session cookie is `HttpOnly; SameSite=Strict;
+//! Path=/`, and `Secure` when the request came over HTTPS (directly, or through a proxy
+//! that says so in `X-Forwarded-Proto` or `Forwarded`); it holds a random token whose
+//! SHA-256 alone is stored (as API tokens are), and that hash is the binding. The
+//! pre-session cookie ([`PRE_SESSION_COOKIE`]) is removed at sign-in, so that a token
 //! from before sign-in is worthless after it.
 
 use actix_web::cookie::{Cookie, SameSite};

@@ -1,12 +1,16 @@
 //! Errors of HTML routes, rendered as pages (`templates/error.html`). Like the API, the
 //! page never shows the detail: that goes to the log.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::layout::{Layout, Nav};
+use super::session::{session_token, SignedIn};
 
 /// An error a page handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +137,49 @@ impl UiError {
             message,
         }
     }
+}
+
+/// The middleware (`middleware::from_fn(signed_in_error_pages)`) that draws the error
+/// pages a signed-in user meets (400, 403, 404) in their own layout: the role and
+/// organization badge, and the menu of what their roles may do (which the 403 page
+/// points to). Without a valid session, or for any other answer, the response is left
+/// as it is.
+pub async fn signed_in_error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let has_session = session_token(req.request()).is_some();
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !has_session {
+        return Ok(res);
+    }
+    let page = match res.response().error().and_then(|e| e.as_error::<UiError>()) {
+        Some(
+            e
+            @ (UiError::NotFound | UiError::Forbidden | UiError::NotAllowed | UiError::BadRequest),
+        ) => e.page(),
+        _ => return Ok(res),
+    };
+    let Ok(user) = SignedIn::extract(res.request()).await else {
+        return Ok(res);
+    };
+    let page = ErrorPage {
+        layout: user.layout(page.heading, None),
+        ..page
+    };
+    let html = match page.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            return Ok(res);
+        }
+    };
+    let mut out = HttpResponse::build(res.status());
+    out.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    ));
+    Ok(res.into_response(out.body(html)))
 }
 
 impl ResponseError for UiError {

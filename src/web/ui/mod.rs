@@ -60,6 +60,9 @@ pub const FORM_LIMIT: usize = 4 * 1024 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
+            // Registered first, so it runs inside the headers' middleware: its new
+            // error pages get the security headers too.
+            .wrap(middleware::from_fn(error::signed_in_error_pages))
             .wrap(middleware::from_fn(headers::security_headers))
             .app_data(
                 web::FormConfig::default()
@@ -86,6 +89,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/cases/{id}/return",
                 web::post().to(pages::case::return_to_org),
+            )
+            .route(
+                "/cases/{id}/withdraw",
+                web::get().to(pages::case::withdraw_form),
+            )
+            .route(
+                "/cases/{id}/withdraw",
+                web::post().to(pages::case::withdraw),
             )
             .route(
                 "/cases/{id}/redactions",

@@ -39,35 +39,51 @@ impl fmt::Display for Redacted<'_> {
 impl HtmlSafe for Redacted<'_> {}
 
 /// Shared-view text with the pipeline's flagged spans marked for a curator: each span
-/// in a `<mark class="st-flag">` that says why it was flagged, placeholders as chips.
-/// Spans out of range, off a character boundary or overlapping an earlier one are left
-/// unmarked (the text may have changed since the flags were made).
+/// in a `<mark class="st-flag">` that says why it was flagged (visibly in the review
+/// panel's list, which links to the mark by its id; here for screen readers and as a
+/// tooltip), placeholders as chips. Spans out of range, off a character boundary or
+/// overlapping an earlier one are left unmarked (the text may have changed since the
+/// flags were made).
 pub struct Flagged<'a> {
     pub text: &'a str,
     /// `(start, end, reason)` in bytes of `text`.
     pub spans: Vec<(usize, usize, String)>,
+    /// The marks' ids are `{anchor}-{n}`, n counting the marked spans from 0.
+    pub anchor: String,
+}
+
+/// The spans of `spans` that can be marked in `text`, in order: in range, on character
+/// boundaries, not overlapping an earlier one.
+pub fn markable<'s>(
+    text: &str,
+    spans: &'s [(usize, usize, String)],
+) -> Vec<&'s (usize, usize, String)> {
+    let mut ok: Vec<&(usize, usize, String)> = spans
+        .iter()
+        .filter(|(s, e, _)| {
+            s < e && *e <= text.len() && text.is_char_boundary(*s) && text.is_char_boundary(*e)
+        })
+        .collect();
+    ok.sort_by_key(|(s, _, _)| *s);
+    let mut at = 0;
+    ok.retain(|(s, e, _)| {
+        let keep = *s >= at;
+        if keep {
+            at = *e;
+        }
+        keep
+    });
+    ok
 }
 
 impl fmt::Display for Flagged<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut spans: Vec<&(usize, usize, String)> = self
-            .spans
-            .iter()
-            .filter(|(s, e, _)| {
-                s < e
-                    && *e <= self.text.len()
-                    && self.text.is_char_boundary(*s)
-                    && self.text.is_char_boundary(*e)
-            })
-            .collect();
-        spans.sort_by_key(|(s, _, _)| *s);
         let mut at = 0;
-        for (start, end, reason) in spans {
-            if *start < at {
-                continue;
-            }
+        for (n, (start, end, reason)) in markable(self.text, &self.spans).into_iter().enumerate() {
             fmt::Display::fmt(&Redacted(&self.text[at..*start]), f)?;
-            f.write_str("<mark class=\"st-flag\" title=\"Flagged: ")?;
+            f.write_str("<mark class=\"st-flag\" id=\"")?;
+            Html.write_escaped_str(&mut *f, &self.anchor)?;
+            write!(f, "-{n}\" tabindex=\"-1\" title=\"Flagged: ")?;
             Html.write_escaped_str(&mut *f, reason)?;
             f.write_str("\">")?;
             fmt::Display::fmt(&Redacted(&self.text[*start..*end]), f)?;
@@ -114,18 +130,22 @@ mod tests {
     #[test]
     fn flagged_spans_are_marked_with_their_reason_and_bad_spans_ignored() {
         let text = "seen by Dr Quill <x> on [DAY 0]";
+        let spans = vec![
+            (11, 16, "capitalized-unknown-word".into()),
+            (12, 14, "overlap".into()),
+            (3, 400, "out of range".into()),
+        ];
+        assert_eq!(markable(text, &spans), [&spans[0]]);
         let html = Flagged {
             text,
-            spans: vec![
-                (11, 16, "capitalized-unknown-word".into()),
-                (12, 14, "overlap".into()),
-                (3, 400, "out of range".into()),
-            ],
+            spans,
+            anchor: "flag-event-summary".into(),
         }
         .to_string();
         assert_eq!(
             html,
-            "seen by Dr <mark class=\"st-flag\" title=\"Flagged: capitalized-unknown-word\">Quill\
+            "seen by Dr <mark class=\"st-flag\" id=\"flag-event-summary-0\" tabindex=\"-1\" \
+             title=\"Flagged: capitalized-unknown-word\">Quill\
              <span class=\"usa-sr-only\"> (flagged: capitalized-unknown-word)</span></mark> &#60;x&#62; on \
              <span class=\"st-redaction\" title=\"Redacted\">[DAY 0]</span>"
         );

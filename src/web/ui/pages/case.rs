@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::super::labels;
-use super::super::redacted::Flagged;
+use super::super::redacted::{markable, Flagged};
 use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
 use crate::auth::{Action, Role};
@@ -37,7 +37,82 @@ impl Passage {
         Flagged {
             text: &self.text,
             spans: self.flags.clone(),
+            anchor: self.anchor(),
         }
+    }
+
+    /// The prefix of its flags' ids: `flag-review-findings`, `flag-roles-0`.
+    fn anchor(&self) -> String {
+        let mut id = String::from("flag");
+        for part in self
+            .path
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|p| !p.is_empty())
+        {
+            id.push('-');
+            id.push_str(part);
+        }
+        id
+    }
+
+    /// Its flags as the review panel lists them.
+    fn flag_items(&self) -> Vec<FlagItem> {
+        let anchor = self.anchor();
+        markable(&self.text, &self.flags)
+            .into_iter()
+            .enumerate()
+            .map(|(n, (start, end, reason))| FlagItem {
+                href: format!("#{anchor}-{n}"),
+                field: field_label(&self.path),
+                text: self.text[*start..*end].to_owned(),
+                reason: reason.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A flagged span in the review panel's list: where, what, and why.
+pub struct FlagItem {
+    /// The mark in the story.
+    pub href: String,
+    pub field: String,
+    pub text: String,
+    pub reason: String,
+}
+
+/// A shared-view field's name as the story shows it.
+fn field_label(path: &str) -> String {
+    let indexed = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    match path {
+        "event.summary" => "What happened".into(),
+        "event.service" => "Service".into(),
+        "communication.notes" => "Communication".into(),
+        "review.findings" => "Findings".into(),
+        "resolution.notes" => "Resolution".into(),
+        "lessons_learned" => "Lessons learned".into(),
+        _ => match (indexed("improvement_actions["), indexed("roles[")) {
+            (Some(i), _) => format!("Improvement action {}", i + 1),
+            (_, Some(_)) => "People involved".into(),
+            _ => path.to_owned(),
+        },
+    }
+}
+
+impl Story {
+    /// Every flagged span of the story, in reading order.
+    pub fn flag_items(&self) -> Vec<FlagItem> {
+        let mut passages: Vec<&Passage> = vec![&self.summary];
+        passages.extend(self.roles.iter());
+        passages.extend(self.communication_notes.iter());
+        passages.extend(self.findings.iter());
+        passages.extend(self.resolution_notes.iter());
+        passages.push(&self.lessons);
+        passages.extend(self.actions.iter().map(|a| &a.description));
+        passages.iter().flat_map(|p| p.flag_items()).collect()
     }
 }
 
@@ -99,6 +174,8 @@ pub struct Story {
 #[template(path = "case.html")]
 pub struct CasePage {
     pub layout: Layout,
+    /// The breadcrumb's parent page: its path and name.
+    pub crumb: (&'static str, &'static str),
     pub csrf_token: String,
     pub id: String,
     pub heading: String,
@@ -114,11 +191,18 @@ pub struct CasePage {
     /// Curators, on a case in review.
     pub reviewing: bool,
     pub flag_count: usize,
+    /// The flagged spans with why each was flagged, listed in the review panel.
+    pub flag_list: Vec<FlagItem>,
     pub field_options: Vec<String>,
     pub review_error: Option<String>,
     pub review_notice: Option<String>,
     pub redaction_text: String,
     pub redaction_field: String,
+    /// The user may withdraw the case (its own organization's, or a curator), and it is
+    /// not withdrawn yet: a link to the confirmation page.
+    pub withdrawable: bool,
+    /// A returned case of the user's organization: how to contribute it again.
+    pub resubmit: bool,
 }
 
 impl CasePage {
@@ -399,6 +483,7 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         });
     }
     let story = story(v, &flags, String::new(), 2, String::new());
+    let flag_list = story.flag_items();
     let similar = similar
         .into_iter()
         .filter(|h| Some(&h.id) != v.id.as_ref())
@@ -424,7 +509,13 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
     } else {
         Some(NavItem::Search)
     };
+    let crumb = match current {
+        Some(NavItem::ReviewQueue) => ("/review", "Review queue"),
+        Some(NavItem::Cases) => ("/cases", "Our cases"),
+        _ => ("/search", "Search"),
+    };
     CasePage {
+        crumb,
         layout: user.layout(format!("{category} event, {harm} harm"), current),
         csrf_token: user.csrf_token.clone(),
         id: v.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
@@ -442,7 +533,8 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         show_similar: detail.status.is_none() || detail.status == Some(CaseStatus::Published),
         similar,
         reviewing,
-        flag_count: flags.len(),
+        flag_count: flag_list.len(),
+        flag_list,
         field_options: {
             // The story first: most misses are there.
             let mut options: Vec<String> = TextField::SELECTORS
@@ -457,6 +549,13 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         review_notice: extra.review_notice,
         redaction_text: extra.redaction_text,
         redaction_field: extra.redaction_field,
+        withdrawable: !reviewing
+            && user.principal().may(Action::Withdraw)
+            && detail
+                .status
+                .is_some_and(|s| s.may_become(CaseStatus::Withdrawn)),
+        resubmit: detail.status == Some(CaseStatus::Returned)
+            && user.principal().may(Action::SubmitCase),
     }
 }
 
@@ -518,6 +617,10 @@ pub async fn show(
         Some("redaction") => Some("The redaction is applied everywhere the text occurred.".into()),
         Some("submitted") => Some(
             "Thank you: the case is contributed. The PSO's curators review it before members can read it."
+                .into(),
+        ),
+        Some("resubmitted") => Some(
+            "Thank you: the case replaces the one that was returned, and is back in review with the PSO's curators."
                 .into(),
         ),
         _ => None,
@@ -606,6 +709,85 @@ pub async fn return_to_org(
         Err(AppError::Conflict(message)) => conflict(&user, &services, id, message).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// `templates/withdraw.html`: the confirmation before a case is withdrawn.
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+pub struct WithdrawPage {
+    pub layout: Layout,
+    pub csrf_token: String,
+    pub id: String,
+    pub heading: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub back: &'static str,
+    pub back_label: &'static str,
+}
+
+/// `GET /cases/{id}/withdraw`: what withdrawing does, and a form to confirm it. Works
+/// without JavaScript: the confirmation is a page of its own.
+pub async fn withdraw_form(
+    user: SignedIn,
+    services: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    user.require(Action::Withdraw)?;
+    let id = case_id(&path)?;
+    let principal = user.principal().clone();
+    let svc = services.clone();
+    let target = id.clone();
+    let detail = web::block(move || svc.cases.get(&principal, &target)).await??;
+    // Only a case whose status the user sees (their own organization's) and that may
+    // still be withdrawn; the service decides again when the form is sent.
+    let status = detail
+        .status
+        .filter(|s| s.may_become(CaseStatus::Withdrawn))
+        .ok_or(UiError::NotFound)?;
+    let v = &detail.view;
+    let category = labels::value(v.event.category.as_str());
+    let harm = labels::value(v.event.harm.as_str());
+    let contributor = user.principal().roles.has(Role::Contributor);
+    super::render(&WithdrawPage {
+        layout: user.layout(
+            "Withdraw a case",
+            Some(if contributor {
+                NavItem::Cases
+            } else {
+                NavItem::Search
+            }),
+        ),
+        csrf_token: user.csrf_token.clone(),
+        id: id.to_string(),
+        heading: format!("{category} event · {harm} harm · {}", v.event.year),
+        status: labels::value(status.as_str()),
+        status_class: status_class(status),
+        back: if contributor { "/cases" } else { "/search" },
+        back_label: if contributor { "Our cases" } else { "Search" },
+    })
+}
+
+/// `POST /cases/{id}/withdraw`: withdraws the case through the case service, which
+/// decides who may withdraw which case.
+pub async fn withdraw(
+    user: SignedIn,
+    services: web::Data<Services>,
+    path: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, UiError> {
+    user.verify_csrf(&form.csrf_token)?;
+    let id = case_id(&path)?;
+    let principal = user.principal().clone();
+    let target = id.clone();
+    web::block(move || services.cases.withdraw(&principal, &target)).await??;
+    let to = if user.principal().roles.has(Role::Contributor) {
+        format!("/cases?done=withdrawn&case={id}")
+    } else {
+        format!("/review?done=withdrawn&case={id}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish())
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use super::super::{Layout, NavItem, UiError};
 use crate::auth::{Action, Role};
 use crate::case::CaseStatus;
 use crate::service::{ListQuery, Services};
-use crate::store::CaseSummary;
+use crate::store::{CaseOrder, CaseSummary};
 
 /// Rows on one page.
 const PAGE: i64 = 50;
@@ -26,7 +26,13 @@ pub struct Row {
     pub status: String,
     pub status_class: &'static str,
     pub received: String,
+    /// Whole days since the case was received (today − the day it came in, UTC).
+    pub age_days: i64,
     pub updated: String,
+    /// The case may still be withdrawn (a link to the confirmation page).
+    pub withdrawable: bool,
+    /// Returned: it may be contributed again.
+    pub returned: bool,
 }
 
 pub struct Tab {
@@ -44,7 +50,11 @@ pub struct CasesPage {
     pub intro: &'static str,
     pub tabs: Vec<Tab>,
     pub rows: Vec<Row>,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
+    /// The queue: an "Age (days)" column.
+    pub show_age: bool,
+    /// The contributor's list: a column of actions (withdraw, resubmit) per case.
+    pub actions: bool,
     pub empty: &'static str,
     pub next: Option<String>,
     pub prev: Option<String>,
@@ -59,6 +69,26 @@ pub struct ListParams {
     page: Option<u32>,
     #[serde(default)]
     done: Option<String>,
+    /// The case a `done` notice is about.
+    #[serde(default)]
+    case: Option<String>,
+}
+
+impl ListParams {
+    /// "Case ID is withdrawn", when the notice is about a withdrawal.
+    fn withdrawn(&self) -> Option<String> {
+        if self.done.as_deref() != Some("withdrawn") {
+            return None;
+        }
+        let id = self
+            .case
+            .as_deref()
+            .and_then(|c| c.parse::<crate::case::CaseId>().ok());
+        Some(match id {
+            Some(id) => format!("Case {id} is withdrawn: its shared view is gone from search and its sealed original is destroyed."),
+            None => "The case is withdrawn: its shared view is gone from search and its sealed original is destroyed.".into(),
+        })
+    }
 }
 
 fn status_class(s: CaseStatus) -> &'static str {
@@ -70,7 +100,12 @@ fn status_class(s: CaseStatus) -> &'static str {
     }
 }
 
-fn row(c: &CaseSummary) -> Row {
+/// Whole days from the day `received` to `today` (0 on the day itself, never less).
+pub fn age_in_days(received: chrono::NaiveDateTime, today: chrono::NaiveDate) -> i64 {
+    (today - received.date()).num_days().max(0)
+}
+
+fn row(c: &CaseSummary, today: chrono::NaiveDate) -> Row {
     Row {
         href: format!("/cases/{}", c.id),
         id: c.id.to_string(),
@@ -80,7 +115,10 @@ fn row(c: &CaseSummary) -> Row {
         status: labels::value(c.status.as_str()),
         status_class: status_class(c.status),
         received: c.created_at.format("%Y-%m-%d").to_string(),
+        age_days: age_in_days(c.created_at, today),
         updated: c.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+        withdrawable: c.status.may_become(CaseStatus::Withdrawn),
+        returned: c.status == CaseStatus::Returned,
     }
 }
 
@@ -88,6 +126,7 @@ async fn list(
     user: &SignedIn,
     services: web::Data<Services>,
     status: Option<CaseStatus>,
+    order: CaseOrder,
     page: u32,
 ) -> Result<(Vec<Row>, bool), UiError> {
     let principal = user.principal().clone();
@@ -96,10 +135,19 @@ async fn list(
         external_ref: None,
         limit: Some(PAGE + 1),
         offset: Some(i64::from(page.saturating_sub(1)) * PAGE),
+        order,
     };
     let cases = web::block(move || services.cases.list(&principal, &query)).await??;
     let more = cases.len() as i64 > PAGE;
-    Ok((cases.iter().take(PAGE as usize).map(row).collect(), more))
+    let today = chrono::Utc::now().date_naive();
+    Ok((
+        cases
+            .iter()
+            .take(PAGE as usize)
+            .map(|c| row(c, today))
+            .collect(),
+        more,
+    ))
 }
 
 fn pages(base: &str, page: u32, more: bool) -> (Option<String>, Option<String>) {
@@ -118,19 +166,30 @@ pub async fn review_queue(
 ) -> Result<HttpResponse, UiError> {
     user.require(Action::Curate)?;
     let page = params.page.unwrap_or(1).max(1);
-    let (rows, more) = list(&user, services, Some(CaseStatus::InReview), page).await?;
+    let (rows, more) = list(
+        &user,
+        services,
+        Some(CaseStatus::InReview),
+        CaseOrder::OldestFirst,
+        page,
+    )
+    .await?;
     let (prev, next) = pages("/review", page, more);
     super::render(&CasesPage {
         layout: user.layout("Review queue", Some(NavItem::ReviewQueue)),
         heading: "Review queue",
-        intro: "Contributed cases waiting for a curator: read each shared view for anything that could identify a patient, a clinician or the hospital, redact what the pipeline missed, then publish or return it.",
+        intro: "Contributed cases waiting for a curator, the longest waiting first: read each shared view for anything that could identify a patient, a clinician or the hospital, redact what the pipeline missed, then publish or return it.",
         tabs: Vec::new(),
         rows,
         notice: match params.done.as_deref() {
-            Some("published") => Some("The case is published: members can find it now."),
-            Some("returned") => Some("The case is returned to its organization with your comment."),
-            _ => None,
+            Some("published") => Some("The case is published: members can find it now.".into()),
+            Some("returned") => {
+                Some("The case is returned to its organization with your comment.".into())
+            }
+            _ => params.withdrawn(),
         },
+        actions: false,
+        show_age: true,
         empty: "Nothing waits for review.",
         next,
         prev,
@@ -150,7 +209,7 @@ pub async fn own_cases(
         Some(s) => Some(CaseStatus::parse(s).ok_or(UiError::BadRequest)?),
     };
     let page = params.page.unwrap_or(1).max(1);
-    let (rows, more) = list(&user, services, status, page).await?;
+    let (rows, more) = list(&user, services, status, CaseOrder::NewestFirst, page).await?;
     let base = match status {
         Some(s) => format!("/cases?status={}", s.as_str()),
         None => "/cases".into(),
@@ -178,10 +237,34 @@ pub async fn own_cases(
         intro: "The cases your organization contributed, as the PSO's members will read them once published. Returned cases carry the curator's comment.",
         tabs,
         rows,
-        notice: None,
+        notice: params.withdrawn(),
+        actions: true,
+        show_age: false,
         empty: "No cases here yet.",
         next,
         prev,
         contribute: user.principal().may(Action::SubmitCase),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_in_days;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn age_counts_whole_days_since_the_case_came_in() {
+        let today = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap();
+        let at = |d, h| {
+            NaiveDate::from_ymd_opt(2024, 3, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(age_in_days(at(10, 23), today), 0);
+        assert_eq!(age_in_days(at(9, 23), today), 1);
+        assert_eq!(age_in_days(at(1, 0), today), 9);
+        // A clock that runs behind never makes a negative age.
+        assert_eq!(age_in_days(at(11, 0), today), 0);
+    }
 }

@@ -18,15 +18,134 @@ use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
 use crate::auth::Action;
 use crate::case::{
-    ActionStatus, ActionStrength, Apology, Category, Compensation, ContributingFactor, Harm,
-    ReviewMethod, Setting, Sex, StandardOfCare,
+    ActionStatus, ActionStrength, Apology, CaseId, Category, Compensation, ContributingFactor,
+    Harm, ReviewMethod, Setting, Sex, StandardOfCare, MAX_ACTIONS, MAX_PEOPLE,
 };
 use crate::error::AppError;
 use crate::service::{LineResult, Services};
 
-/// Rows for people involved, and for improvement actions, in the form.
+/// Rows for people involved, and for improvement actions, in a new form; "Add another
+/// person" and "Add another action" add one at a time, up to what the schema allows.
 pub const PEOPLE_ROWS: usize = 4;
 pub const ACTION_ROWS: usize = 3;
+
+/// The visible label of each field of the form (`templates/contribute.html`), for the
+/// error summary: the summary names what the reader sees, and links to the field.
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("external_ref", "Your case number"),
+    ("closed_on", "Closed on"),
+    ("event.occurred_on", "Occurred on"),
+    ("event.discovered_on", "Discovered on"),
+    ("event.category", "Event type (AHRQ Common Formats)"),
+    ("event.harm", "Harm (AHRQ Harm Scale)"),
+    ("event.setting", "Setting"),
+    ("event.service", "Service"),
+    ("event.summary", "What happened"),
+    ("patient.name", "Name"),
+    ("patient.mrn", "Medical record number"),
+    ("patient.birth_date", "Date of birth"),
+    ("patient.age_years", "Age in years"),
+    ("patient.sex", "Sex"),
+    ("patient.address.street", "Street address"),
+    ("patient.address.city", "City"),
+    ("patient.address.state", "State"),
+    ("patient.address.zip", "ZIP code"),
+    ("patient.phone", "Phone"),
+    ("patient.email", "E-mail"),
+    ("patient.insurance_id", "Insurance member id"),
+    ("facility.name", "Hospital"),
+    ("facility.unit", "Unit"),
+    ("facility.city", "City"),
+    ("facility.state", "State"),
+    ("communication.first_contact_at", "First contact"),
+    ("communication.disclosed_by_role", "Disclosed by (role)"),
+    ("communication.apology", "Apology"),
+    ("communication.notes", "Notes on the communication"),
+    ("review.method", "Method"),
+    ("review.standard_of_care_met", "Standard of care met"),
+    ("review.contributing_factors", "Contributing factors"),
+    ("review.findings", "Findings"),
+    (
+        "resolution.loop_closed_with_family",
+        "Loop closed with the family",
+    ),
+    ("resolution.loop_closed_on", "Loop closed on"),
+    ("resolution.compensation", "Compensation offered"),
+    (
+        "resolution.clinician_support_offered",
+        "Support offered to the clinicians involved",
+    ),
+    ("resolution.notes", "Notes on the resolution"),
+    ("lessons_learned", "Lessons learned"),
+];
+
+/// The labels of a row's fields.
+const PERSON_LABELS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("role", "Role"),
+    ("license_number", "Licence number"),
+    ("email", "E-mail"),
+    ("phone", "Phone"),
+];
+const ACTION_LABELS: &[(&str, &str)] = &[
+    ("description", "What was changed"),
+    ("strength", "Strength (RCA²)"),
+    ("status", "Status"),
+    ("due_on", "Due on"),
+];
+
+/// A form path as its field's visible label, with its section where the label alone is
+/// ambiguous: `people[1].role` → "Person 2: Role", `patient.name` → "Patient: Name".
+pub fn field_label(path: &str) -> String {
+    if let Some((_, label)) = FIELD_LABELS.iter().find(|(p, _)| *p == path) {
+        return match path.split('.').next() {
+            Some("patient") => format!("Patient: {label}"),
+            Some("facility") => format!("Where: {label}"),
+            _ => (*label).to_owned(),
+        };
+    }
+    for (array, row, leaves) in [
+        ("people", "Person", PERSON_LABELS),
+        ("improvement_actions", "Improvement action", ACTION_LABELS),
+    ] {
+        let Some(rest) = path.strip_prefix(array).and_then(|r| r.strip_prefix('[')) else {
+            continue;
+        };
+        let Some((i, tail)) = rest.split_once(']') else {
+            continue;
+        };
+        let Ok(i) = i.parse::<usize>() else {
+            continue;
+        };
+        let leaf = tail.trim_start_matches('.');
+        return match leaves.iter().find(|(l, _)| *l == leaf) {
+            Some((_, label)) => format!("{row} {}: {label}", i + 1),
+            None => format!("{row} {}", i + 1),
+        };
+    }
+    path.to_owned()
+}
+
+/// How many rows of `array` the form shows: at least `min`, enough for every row that
+/// was sent, at most `max`.
+fn rows_in(values: &HashMap<String, Vec<String>>, array: &str, min: usize, max: usize) -> usize {
+    let prefix = format!("{array}[");
+    values
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix(&prefix)?
+                .split_once(']')?
+                .0
+                .parse::<usize>()
+                .ok()
+        })
+        .filter(|i| *i < max)
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0)
+        .max(min)
+        .min(max)
+}
 /// The largest uploaded file.
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
@@ -64,7 +183,11 @@ pub struct ContributePage {
     pub general_error: Option<String>,
     pub people_rows: Vec<usize>,
     pub action_rows: Vec<usize>,
+    /// The id of the field to focus (the first of a row just added).
+    pub focus: Option<String>,
     pub upload: Option<UploadReport>,
+    /// The returned case this contribution is meant to replace (`?resubmit=ID`).
+    pub resubmit: Option<String>,
 }
 
 /// The results of an uploaded file.
@@ -101,8 +224,33 @@ impl ContributePage {
             general_error: None,
             people_rows: (0..PEOPLE_ROWS).collect(),
             action_rows: (0..ACTION_ROWS).collect(),
+            focus: None,
             upload: None,
+            resubmit: None,
         }
+    }
+
+    /// The form with what was typed, and as many rows as were sent.
+    fn with_values(&mut self, values: HashMap<String, Vec<String>>) {
+        self.people_rows = (0..rows_in(&values, "people", PEOPLE_ROWS, MAX_PEOPLE)).collect();
+        self.action_rows =
+            (0..rows_in(&values, "improvement_actions", ACTION_ROWS, MAX_ACTIONS)).collect();
+        self.values = values;
+    }
+
+    /// Another person may be added.
+    pub fn more_people(&self) -> bool {
+        self.people_rows.len() < MAX_PEOPLE
+    }
+
+    /// Another improvement action may be added.
+    pub fn more_actions(&self) -> bool {
+        self.action_rows.len() < MAX_ACTIONS
+    }
+
+    /// Whether the field at `prefix[i].leaf` is the one to focus.
+    pub fn focused_i(&self, prefix: &str, i: &usize, leaf: &str) -> bool {
+        self.focus.as_deref() == Some(self.id_i(prefix, i, leaf).as_str())
     }
 
     /// The value typed at `path`.
@@ -250,12 +398,9 @@ pub fn case_json(
     root.insert("schema_version".into(), Value::String("1".into()));
     root.insert("patient".into(), Value::Object(Map::new()));
     let mut rows: HashMap<&'static str, Vec<usize>> = HashMap::new();
-    for (array, count) in [
-        ("people", PEOPLE_ROWS),
-        ("improvement_actions", ACTION_ROWS),
-    ] {
+    for (array, max) in [("people", MAX_PEOPLE), ("improvement_actions", MAX_ACTIONS)] {
         let mut kept = Vec::new();
-        for i in 0..count {
+        for i in 0..rows_in(values, array, 0, max) {
             let prefix = format!("{array}[{i}].");
             let used = values
                 .iter()
@@ -357,10 +502,36 @@ fn form_path(path: &str, rows: &HashMap<&'static str, Vec<usize>>) -> String {
     }
 }
 
+/// `GET /contribute` parameters: `?resubmit=ID` to contribute a returned case again,
+/// `external_ref` to fill in the case number.
+#[derive(serde::Deserialize)]
+pub struct FormQuery {
+    #[serde(default)]
+    resubmit: Option<String>,
+    #[serde(default)]
+    external_ref: Option<String>,
+}
+
+/// A case id given in a form or address, when it is one.
+fn resubmitted(raw: Option<&str>) -> Option<String> {
+    raw.and_then(|r| r.parse::<CaseId>().ok())
+        .map(|id| id.to_string())
+}
+
 /// `GET /contribute`.
-pub async fn form(user: SignedIn) -> Result<HttpResponse, UiError> {
+pub async fn form(user: SignedIn, query: web::Query<FormQuery>) -> Result<HttpResponse, UiError> {
     user.require(Action::SubmitCase)?;
-    super::render(&ContributePage::new(&user))
+    let mut page = ContributePage::new(&user);
+    page.resubmit = resubmitted(query.resubmit.as_deref());
+    if let Some(r) = query
+        .external_ref
+        .as_deref()
+        .filter(|r| r.chars().count() <= 64)
+    {
+        page.values
+            .insert("external_ref".into(), vec![r.to_owned()]);
+    }
+    super::render(&page)
 }
 
 /// `POST /contribute`.
@@ -372,9 +543,19 @@ pub async fn submit(
     user.require(Action::SubmitCase)?;
     let mut values: HashMap<String, Vec<String>> = HashMap::new();
     let mut token = String::new();
+    let mut resubmit = None;
+    let mut add = None;
     for (k, v) in form.into_inner() {
         if k == "csrf_token" {
             token = v;
+            continue;
+        }
+        if k == "resubmit" {
+            resubmit = resubmitted(Some(&v));
+            continue;
+        }
+        if k == "add_person" || k == "add_action" {
+            add = Some(k);
             continue;
         }
         if k.len() > 80 {
@@ -383,20 +564,43 @@ pub async fn submit(
         values.entry(k).or_default().push(v);
     }
     user.verify_csrf(&token)?;
+    if let Some(add) = add {
+        // "Add another person" or "Add another action": the same form with one more row
+        // and everything typed kept; nothing is submitted.
+        let mut page = ContributePage::new(&user);
+        page.resubmit = resubmit;
+        page.with_values(values);
+        if add == "add_person" && page.more_people() {
+            let i = page.people_rows.len();
+            page.people_rows.push(i);
+            page.focus = Some(field_id(&format!("people[{i}].name")));
+        } else if add == "add_action" && page.more_actions() {
+            let i = page.action_rows.len();
+            page.action_rows.push(i);
+            page.focus = Some(field_id(&format!("improvement_actions[{i}].description")));
+        }
+        return super::render(&page);
+    }
     let (json, rows) = case_json(&values);
     let body = serde_json::to_vec(&json).map_err(|e| UiError::Internal(e.to_string()))?;
     let principal = user.principal().clone();
     let svc = services.clone();
     let outcome = web::block(move || svc.cases.submit(&principal, &body)).await?;
     let mut page = ContributePage::new(&user);
+    page.resubmit = resubmit;
     match outcome {
         Ok(submitted) => {
+            let done = if submitted.replaced {
+                "resubmitted"
+            } else {
+                "submitted"
+            };
             return Ok(HttpResponse::SeeOther()
                 .insert_header((
                     header::LOCATION,
-                    format!("/cases/{}?done=submitted", submitted.id),
+                    format!("/cases/{}?done={done}", submitted.id),
                 ))
-                .finish())
+                .finish());
         }
         Err(AppError::Schema { fields, message }) => {
             for f in &fields {
@@ -408,7 +612,7 @@ pub async fn submit(
                 }
                 page.summary.push(SummaryItem {
                     href: format!("#{}", field_id(&path)),
-                    message: format!("{}: {}", path, text),
+                    message: format!("{}: {}", field_label(&path), text),
                 });
                 page.errors.entry(path).or_insert(text);
             }
@@ -430,7 +634,7 @@ pub async fn submit(
         Err(AppError::TooLarge(m)) => page.general_error = Some(sentence(&m)),
         Err(e) => return Err(e.into()),
     }
-    page.values = values;
+    page.with_values(values);
     Ok(super::html(
         HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY),
         page.render()?,
@@ -614,6 +818,45 @@ mod tests {
             form_path("review.contributing_factors[1]", &rows),
             "review.contributing_factors"
         );
+    }
+
+    #[test]
+    fn every_label_of_the_summary_is_the_one_the_form_shows() {
+        let template = include_str!("../templates/contribute.html");
+        for (path, label) in FIELD_LABELS {
+            let shown = template.contains(&format!("(\"{path}\", \"{label}\""))
+                || template.contains(&format!(">{label}</legend>"));
+            assert!(shown, "{path}: {label} is not in the form");
+        }
+        for (leaf, label) in PERSON_LABELS.iter().chain(ACTION_LABELS) {
+            let shown = template.contains(&format!("(\"{leaf}\", \"{label}\""))
+                || template.contains(&format!(">{label}</label>"));
+            assert!(shown, "{leaf}: {label} is not in the form");
+        }
+        assert_eq!(field_label("lessons_learned"), "Lessons learned");
+        assert_eq!(field_label("patient.name"), "Patient: Name");
+        assert_eq!(field_label("people[1].role"), "Person 2: Role");
+        assert_eq!(
+            field_label("improvement_actions[0].strength"),
+            "Improvement action 1: Strength (RCA²)"
+        );
+        assert_eq!(field_label("people[3]"), "Person 4");
+    }
+
+    #[test]
+    fn rows_cover_what_was_sent_within_the_schema() {
+        let sent = values(&[("people[6].name", "A"), ("people[900].name", "B")]);
+        assert_eq!(rows_in(&sent, "people", PEOPLE_ROWS, MAX_PEOPLE), 7);
+        assert_eq!(
+            rows_in(&sent, "improvement_actions", ACTION_ROWS, MAX_ACTIONS),
+            3
+        );
+        let (json, rows) = case_json(&values(&[
+            ("people[6].name", "Ann Example"),
+            ("people[6].role", "RN"),
+        ]));
+        assert_eq!(rows["people"], [6]);
+        assert_eq!(json["people"][0]["role"], "RN");
     }
 
     #[test]

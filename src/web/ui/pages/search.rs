@@ -94,6 +94,8 @@ pub struct SearchPage {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub fields: Vec<&'static str>,
+    /// The filters that can be typed in the box (`category:fall`).
+    pub facet_names: Vec<&'static str>,
     /// Whether anything was asked (a query or a filter).
     pub asked: bool,
     /// Hidden inputs that keep the filters when the query box is submitted.
@@ -304,6 +306,10 @@ fn build_page(
         next: (page < pages_total).then(|| page_href(page + 1)),
         pages,
         fields: IndexField::ALL.iter().map(|f| f.name()).collect(),
+        facet_names: crate::index::FacetKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect(),
         kept,
         relaxed,
     }
