@@ -19,6 +19,7 @@ mod check;
 #[doc(hidden)]
 pub mod fault;
 mod fold;
+mod lexicon;
 mod literals;
 mod rules;
 mod span;

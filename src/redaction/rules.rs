@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::category::Category;
 use super::fold::{fold_key, WordMap, WordSet};
+use super::lexicon::Lexicon;
 
 /// A rule file that could not be loaded: names the file, the rule (if any) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,7 +232,7 @@ pub struct RuleSet {
     pub(crate) cities: WordSet,
     /// Every single word of the lists and context sets → which of them hold it (`lex::*`
     /// bits): one lookup per token instead of one per list.
-    pub(crate) lexicon: WordMap<u32>,
+    pub(crate) lexicon: Lexicon,
     /// A filter of the safe words that a misspelling check may land on.
     near: NearFilter,
     pub(crate) context: Context,
@@ -665,6 +666,8 @@ impl RuleSet {
             mark(&context.saint_words, lex::SAINT);
             mark(&context.place_cues, lex::PLACE_CUE);
             mark(&context.eponym_heads, lex::EPONYM_HEAD);
+            mark(&context.particles, lex::PARTICLE);
+            mark(&context.says_verbs, lex::SAYS);
             let heads: WordSet = clinical_phrase_prefixes
                 .iter()
                 .filter(|p| !p.contains(' '))
@@ -676,7 +679,7 @@ impl RuleSet {
             near: NearFilter::new(lexicon.iter().filter_map(|(w, &f)| {
                 (f & lex::SAFE != 0 && w.len() >= 5 && w.is_ascii()).then_some(w.as_bytes())
             })),
-            lexicon,
+            lexicon: Lexicon::new(lexicon),
             version: main.version,
             rules,
             prefilter,
@@ -864,6 +867,10 @@ pub(crate) mod lex {
     pub const EPONYM_HEAD: u32 = 1 << 16;
     /// The first word of a clinical phrase of several words.
     pub const PHRASE_HEAD: u32 = 1 << 17;
+    /// A particle of family names (`van`, `de`, `bin`).
+    pub const PARTICLE: u32 = 1 << 18;
+    /// A verb of speaking or calling after a given name (`called`, `states`).
+    pub const SAYS: u32 = 1 << 19;
     pub const SAFE: u32 = COMMON | CLINICAL | ENGLISH | ABBREV;
 }
 
@@ -1039,14 +1046,15 @@ mod tests {
 
     #[test]
     fn the_misspelling_filter_answers_as_brute_force_does() {
-        let rules = RuleSet::embedded();
+        let rules = test_rules();
         let mut words: Vec<String> = rules
             .lexicon
-            .keys()
+            .iter()
+            .map(|(w, _)| w)
             .filter(|w| w.len() >= 4 && w.len() <= 12 && w.is_ascii())
             .step_by(97)
             .take(300)
-            .cloned()
+            .map(str::to_owned)
             .collect();
         // Each one edit away in several ways, and some far from any word.
         let mut more = Vec::new();

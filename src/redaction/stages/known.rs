@@ -558,7 +558,7 @@ fn add_facility(b: &mut Builder<'_>, name: &str) {
     // Acronyms: `SRMC` of "St. Rita's Medical Center", `HFH` of "Henry Ford Hospital";
     // also written with dots or an ampersand left out (`S.R.M.C.`).
     for acronym in facility_acronyms(&words, rules) {
-        if acronym.len() >= 3 || !rules.lexicon.contains_key(&acronym.to_ascii_lowercase()) {
+        if acronym.len() >= 3 || !rules.lexicon.contains(&acronym.to_ascii_lowercase()) {
             b.add(&acronym, Category::Facility, None);
             let dotted: String = acronym.chars().flat_map(|c| [c, '.']).collect();
             b.add(&dotted, Category::Facility, None);

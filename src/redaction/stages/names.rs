@@ -175,14 +175,14 @@ pub(super) fn detect(
     // Name particles: `van der Berg`, `de la Cruz`, `bin Rashid`, after a name or alone.
     let mut k = 0;
     while k < n {
-        if !rules.context.particles.contains(&toks[k].key) || is_name[k] || protected[k] {
+        if !toks[k].has(lex::PARTICLE) || is_name[k] || protected[k] {
             k += 1;
             continue;
         }
         let mut m = k + 1;
         while m < n
             && m < k + 3
-            && rules.context.particles.contains(&toks[m].key)
+            && toks[m].has(lex::PARTICLE)
             && between(text, &toks[m - 1], &toks[m]) == " "
         {
             m += 1;
@@ -201,7 +201,7 @@ pub(super) fn detect(
         // Particles that open a family name on their own (`van`, `bin`), unlike the ones
         // that only join (`der`, `la`).
         let strong = !toks[k].cap
-            && rules.context.particles.contains(&toks[k].key)
+            && toks[k].has(lex::PARTICLE)
             && !rules.context.joining_particles.contains(&toks[k].key);
         let accept = sep_ok
             && head_ok
@@ -361,12 +361,12 @@ fn mark_names(
             // An abbreviation written as a name (`Son, Ed, was…`) is still one.
             let vocab_ok =
                 !t.has(lex::ABBREV | lex::CLINICAL) || (t.cap && !t.upper && t.has(lex::FIRST));
-            if is_relative(p, rules)
-                && tight(sep)
+            if tight(sep)
                 && (t.has(lex::FIRST) || unknown(t))
                 && vocab_ok
                 && !t.has(lex::STOP | lex::ROLE | lex::RELATIVE)
                 && !t.digit_adjacent
+                && is_relative(p, rules)
             {
                 is_name[i] = true;
                 family[i] = true;
@@ -392,7 +392,7 @@ fn mark_names(
         }
         // A given name that calls, visits or speaks (`bill called`, `JOHN STATES`).
         if let Some(nx) = toks.get(i + 1) {
-            let says = rules.context.says_verbs.contains(&nx.key);
+            let says = nx.has(lex::SAYS);
             let opens = prev.map_or(true, |p| {
                 let s = between(text, p, t);
                 s.contains([':', ',', '.', ';', '\n', '-']) || p.key == "and"
@@ -441,8 +441,12 @@ fn mark_names(
         let after = &text[t.end..];
         let quoted =
             before.ends_with(['\'', '"', '‘', '“']) && after.starts_with(['\'', '"', '’', '”']);
-        let cued = rules.context.nickname_cues.contains(&toks[i - 1].key);
-        if quoted && cued && t.cap && !protected[i] && !t.has(lex::CLINICAL | lex::ABBREV) {
+        if quoted
+            && rules.context.nickname_cues.contains(&toks[i - 1].key)
+            && t.cap
+            && !protected[i]
+            && !t.has(lex::CLINICAL | lex::ABBREV)
+        {
             is_name[i] = true;
         }
     }

@@ -101,7 +101,7 @@ fn tokenize_where(text: &str, rules: &RuleSet, look_up: impl Fn(bool) -> bool) -
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
-        let flags = rules.lexicon.get(&key).copied().unwrap_or_else(|| {
+        let flags = rules.lexicon.get(&key).unwrap_or_else(|| {
             // A plural or contracted form of a known-safe word (`TVs`, `PVCs`, `D/C'd`,
             // `sx'd`) is as safe as the word.
             let (stem, contracted) = match key.split_once('\'') {
@@ -109,7 +109,7 @@ fn tokenize_where(text: &str, rules: &RuleSet, look_up: impl Fn(bool) -> bool) -
                 Some(_) => ("", false),
                 None => (key.strip_suffix('s').unwrap_or(""), false),
             };
-            let known = rules.lexicon.get(stem).copied().unwrap_or(0);
+            let known = rules.lexicon.get(stem).unwrap_or(0);
             if known & lex::SAFE != 0 || (contracted && stem.len() <= 2) {
                 lex::ABBREV
             } else {
