@@ -19,6 +19,54 @@ pub(crate) enum LiteralsError {
     TooShort,
     /// More patterns, or more bytes of them, than one matcher takes.
     TooLarge,
+    /// The automaton for a set with many patterns of one beginning could not be built.
+    Automaton,
+}
+
+/// The most patterns of one two-byte beginning that the table tries at a position; a set
+/// with more (many people of one name, built to slow the search down) is searched by an
+/// automaton instead, whose time does not grow with the patterns.
+const MAX_BUCKET: usize = 16;
+
+/// A leftmost-longest matcher: the table for ordinary sets, an Aho-Corasick automaton when
+/// one beginning has more than [`MAX_BUCKET`] patterns. Both give the same answers.
+pub(crate) enum Matcher {
+    Table(Literals),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Matcher {
+    /// Compiles `patterns` (each at least two bytes).
+    pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Matcher, LiteralsError> {
+        let table = Literals::new(patterns)?;
+        if table.widest_bucket() <= MAX_BUCKET {
+            return Ok(Matcher::Table(table));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(patterns)
+            .map(Matcher::Automaton)
+            .map_err(|_| LiteralsError::Automaton)
+    }
+
+    /// The leftmost-longest match in `hay[from..]`.
+    pub(crate) fn find_from(&self, hay: &[u8], from: usize) -> Option<LiteralMatch> {
+        match self {
+            Matcher::Table(t) => t.find_from(hay, from),
+            Matcher::Automaton(ac) => {
+                if from > hay.len() {
+                    return None;
+                }
+                ac.find(aho_corasick::Input::new(hay).span(from..hay.len()))
+                    .map(|m| LiteralMatch {
+                        pattern: m.pattern().as_usize(),
+                        start: m.start(),
+                        end: m.end(),
+                    })
+            }
+        }
+    }
 }
 
 /// A match: the pattern's index and its byte range in the haystack.
@@ -97,6 +145,15 @@ impl Literals {
         })
     }
 
+    /// The most patterns sharing one two-byte beginning.
+    fn widest_bucket(&self) -> usize {
+        self.heads
+            .chunk_by(|a, b| a == b)
+            .map(<[u16]>::len)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn pattern(&self, i: u32) -> &[u8] {
         let (s, e) = self.ranges[i as usize];
         &self.bytes[s as usize..e as usize]
@@ -160,6 +217,27 @@ mod tests {
         assert_eq!(m.find_from(b"", 0), None);
         assert_eq!(m.find_from(b"a", 0), None);
         assert_eq!(m.find_from(b"xab", 5), None);
+    }
+
+    #[test]
+    fn many_patterns_of_one_beginning_go_to_the_automaton_with_the_same_answers() {
+        let many: Vec<String> = (0..40).map(|i| format!("ma{}", "a".repeat(i))).collect();
+        let few = ["mary", "mark", "ann"];
+        assert!(matches!(
+            Matcher::new(&few).expect("built"),
+            Matcher::Table(_)
+        ));
+        let wide = Matcher::new(&many).expect("built");
+        assert!(matches!(wide, Matcher::Automaton(_)));
+        let table = Literals::new(&many).expect("built");
+        let hay = "xx maaaa mam maaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".as_bytes();
+        for from in 0..=hay.len() + 1 {
+            assert_eq!(
+                wide.find_from(hay, from),
+                table.find_from(hay, from),
+                "{from}"
+            );
+        }
     }
 
     proptest! {

@@ -9,7 +9,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::redaction::category::Category;
 use crate::redaction::fold::{fold_key, Folded};
-use crate::redaction::literals::Literals;
+use crate::redaction::literals::Matcher;
 use crate::redaction::rules::lex;
 use crate::redaction::rules::RuleSet;
 use crate::redaction::span::{Repl, Span, PRIORITY_KNOWN, PRIORITY_NAME};
@@ -70,7 +70,7 @@ pub(crate) struct MatcherError;
 
 /// The compiled matcher of one case's structured identifiers.
 pub(crate) struct Known {
-    surfaces: Literals,
+    surfaces: Matcher,
     pats: Vec<KnownPattern>,
     digits_ac: Option<AhoCorasick>,
     digit_pats: Vec<Category>,
@@ -339,7 +339,7 @@ impl Known {
                 .map(Some)
         };
         Ok(Known {
-            surfaces: Literals::new(&b.surfaces).map_err(|_| MatcherError)?,
+            surfaces: Matcher::new(&b.surfaces).map_err(|_| MatcherError)?,
             pats: b.pats,
             digits_ac: build(&b.digit_surfaces, MatchKind::Standard).map_err(|_| MatcherError)?,
             digit_pats: b.digit_pats,
