@@ -731,14 +731,17 @@ impl RuleSet {
         answer
     }
 
+    /// A word a misspelling may stand for: five letters or more, in a known-safe list.
+    fn safe_target(&self, w: &[u8]) -> bool {
+        w.len() >= 5
+            && self
+                .lexicon
+                .get(w_str(w))
+                .is_some_and(|f| f & lex::SAFE != 0)
+    }
+
     fn near_safe_uncached(&self, key: &str) -> bool {
-        let safe = |w: &[u8]| {
-            w.len() >= 5
-                && self
-                    .lexicon
-                    .get(w_str(w))
-                    .is_some_and(|f| f & lex::SAFE != 0)
-        };
+        let safe = |w: &[u8]| self.safe_target(w);
         // No misspelt English word runs past 30 letters; a longer run (a pasted blob) must not
         // cost the ~50 candidates per letter below.
         if !key.is_ascii() || key.len() < 5 || key.len() > 30 {
@@ -1009,13 +1012,7 @@ mod tests {
 
     /// The misspelling check by brute force: every string one edit away, looked up.
     fn near_safe_by_brute_force(rules: &RuleSet, key: &str) -> bool {
-        let safe = |w: &[u8]| {
-            w.len() >= 5
-                && rules
-                    .lexicon
-                    .get(w_str(w))
-                    .is_some_and(|f| f & lex::SAFE != 0)
-        };
+        let safe = |w: &[u8]| rules.safe_target(w);
         if !key.is_ascii() || key.len() < 5 || key.len() > 30 {
             return false;
         }
