@@ -126,8 +126,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn url_for(base: &str, q: &Q) -> String {
-    let mut url = format!("{base}/api/v1/search?q={}", encode(q.ours));
-    for (k, v) in q.filters {
+    url_with(base, q.ours, q.filters)
+}
+
+fn url_with(base: &str, text: &str, filters: &[(FacetKind, &str)]) -> String {
+    let mut url = format!("{base}/api/v1/search?q={}", encode(text));
+    for (k, v) in filters {
         url.push_str(&format!("&{}={}", k.name(), encode(v)));
     }
     url
@@ -180,10 +184,111 @@ enum Requests {
     /// The query set as it is, every client and round asking the same requests (the
     /// server answers a repeated request from the answers its index keeps).
     Repeated,
-    /// Every request of the run distinct (the query set with a page offset unique to the
-    /// client and round), so that no answer is ever kept from an earlier request.
-    Distinct,
+    /// Every request of the run a page of its own (the query set with a page offset unique
+    /// to the client and round): members paging through results. The server ranks each
+    /// query once per index generation and answers its pages from that ranking.
+    Paged,
+    /// Every request of the run a query asked for the first time (a query of the set and a
+    /// word of [`EXTRA_WORDS`] no other request adds to it), so that nothing the server
+    /// keeps can answer it: the cost of a search from scratch.
+    New,
 }
+
+/// Words added to the query set to make new queries: words of incident reports, some
+/// common in the corpus, some rare, so that some new queries find nothing together and
+/// are relaxed, as people's queries are.
+const EXTRA_WORDS: &[&str] = &[
+    "patient",
+    "nurse",
+    "physician",
+    "pharmacist",
+    "family",
+    "night",
+    "weekend",
+    "shift",
+    "order",
+    "dose",
+    "pump",
+    "monitor",
+    "alarm",
+    "policy",
+    "training",
+    "education",
+    "delay",
+    "review",
+    "transfer",
+    "discharge",
+    "admission",
+    "surgery",
+    "anesthesia",
+    "icu",
+    "emergency",
+    "pediatric",
+    "elderly",
+    "communication",
+    "disclosure",
+    "apology",
+    "fall",
+    "injury",
+    "fracture",
+    "bleeding",
+    "infection",
+    "sepsis",
+    "pressure",
+    "ulcer",
+    "wound",
+    "catheter",
+    "line",
+    "insulin",
+    "opioid",
+    "naloxone",
+    "potassium",
+    "warfarin",
+    "label",
+    "barcode",
+    "scanner",
+    "software",
+    "alert",
+    "override",
+    "checklist",
+    "timeout",
+    "marker",
+    "specimen",
+    "laboratory",
+    "imaging",
+    "radiology",
+    "result",
+    "follow-up",
+    "handoff",
+    "staffing",
+    "fatigue",
+    "interruption",
+    "distraction",
+    "workload",
+    "supervision",
+    "protocol",
+    "guideline",
+    "standardization",
+    "simulation",
+    "huddle",
+    "escalation",
+    "rounding",
+    "telemetry",
+    "oxygen",
+    "airway",
+    "restraint",
+    "sitter",
+    "bed",
+    "chair",
+    "bathroom",
+    "toileting",
+    "dementia",
+    "delirium",
+    "sedation",
+    "allergy",
+    "antibiotic",
+    "transfusion",
+];
 
 fn http_search(
     base: &str,
@@ -196,10 +301,20 @@ fn http_search(
         for r in 0..rounds {
             for i in 0..QUERIES.len() {
                 let q = &QUERIES[(i + c * 7 + r) % QUERIES.len()];
-                let mut url = url_for(base, q);
-                if requests == Requests::Distinct {
+                let unique = r * clients + c;
+                let mut url = match requests {
+                    Requests::New => {
+                        // Unique per (client, round); the 16-client run takes other words
+                        // than the 1-client run before it.
+                        let skip = if clients == 1 { 0 } else { 10 };
+                        let word = EXTRA_WORDS[(unique + skip) % EXTRA_WORDS.len()];
+                        url_with(base, &format!("{} {word}", q.ours), q.filters)
+                    }
+                    _ => url_for(base, q),
+                };
+                if requests == Requests::Paged {
                     // Unique per (client, round), below the largest offset a request takes.
-                    url.push_str(&format!("&offset={}", (1 + r * clients + c) * 10));
+                    url.push_str(&format!("&offset={}", (1 + unique) * 10));
                 }
                 let t = Instant::now();
                 match agent
@@ -229,7 +344,8 @@ fn search(args: &[String]) {
     let _ = http_search(base, token, 1, 1, Requests::Repeated);
     for (requests, name) in [
         (Requests::Repeated, "repeated"),
-        (Requests::Distinct, "distinct"),
+        (Requests::Paged, "paged"),
+        (Requests::New, "new-queries"),
     ] {
         for clients in [1usize, 16] {
             let rounds = if clients == 1 { 10 } else { 5 };

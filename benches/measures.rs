@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use askama::Template;
 use diesel::{Connection, RunQueryDsl};
-use safetable::auth::Roles;
-use safetable::case::OrgId;
+use safetable::auth::{Principal, Roles};
+use safetable::case::{OrgId, UserId};
 use safetable::measures::{answer, CaseFacts, MeasuresQuery, Release, Slice};
 use safetable::store::{FactsFilter, Store};
 use safetable::web::ui::pages::measures::MeasuresPage;
@@ -88,12 +88,16 @@ fn main() {
     );
 
     let own = OrgId::new(first);
-    let roles = Roles::parse("contributor").unwrap();
+    let who = Principal {
+        user: UserId::new(1),
+        org: own,
+        roles: Roles::parse("contributor").unwrap(),
+    };
     let query = MeasuresQuery::default();
     let page = |release: &Release, facts: &[CaseFacts]| {
         let mine = Release::own(facts, own, Slice::All, release);
         let (report, _) = answer(release, Some((own, &mine)), facts, &query).expect("answer");
-        MeasuresPage::new(&report, &query, &roles)
+        MeasuresPage::new(&report, &query, &who)
             .render()
             .expect("render")
     };

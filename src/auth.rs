@@ -103,6 +103,12 @@ pub enum Action {
     Curate,
     Withdraw,
     Search,
+    /// "Our cases": the caller's organization's own contributions.
+    OwnCases,
+    /// The board report, about the caller's own organization.
+    BoardReport,
+    /// Measures filtered by several dimensions at once: only where nothing is suppressed.
+    CombineMeasureFilters,
 }
 
 /// An authenticated caller.
@@ -133,6 +139,8 @@ impl Principal {
             }
             Action::Curate => r.has(Role::Curator),
             Action::Search => r.has(Role::Member) || r.has(Role::Faculty) || r.has(Role::Curator),
+            Action::OwnCases | Action::BoardReport => r.has(Role::Contributor),
+            Action::CombineMeasureFilters => r.has(Role::Curator),
         }
     }
 

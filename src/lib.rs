@@ -21,6 +21,7 @@ pub mod follow;
 pub mod index;
 pub mod intake;
 pub mod measures;
+pub mod params;
 pub mod pdf;
 pub mod redaction;
 pub mod seal;

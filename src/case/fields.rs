@@ -99,12 +99,6 @@ impl TextField {
         TextField::Lessons,
     ];
 
-    /// What a curator may name as `field` of a manual redaction, for messages.
-    pub const SELECTORS: &'static str = "event.service, event.summary, \
-        communication.disclosed_by_role, communication.notes, review.findings, \
-        resolution.notes, lessons_learned, improvement_actions, improvement_actions[N], \
-        improvement_actions[N].description, roles, roles[N]";
-
     /// The JSON path in the shared view (and in the submitted case, but for roles, which
     /// come from `people[i].role`).
     pub fn path(self) -> String {
@@ -171,6 +165,49 @@ impl FieldSelector {
             return index(rest, "").map(|i| FieldSelector::One(TextField::Role(i)));
         }
         None
+    }
+
+    /// The selectors that name a whole field or a whole list, in the registry's order
+    /// (the choices of the review page's form).
+    pub fn whole() -> Vec<FieldSelector> {
+        TextField::SINGLE
+            .into_iter()
+            .map(FieldSelector::One)
+            .chain([FieldSelector::AllActions, FieldSelector::AllRoles])
+            .collect()
+    }
+
+    /// Every form a `field` value may take (`N` for an index), for messages and the API's
+    /// description; derived from the registry, as [`FieldSelector::parse`] reads them.
+    pub fn forms() -> Vec<String> {
+        let mut out: Vec<String> = Self::whole().into_iter().map(Self::path).collect();
+        let actions = FieldSelector::AllActions.path();
+        out.push(format!("{actions}[N]"));
+        for one in [TextField::Action(0), TextField::Role(0)] {
+            out.push(one.path().replace("[0]", "[N]"));
+        }
+        out
+    }
+
+    /// A regular expression every `field` value [`FieldSelector::parse`] takes matches
+    /// (for the API's schema), derived from the registry.
+    pub fn pattern() -> String {
+        let esc = |s: &str| s.replace('.', "\\.");
+        let index = r"\[[0-9]{1,6}\]";
+        let mut alternatives: Vec<String> =
+            TextField::SINGLE.iter().map(|f| esc(&f.path())).collect();
+        let actions = FieldSelector::AllActions.path();
+        let suffix = TextField::Action(0)
+            .path()
+            .strip_prefix(&format!("{actions}[0]"))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        alternatives.push(format!("{}({index}({})?)?", esc(&actions), esc(&suffix)));
+        alternatives.push(format!(
+            "{}({index})?",
+            esc(&FieldSelector::AllRoles.path())
+        ));
+        format!("^({})$", alternatives.join("|"))
     }
 
     /// The canonical form, as stored with the redaction.
@@ -359,7 +396,37 @@ mod tests {
             .chain([TextField::Action(3), TextField::Role(0)]);
         for f in fields {
             assert_eq!(FieldSelector::parse(&f.path()), Some(FieldSelector::One(f)));
-            assert!(TextField::SELECTORS.contains(f.path().split('[').next().unwrap_or("")));
+        }
+    }
+
+    #[test]
+    fn the_described_forms_and_the_pattern_agree_with_parse() {
+        let pattern = regex::Regex::new(&FieldSelector::pattern()).unwrap();
+        for form in FieldSelector::forms() {
+            let example = form.replace("[N]", "[12]");
+            assert!(FieldSelector::parse(&example).is_some(), "{example}");
+            assert!(pattern.is_match(&example), "{example} against {pattern}");
+        }
+        for f in TextField::SINGLE
+            .into_iter()
+            .chain([TextField::Action(3), TextField::Role(0)])
+        {
+            assert!(pattern.is_match(&f.path()), "{}", f.path());
+        }
+        // The fields the pipeline rewrites are all reachable by hand.
+        let forms = FieldSelector::forms();
+        for path in ["communication.disclosed_by_role", "roles", "roles[N]"] {
+            assert!(forms.iter().any(|f| f == path), "{path}");
+        }
+        for bad in [
+            "event",
+            "roles[]",
+            "roles[-1]",
+            "improvement_actions[1].x",
+            "x.summary",
+        ] {
+            assert!(FieldSelector::parse(bad).is_none(), "{bad}");
+            assert!(!pattern.is_match(bad), "{bad}");
         }
     }
 }

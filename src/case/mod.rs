@@ -23,7 +23,7 @@ pub use submitted::{
     Address, Communication, Event, Facility, ImprovementAction, Patient, Person, Resolution,
     Review, SubmittedCase,
 };
-pub use validate::{parse_case, FieldError, ParseError, MAX_BODY_BYTES};
+pub use validate::{check_plain_json, parse_case, FieldError, ParseError, MAX_BODY_BYTES};
 pub use vocab::{
     ActionStatus, ActionStrength, Apology, Category, Compensation, ContributingFactor, Harm,
     ReviewMethod, Setting, Sex, StandardOfCare,

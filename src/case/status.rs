@@ -40,6 +40,18 @@ impl CaseStatus {
         )
     }
 
+    /// Whether a submission with this case's reference replaces it (and sends it back to
+    /// review): only a case returned to its organization is sent again; any other is a
+    /// duplicate or a conflict.
+    pub fn takes_resubmission(self) -> bool {
+        self == CaseStatus::Returned && self.may_become(CaseStatus::InReview)
+    }
+
+    /// Whether a curator may still change the shared view by hand: only under review.
+    pub fn takes_manual_redaction(self) -> bool {
+        self == CaseStatus::InReview
+    }
+
     /// The statuses from which a case may become `to`.
     pub fn sources_of(to: CaseStatus) -> Vec<CaseStatus> {
         CaseStatus::ALL
@@ -93,6 +105,7 @@ impl ReturnComment {
             Some(c) if c.chars().count() > Self::MAX_CHARS => {
                 "must not be longer than 10000 characters"
             }
+            Some(c) if c.contains('\0') => "must not contain NUL characters",
             Some(_) => return Ok(ReturnComment(raw.unwrap_or_default().to_owned())),
         };
         Err(super::FieldError {

@@ -148,6 +148,81 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
     }
 }
 
+/// Checks a small JSON body (not a case) that parsed into `value`: no object repeats a
+/// key, no string holds a NUL character. The problem, if any, names where (the path of
+/// the string, or line and column for a repeated key), never what.
+pub fn check_plain_json(text: &str, value: &serde_json::Value) -> Result<(), FieldError> {
+    if let Err(e) = serde_json::from_str::<NoDuplicateKeys>(text) {
+        return Err(FieldError {
+            path: ".".into(),
+            problem: format!(
+                "an object repeats a key (line {}, column {}); every key may appear once",
+                e.line(),
+                e.column()
+            ),
+        });
+    }
+    match nul_at(value, String::new()) {
+        Some(path) => Err(FieldError {
+            path: display_path(&path),
+            problem: "must not contain NUL characters".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The path of the first string (or key: the path of its object) holding a NUL.
+fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(path.clone());
+            }
+            let key = crate::params::shown(k);
+            let inner = if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            };
+            nul_at(v, inner)
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod plain_json_tests {
+    use super::check_plain_json;
+
+    fn check(text: &str) -> Result<(), super::FieldError> {
+        check_plain_json(text, &serde_json::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn repeated_keys_and_nuls_are_refused_anywhere_without_quoting() {
+        assert!(check(r#"{"a": [1, {"b": "x"}], "c": null}"#).is_ok());
+        let e = check(r#"{"comment": "a", "comment": "secret"}"#).unwrap_err();
+        assert!(e.problem.starts_with("an object repeats a key"), "{e:?}");
+        assert!(!e.problem.contains("secret"));
+        let e = check(r#"{"x": [{"k": 1, "k": 2}]}"#).unwrap_err();
+        assert!(e.problem.starts_with("an object repeats a key"), "{e:?}");
+        let e = check(r#"{"comment": "a\u0000secret"}"#).unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.problem.as_str()),
+            ("comment", "must not contain NUL characters")
+        );
+        let e = check(r#"{"cases": [{"t": "ok"}, {"t": "\u0000"}]}"#).unwrap_err();
+        assert_eq!(e.path, "cases[1].t");
+        let e = check(r#"{"a\u0000": 1}"#).unwrap_err();
+        assert_eq!(e.path, ".");
+    }
+}
+
 fn display_path(path: &str) -> String {
     if path.is_empty() || path == "?" {
         ".".to_owned()

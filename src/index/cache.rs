@@ -16,13 +16,19 @@ use std::sync::{Arc, Mutex};
 
 use ring::digest;
 
-use super::hits::SearchPage;
+use super::hits::Answer;
 use super::SearchRequest;
 
 /// Most answers kept per generation.
 pub(super) const CAPACITY: usize = 2048;
+/// How deep a first answer ranks: the first ten pages of ten.
+pub(super) const FIRST_DEPTH: usize = 100;
+/// The deepest answer kept (a deeper page is answered, not kept): 2,048 answers of
+/// 1,000 ranked documents hold about 24 MB.
+pub(super) const MAX_KEPT_DEPTH: usize = 1000;
 
-/// A request's key: the SHA-256 of its canonical form.
+/// A request's key: the SHA-256 of its query and filters (not its page: every page of a
+/// query is a slice of one answer).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct Key([u8; 32]);
 
@@ -43,8 +49,6 @@ impl Key {
                 put(v.as_bytes());
             }
         }
-        put(&request.limit.to_le_bytes());
-        put(&request.offset.to_le_bytes());
         let mut out = [0; 32];
         out.copy_from_slice(ctx.finish().as_ref());
         Key(out)
@@ -54,7 +58,7 @@ impl Key {
 #[derive(Default)]
 struct Inner {
     generation: u64,
-    answers: HashMap<Key, Arc<SearchPage>>,
+    answers: HashMap<Key, Arc<Answer>>,
     /// Insertion order, for eviction (oldest first).
     order: VecDeque<Key>,
 }
@@ -67,7 +71,7 @@ pub(super) struct AnswerCache {
 
 impl AnswerCache {
     /// The answer kept for `key` in `generation`.
-    pub(super) fn get(&self, generation: u64, key: &Key) -> Option<Arc<SearchPage>> {
+    pub(super) fn get(&self, generation: u64, key: &Key) -> Option<Arc<Answer>> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.generation != generation {
             return None;
@@ -77,7 +81,7 @@ impl AnswerCache {
 
     /// Keeps `page` as the answer for `key` in `generation`; a newer generation drops what
     /// an older one kept, and an older one keeps nothing.
-    pub(super) fn put(&self, generation: u64, key: Key, page: Arc<SearchPage>) {
+    pub(super) fn put(&self, generation: u64, key: Key, page: Arc<Answer>) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if generation < inner.generation {
             return;

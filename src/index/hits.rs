@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::snippet::SnippetGenerator;
 
@@ -18,12 +18,51 @@ use crate::store::{PublishedText, StoreError};
 /// published views, read from the store for this page only ([`RankedHits::into_hits`]).
 pub struct RankedHits {
     ranked: Vec<(CaseId, f32)>,
+    /// What makes the hits, shared by every page of one answer.
+    maker: Arc<HitMaker>,
+}
+
+/// Most hits one answer keeps made (its first three pages of ten).
+const MAX_MADE: usize = 30;
+
+/// Makes the hits of one answer from the cases' stored text, and keeps the first
+/// [`MAX_MADE`].
+pub(super) struct HitMaker {
     /// One per text field, in the order of [`IndexField::ALL`]; `None` when no text was
     /// queried (a listing, similar cases): the summary's opening then stands for the case.
     generators: Option<Vec<SnippetGenerator>>,
     /// The hits made so far, each with the fingerprint of the stored text it was made
     /// from ([`RankedHits::hits_from_texts`]).
     made: Mutex<HashMap<CaseId, (u64, SearchHit)>>,
+}
+
+impl HitMaker {
+    pub(super) fn new(generators: Option<Vec<SnippetGenerator>>) -> Self {
+        HitMaker {
+            generators,
+            made: Mutex::default(),
+        }
+    }
+}
+
+/// The index's answer to a query and its filters, for one searcher generation: the
+/// total, the facet counts, and the documents ranked to some depth (their addresses hold
+/// for that generation only). A page is a slice of it ([`SearchIndex::search_cached`]).
+///
+/// [`SearchIndex::search_cached`]: super::SearchIndex::search_cached
+pub(super) struct Answer {
+    pub(super) total: usize,
+    pub(super) facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    pub(super) relaxed: Option<RelaxedQuery>,
+    pub(super) top: Vec<(f32, tantivy::DocAddress)>,
+    pub(super) maker: Arc<HitMaker>,
+}
+
+impl Answer {
+    /// Whether the ranking reaches `depth` documents, or every match.
+    pub(super) fn covers(&self, depth: usize) -> bool {
+        self.top.len() >= depth.min(self.total)
+    }
 }
 
 /// A keyed digest of a published case's stored text (its view and its takeaways): equal
@@ -36,15 +75,14 @@ fn fingerprint(text: &PublishedText) -> u64 {
 }
 
 impl RankedHits {
-    pub(super) fn new(
-        ranked: Vec<(CaseId, f32)>,
-        generators: Option<Vec<SnippetGenerator>>,
-    ) -> Self {
-        RankedHits {
-            ranked,
-            generators,
-            made: Mutex::default(),
-        }
+    pub(super) fn new(ranked: Vec<(CaseId, f32)>, maker: Arc<HitMaker>) -> Self {
+        RankedHits { ranked, maker }
+    }
+
+    /// Whether `other` is a page of the same answer (for tests).
+    #[cfg(test)]
+    pub(super) fn shares_answer(&self, other: &RankedHits) -> bool {
+        Arc::ptr_eq(&self.maker, &other.maker)
     }
 
     /// The ids of the page, best first.
@@ -66,7 +104,7 @@ impl RankedHits {
             .into_iter()
             .filter_map(|v| v.id.clone().map(|id| (id, v)))
             .collect();
-        let generators = self.generators.as_deref();
+        let generators = self.maker.generators.as_deref();
         self.ranked
             .iter()
             .filter_map(|(id, score)| {
@@ -85,7 +123,7 @@ impl RankedHits {
     /// out, as in [`RankedHits::hits`].
     pub fn hits_from_texts(&self, texts: &[PublishedText]) -> Result<Vec<SearchHit>, StoreError> {
         let by_id: HashMap<&CaseId, &PublishedText> = texts.iter().map(|t| (&t.id, t)).collect();
-        let generators = self.generators.as_deref();
+        let generators = self.maker.generators.as_deref();
         let mut out = Vec::with_capacity(self.ranked.len());
         for (id, score) in &self.ranked {
             let Some(text) = by_id.get(id) else {
@@ -93,6 +131,7 @@ impl RankedHits {
             };
             let print = fingerprint(text);
             let kept = self
+                .maker
                 .made
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -103,10 +142,15 @@ impl RankedHits {
                 Some(hit) => hit,
                 None => {
                     let hit = hit(id.clone(), *score, &text.parse()?, generators);
-                    self.made
+                    let mut made = self
+                        .maker
+                        .made
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(id.clone(), (print, hit.clone()));
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // Bounded: the first pages are read most; deeper hits are made again.
+                    if made.len() < MAX_MADE || made.contains_key(id) {
+                        made.insert(id.clone(), (print, hit.clone()));
+                    }
                     hit
                 }
             };

@@ -28,6 +28,7 @@
 mod analysis;
 mod cache;
 mod facets;
+mod gate;
 mod hits;
 mod query;
 mod request;
@@ -61,9 +62,7 @@ use tantivy::{
 pub use analysis::{escape_html, placeholder_len};
 pub use hits::{RankedHits, SearchPage};
 pub use query::{take_facet_terms, FacetTerms};
-pub use request::{
-    shown_parameter, FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS,
-};
+pub use request::{FacetKind, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
 pub use synonyms::{SynonymError, Synonyms};
 
 use crate::case::{CaseId, IndexField, SharedView};
@@ -292,6 +291,10 @@ pub struct SearchIndex {
     purge_owed: AtomicBool,
     /// Answers of the current searcher generation.
     answers: cache::AnswerCache,
+    /// The near terms of typed words, per searcher generation.
+    near_terms: typo::NearTerms,
+    /// One search per core at a time ([`gate`]).
+    gate: gate::Gate,
     /// The facet values of each segment's documents, for counting.
     facet_tables: facets::FacetTables,
 }
@@ -373,6 +376,8 @@ impl SearchIndex {
             applied: AtomicI64::new(applied),
             purge_owed: AtomicBool::new(false),
             answers: cache::AnswerCache::default(),
+            near_terms: typo::NearTerms::default(),
+            gate: gate::Gate::per_core(),
             facet_tables: facets::FacetTables::default(),
         })
     }
@@ -650,28 +655,70 @@ impl SearchIndex {
     /// terms in the query (`category:fall`) add to the request's filters; a query that
     /// finds nothing is relaxed (see [`RelaxedQuery`]).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
-        self.search_with(&self.reader.searcher(), request)
+        let searcher = self.reader.searcher();
+        let answer = {
+            let _place = self.gate.enter();
+            self.search_with(&searcher, request, request.offset + request.limit)?
+        };
+        self.page_of(&searcher, &answer, request)
     }
 
-    /// [`SearchIndex::search`], answered from the answers kept for the searcher's
-    /// generation when the same request was answered before (see [`cache`]).
-    pub fn search_cached(&self, request: &SearchRequest) -> Result<Arc<SearchPage>, SearchError> {
+    /// [`SearchIndex::search`], from the answer kept for the searcher's generation when
+    /// the same query with the same filters was answered before, on any page (see
+    /// [`cache`]): paging through the results ranks them once.
+    pub fn search_cached(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
         let key = cache::Key::of(request);
-        if let Some(page) = self.answers.get(generation, &key) {
-            return Ok(page);
+        let wanted = request.offset + request.limit;
+        if let Some(answer) = self.answers.get(generation, &key) {
+            if answer.covers(wanted) {
+                return self.page_of(&searcher, &answer, request);
+            }
         }
-        let page = Arc::new(self.search_with(&searcher, request)?);
-        self.answers.put(generation, key, Arc::clone(&page));
-        Ok(page)
+        let depth = wanted.max(cache::FIRST_DEPTH);
+        let answer = {
+            let _place = self.gate.enter();
+            Arc::new(self.search_with(&searcher, request, depth)?)
+        };
+        if depth <= cache::MAX_KEPT_DEPTH {
+            self.answers.put(generation, key, Arc::clone(&answer));
+        }
+        self.page_of(&searcher, &answer, request)
     }
 
+    /// The page of `answer` that `request` asks for (`searcher` of the answer's
+    /// generation, whose document addresses it holds).
+    fn page_of(
+        &self,
+        searcher: &Searcher,
+        answer: &hits::Answer,
+        request: &SearchRequest,
+    ) -> Result<SearchPage, SearchError> {
+        let top = answer
+            .top
+            .iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .copied()
+            .collect();
+        Ok(SearchPage {
+            total: answer.total,
+            offset: request.offset,
+            limit: request.limit,
+            facets: answer.facets.clone(),
+            relaxed: answer.relaxed.clone(),
+            hits: RankedHits::new(self.ranked(searcher, top)?, Arc::clone(&answer.maker)),
+        })
+    }
+
+    /// The index's answer to `request`'s query and filters, ranked `depth` deep.
     fn search_with(
         &self,
         searcher: &Searcher,
         request: &SearchRequest,
-    ) -> Result<SearchPage, SearchError> {
+        depth: usize,
+    ) -> Result<hits::Answer, SearchError> {
         let mut filters = request.filters.clone();
         let text = match request.query.as_deref() {
             Some(q) => {
@@ -696,6 +743,7 @@ impl SearchIndex {
             &self.synonyms,
             self.analyzer.clone(),
             &self.named_text_fields,
+            &self.near_terms,
         );
         let mut text_query: Option<Box<dyn Query>> = match text.as_deref() {
             Some(t) => Some(self.text_query(t, &mut typos)?),
@@ -711,9 +759,7 @@ impl SearchIndex {
                 &filter_clauses,
             );
             let facets = self.facet_tables.collector();
-            let top = TopDocs::with_limit(request.limit)
-                .and_offset(request.offset)
-                .order_by_score();
+            let top = TopDocs::with_limit(depth.max(1)).order_by_score();
             searcher.search(&query, &(top, Count, facets))
         };
         let (mut top, mut total, mut facet_counts) = run(&text_query)?;
@@ -744,13 +790,12 @@ impl SearchIndex {
             ),
             None => None,
         };
-        Ok(SearchPage {
+        Ok(hits::Answer {
             total,
-            offset: request.offset,
-            limit: request.limit,
             facets: facet_out,
             relaxed,
-            hits: RankedHits::new(self.ranked(searcher, top)?, generators),
+            top: top.into_iter().take(depth).collect(),
+            maker: Arc::new(hits::HitMaker::new(generators)),
         })
     }
 
@@ -822,7 +867,10 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        Ok(RankedHits::new(self.ranked(&searcher, top)?, None))
+        Ok(RankedHits::new(
+            self.ranked(&searcher, top)?,
+            Arc::new(hits::HitMaker::new(None)),
+        ))
     }
 }
 
@@ -874,7 +922,7 @@ fn check_query_fields(query: &str) -> Result<(), SearchError> {
                     return Err(SearchError::BadQuery(format!(
                         "`{}` is not a field that can be searched; the fields are {}, \
                          and the filters {}",
-                        crate::index::shown_parameter(name),
+                        crate::params::shown(name),
                         names.join(", "),
                         FacetKind::ALL
                             .iter()
@@ -1246,12 +1294,12 @@ mod tests {
         let first = index.search_cached(&request).unwrap();
         let again = index.search_cached(&request).unwrap();
         assert!(
-            Arc::ptr_eq(&first, &again),
+            first.hits.shares_answer(&again.hits),
             "the same request is answered once"
         );
         assert_eq!(first.total, 1);
         let other = index.search_cached(&SearchRequest::query("floor")).unwrap();
-        assert!(!Arc::ptr_eq(&first, &other));
+        assert!(!first.hits.shares_answer(&other.hits));
         assert_eq!(other.total, 0);
         assert_eq!(index.answers.len(), 2);
         // A new case: the reader's new generation answers afresh, with the new case.
@@ -1262,17 +1310,32 @@ mod tests {
             )
             .unwrap();
         let after = index.search_cached(&request).unwrap();
-        assert!(!Arc::ptr_eq(&first, &after));
+        assert!(!first.hits.shares_answer(&after.hits));
         assert_eq!(after.total, 2);
         assert_eq!(
             index.answers.len(),
             1,
             "the older generation's answers are dropped"
         );
-        // Filters, offsets and limits are parts of the request.
+        // Another page of the same query is a slice of the same answer.
         let mut page2 = request.clone();
         page2.offset = 1;
-        assert!(!Arc::ptr_eq(&after, &index.search_cached(&page2).unwrap()));
+        page2.limit = 1;
+        let second = index.search_cached(&page2).unwrap();
+        assert!(after.hits.shares_answer(&second.hits));
+        assert_eq!(index.answers.len(), 1);
+        assert_eq!((second.total, second.offset, second.limit), (2, 1, 1));
+        assert_eq!(second.hits.ids().len(), 1);
+        assert_eq!(second.hits.ids()[0], after.hits.ids()[1], "the second hit");
+        // Filters are part of the key.
+        let filtered = request.clone().filter(FacetKind::Harm, "death");
+        assert!(!after
+            .hits
+            .shares_answer(&index.search_cached(&filtered).unwrap().hits));
+        // A page deeper than kept ranks deeper, still the same order.
+        let mut deep = request.clone();
+        deep.offset = cache::FIRST_DEPTH;
+        assert_eq!(index.search_cached(&deep).unwrap().hits.ids().len(), 0);
     }
 
     /// An index and the views it was given, standing for the store: searches make their

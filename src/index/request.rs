@@ -106,20 +106,6 @@ impl FacetKind {
     }
 }
 
-/// A query parameter's name as an error message may quote it: a name of up to 32
-/// letters, digits and `_`, else a neutral word (a hostile or mistaken key may hold text
-/// that must not be echoed into a response or a log).
-pub fn shown_parameter(key: &str) -> &str {
-    if !key.is_empty()
-        && key.len() <= 32
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        key
-    } else {
-        "(a parameter)"
-    }
-}
-
 /// Largest page.
 pub const MAX_LIMIT: usize = 100;
 /// Deepest page start.
@@ -165,19 +151,22 @@ impl SearchRequest {
         self
     }
 
-    /// Reads `q`, `limit`, `offset` and one parameter per facet (repeatable, or
-    /// comma-separated). Anything unknown or out of range is a [`SearchError::BadQuery`]
-    /// that says what is accepted.
+    /// Reads `q`, `limit`, `offset` (each at most once) and one parameter per facet
+    /// (repeatable, or comma-separated), as [`crate::params`] reads every endpoint's.
+    /// Anything unknown, repeated or out of range is a [`SearchError::BadQuery`] that says
+    /// what is accepted.
     pub fn from_query_pairs(pairs: &[(String, String)]) -> Result<Self, SearchError> {
+        let facets: Vec<&str> = FacetKind::ALL.iter().map(|k| k.name()).collect();
+        crate::params::Accepted {
+            single: &["q", "limit", "offset"],
+            repeatable: &facets,
+        }
+        .check(pairs)
+        .map_err(SearchError::BadQuery)?;
         let mut request = SearchRequest::default();
-        let mut seen_q = false;
         for (key, value) in pairs {
             match key.as_str() {
                 "q" => {
-                    if seen_q {
-                        return Err(SearchError::BadQuery("`q` may be given once".into()));
-                    }
-                    seen_q = true;
                     if value.chars().count() > MAX_QUERY_CHARS {
                         return Err(SearchError::BadQuery(format!(
                             "`q` is longer than {MAX_QUERY_CHARS} characters"
@@ -194,37 +183,16 @@ impl SearchRequest {
                     }
                 }
                 "limit" => {
-                    request.limit = value
-                        .parse()
-                        .ok()
-                        .filter(|l| (1..=MAX_LIMIT).contains(l))
-                        .ok_or_else(|| {
-                            SearchError::BadQuery(format!(
-                                "`limit` must be a whole number from 1 to {MAX_LIMIT}"
-                            ))
-                        })?;
+                    request.limit = crate::params::whole_number("limit", value, 1..=MAX_LIMIT)
+                        .map_err(SearchError::BadQuery)?;
                 }
                 "offset" => {
-                    request.offset =
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|o| *o <= MAX_OFFSET)
-                            .ok_or_else(|| {
-                                SearchError::BadQuery(format!(
-                                    "`offset` must be a whole number from 0 to {MAX_OFFSET}"
-                                ))
-                            })?;
+                    request.offset = crate::params::whole_number("offset", value, 0..=MAX_OFFSET)
+                        .map_err(SearchError::BadQuery)?;
                 }
                 other => {
-                    let Some(kind) = FacetKind::from_name(other) else {
-                        let names: Vec<_> = FacetKind::ALL.iter().map(|k| k.name()).collect();
-                        return Err(SearchError::BadQuery(format!(
-                            "unknown parameter `{}`; accepted: q, limit, offset, {}",
-                            shown_parameter(other),
-                            names.join(", ")
-                        )));
-                    };
+                    let kind = FacetKind::from_name(other)
+                        .ok_or_else(|| SearchError::BadQuery("unknown parameter".into()))?;
                     if value.trim().is_empty() {
                         return Err(SearchError::BadQuery(format!(
                             "`{}` needs a value; leave the parameter out to take every value",
@@ -253,12 +221,7 @@ impl SearchRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::params::pairs;
 
     #[test]
     fn reads_query_paging_and_filters() {
@@ -296,7 +259,11 @@ mod tests {
         }
         let long = "a".repeat(MAX_QUERY_CHARS + 1);
         assert!(SearchRequest::from_query_pairs(&pairs(&[("q", &long)])).is_err());
-        assert!(SearchRequest::from_query_pairs(&pairs(&[("q", "a"), ("q", "b")])).is_err());
+        for twice in ["q", "limit", "offset"] {
+            let e =
+                SearchRequest::from_query_pairs(&pairs(&[(twice, "1"), (twice, "2")])).unwrap_err();
+            assert!(e.to_string().contains("may be given once"), "{twice}: {e}");
+        }
     }
 
     #[test]

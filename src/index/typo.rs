@@ -9,6 +9,7 @@
 //! has it one letter off, and highlighting marks the near match too.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use tantivy::query::FuzzyTermQuery;
 use tantivy::query_grammar::{Delimiter, Occur, UserInputAst, UserInputLeaf, UserInputLiteral};
@@ -81,14 +82,61 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// Looks up and remembers, for one request, the index terms typed words may stand for.
+/// Most words whose near terms one searcher generation keeps.
+const KEPT_WORDS: usize = 4096;
+
+/// The near terms found for words, kept for the searcher generation that found them (a
+/// generation never changes its term dictionaries), so that a word typed again costs no
+/// dictionary scan. Keyed by a digest of the field and the word: what a member typed is
+/// not kept, only index terms.
+#[derive(Default)]
+pub struct NearTerms {
+    inner: Mutex<KeptNear>,
+}
+
+/// A searcher generation, and the near terms of words (by digest) found in it.
+type KeptNear = (u64, HashMap<[u8; 32], Vec<String>>);
+
+impl NearTerms {
+    fn key(field: Option<&str>, term: &str) -> [u8; 32] {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(field.unwrap_or("").as_bytes());
+        ctx.update(&[0]);
+        ctx.update(term.as_bytes());
+        let mut out = [0; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    fn get(&self, generation: u64, key: &[u8; 32]) -> Option<Vec<String>> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        (inner.0 == generation)
+            .then(|| inner.1.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, generation: u64, key: [u8; 32], near: Vec<String>) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if generation < inner.0 {
+            return;
+        }
+        if generation > inner.0 || inner.1.len() >= KEPT_WORDS {
+            inner.0 = generation;
+            inner.1.clear();
+        }
+        inner.1.insert(key, near);
+    }
+}
+
+/// Looks up the index terms typed words may stand for, remembering them for the
+/// searcher's generation ([`NearTerms`]).
 pub struct Typos<'a> {
     searcher: &'a Searcher,
     synonyms: &'a Synonyms,
     analyzer: TextAnalyzer,
     /// The text fields, by name.
     fields: &'a [(&'static str, Field)],
-    found: HashMap<(Option<String>, String), Vec<String>>,
+    kept: &'a NearTerms,
 }
 
 impl<'a> Typos<'a> {
@@ -97,13 +145,14 @@ impl<'a> Typos<'a> {
         synonyms: &'a Synonyms,
         analyzer: TextAnalyzer,
         fields: &'a [(&'static str, Field)],
+        kept: &'a NearTerms,
     ) -> Self {
         Typos {
             searcher,
             synonyms,
             analyzer,
             fields,
-            found: HashMap::new(),
+            kept,
         }
     }
 
@@ -190,9 +239,10 @@ impl<'a> Typos<'a> {
         let Some(edits) = allowed_edits(term) else {
             return Ok(Vec::new());
         };
-        let key = (field.map(str::to_owned), term.clone());
-        if let Some(near) = self.found.get(&key) {
-            return Ok(near.clone());
+        let generation = self.searcher.generation().generation_id();
+        let key = NearTerms::key(field, term);
+        if let Some(near) = self.kept.get(generation, &key) {
+            return Ok(near);
         }
         let fields: Vec<Field> = self
             .fields
@@ -200,11 +250,15 @@ impl<'a> Typos<'a> {
             .filter(|(name, _)| field.map_or(true, |f| f == *name))
             .map(|(_, f)| *f)
             .collect();
+        let Some(&any_field) = fields.first() else {
+            return Ok(Vec::new());
+        };
         let first = term.as_bytes()[0];
         let mut counts: HashMap<String, u64> = HashMap::new();
+        // The automaton depends on the word alone: built once, run on every field.
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(any_field, term), edits, true).automaton()?;
         for f in fields {
-            let automaton =
-                FuzzyTermQuery::new(Term::from_field_text(f, term), edits, true).automaton()?;
             for segment in self.searcher.segment_readers() {
                 let inverted = segment.inverted_index(f)?;
                 let mut stream = inverted.terms().search(&automaton).into_stream()?;
@@ -234,7 +288,7 @@ impl<'a> Typos<'a> {
             .collect();
         near.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let near: Vec<String> = near.into_iter().take(MAX_TERMS).map(|(t, _)| t).collect();
-        self.found.insert(key, near.clone());
+        self.kept.put(generation, key, near.clone());
         Ok(near)
     }
 }

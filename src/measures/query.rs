@@ -143,20 +143,15 @@ impl MeasuresQuery {
     /// Parses query parameters. An unknown or repeated parameter, an empty or bad value,
     /// or a range whose start is after its end is refused.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, QueryError> {
+        crate::params::Accepted {
+            single: Self::PARAMETERS,
+            repeatable: &[],
+        }
+        .check(pairs)
+        .map_err(QueryError)?;
         let mut q = MeasuresQuery::default();
-        let mut seen = std::collections::HashSet::new();
         for (key, value) in pairs {
-            let known = Self::PARAMETERS.iter().find(|p| **p == key.as_str());
-            let Some(&name) = known else {
-                return Err(QueryError(format!(
-                    "unknown parameter `{}`; the parameters are {}",
-                    crate::index::shown_parameter(key),
-                    Self::PARAMETERS.join(", ")
-                )));
-            };
-            if !seen.insert(name) {
-                return Err(QueryError(format!("`{name}` is given more than once")));
-            }
+            let name = key.as_str();
             let value = value.as_str();
             if value.is_empty() {
                 return Err(QueryError(format!("`{name}` needs a value")));
@@ -306,12 +301,7 @@ impl MeasuresQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
+    use crate::params::pairs;
 
     #[test]
     fn quarters_parse_print_and_step() {

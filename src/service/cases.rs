@@ -7,9 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::auth::{Action, Principal};
-use crate::case::{
-    CaseId, CaseStatus, FieldError, FieldSelector, ReturnComment, SharedView, TextField,
-};
+use crate::case::{CaseId, CaseStatus, FieldError, FieldSelector, ReturnComment, SharedView};
 use crate::error::AppError;
 use crate::follow::Nudge;
 use crate::intake::Intake;
@@ -93,19 +91,25 @@ impl ListQuery {
     pub const MAX_LIMIT: i64 = 1000;
     /// Rows in a page when no limit is asked.
     pub const DEFAULT_LIMIT: i64 = 100;
+    /// The deepest page start.
+    pub const MAX_OFFSET: i64 = 1_000_000_000;
 
     /// Parses query parameters; an unknown or repeated parameter, or a bad value, is a
     /// [`AppError::BadQuery`] naming it.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, AppError> {
+        crate::params::Accepted {
+            single: &["status", "external_ref", "limit", "offset"],
+            repeatable: &[],
+        }
+        .check(pairs)
+        .map_err(AppError::BadQuery)?;
+        let number = |name: &str, value: &str, range| {
+            crate::params::whole_number(name, value, range)
+                .map_err(AppError::BadQuery)
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+        };
         let mut q = ListQuery::default();
-        let mut seen = std::collections::HashSet::new();
         for (key, value) in pairs {
-            if !seen.insert(key.as_str()) {
-                return Err(AppError::BadQuery(format!(
-                    "`{}` is given more than once",
-                    crate::index::shown_parameter(key)
-                )));
-            }
             match key.as_str() {
                 "status" => {
                     q.status = Some(CaseStatus::parse(value).ok_or_else(|| {
@@ -114,37 +118,18 @@ impl ListQuery {
                         )
                     })?)
                 }
-                "limit" => {
-                    q.limit = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|l| (1..=Self::MAX_LIMIT).contains(l))
-                            .ok_or_else(|| {
-                                AppError::BadQuery(
-                                    "limit must be a whole number from 1 to 1000".into(),
-                                )
-                            })?,
-                    )
-                }
+                "limit" => q.limit = Some(number("limit", value, 1..=Self::MAX_LIMIT as usize)?),
                 "offset" => {
-                    q.offset = Some(value.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
-                        AppError::BadQuery("offset must be a whole number, 0 or more".into())
-                    })?)
+                    q.offset = Some(number("offset", value, 0..=Self::MAX_OFFSET as usize)?)
                 }
-                "external_ref" => {
+                _ => {
+                    // "external_ref", the one name left that `check` lets through.
                     if value.is_empty() || value.chars().count() > 64 {
                         return Err(AppError::BadQuery(
                             "external_ref must have 1 to 64 characters".into(),
                         ));
                     }
                     q.external_ref = Some(value.clone())
-                }
-                _ => {
-                    return Err(AppError::BadQuery(format!(
-                        "unknown parameter `{}`; the parameters are status, external_ref, limit, offset",
-                        crate::index::shown_parameter(key)
-                    )))
                 }
             }
         }
@@ -179,7 +164,7 @@ impl ManualRedaction {
         if field.is_none() {
             fields.push(FieldError {
                 path: "field".into(),
-                problem: format!("must be one of: {}", TextField::SELECTORS),
+                problem: format!("must be one of: {}", FieldSelector::forms().join(", ")),
             });
         }
         if self.text.trim().is_empty() || self.text.chars().count() > 500 {

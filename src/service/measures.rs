@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::audit::{AuditAction, AuditEvent};
-use crate::auth::{Principal, Role};
+use crate::auth::{Action, Principal, Role};
 use crate::error::AppError;
 use crate::intake::Intake;
 use crate::measures::{
@@ -182,9 +182,7 @@ impl MeasuresService {
         who: &Principal,
         query: &MeasuresQuery,
     ) -> Result<Vec<u8>, AppError> {
-        if !who.roles.has(Role::Contributor) {
-            return Err(AppError::Forbidden);
-        }
+        who.require(Action::BoardReport)?;
         let query = board_period(query, Quarter::of(crate::store::now()));
         let report = self.report(who, &query, Form::BoardReport)?;
         Ok(measures::board::board_report(&report)?)

@@ -267,6 +267,19 @@ impl Store {
     }
 }
 
+/// The id, status and stored view of the cases of `ids`: by primary key alone, the status
+/// checked by the caller. With `status = 'published'` in the query, SQLite's planner took
+/// the status index, which every published case matches, and read the whole table for a
+/// page of ten hits (`tests::a_page_of_views_is_read_by_primary_key`).
+#[diesel::dsl::auto_type]
+pub(super) fn rows_by_id<'a>(ids: &'a [&'a str]) -> _ {
+    cases::table.filter(cases::id.eq_any(ids)).select((
+        cases::id,
+        cases::status,
+        cases::shared_view,
+    ))
+}
+
 /// One submission inside a transaction that holds the write lock.
 fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOutcome, StoreError> {
     let id = new
@@ -283,7 +296,7 @@ fn submit_in(c: &mut super::DbConnection, new: &NewCase<'_>) -> Result<SubmitOut
     let t = now();
     if let Some((existing_id, st, content)) = existing {
         let existing_id = case_id(existing_id)?;
-        if status(&st)? != CaseStatus::Returned {
+        if !status(&st)?.takes_resubmission() {
             // A case stored before content digests cannot be compared: it is reported as
             // a conflict, never silently taken for the same one.
             return Ok(if content.is_some_and(|c| new.content_digest.matches(&c)) {
@@ -458,7 +471,7 @@ impl Store {
         conn.transaction(|c| {
             lock(c)?;
             let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
-            if !from.contains(&current.status) {
+            if !from.contains(&current.status) || !current.status.may_become(to) {
                 return Err(StoreError::InvalidTransition {
                     from: current.status.as_str(),
                     to: to.as_str(),
@@ -495,7 +508,7 @@ impl Store {
         conn.transaction(|c| {
             lock(c)?;
             let mut current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
-            if current.status != CaseStatus::InReview {
+            if !current.status.takes_manual_redaction() {
                 return Err(StoreError::InvalidTransition {
                     from: current.status.as_str(),
                     to: "redacted by hand",
@@ -586,6 +599,13 @@ impl Store {
         conn.transaction(|c| {
             lock(c)?;
             let current = load_case(c, id)?.ok_or(StoreError::NotFound)?;
+            // Checked again under the write lock: the caller's check may be stale.
+            if !current.status.may_become(CaseStatus::Withdrawn) {
+                return Err(StoreError::InvalidTransition {
+                    from: current.status.as_str(),
+                    to: CaseStatus::Withdrawn.as_str(),
+                });
+            }
             diesel::delete(
                 sealed_originals::table.filter(sealed_originals::case_id.eq(id.as_str())),
             )
@@ -672,18 +692,12 @@ impl Store {
         }
         let mut conn = self.conn()?;
         let ids: Vec<&str> = ids.iter().map(CaseId::as_str).collect();
-        // By primary key alone, the status checked here: with `status = 'published'` in
-        // the query SQLite's planner took the status index, which every published case
-        // matches, and read the whole table for a page of ten hits.
-        let rows: Vec<(String, String)> = cases::table
-            .filter(cases::id.eq_any(ids))
-            .select((cases::status, cases::shared_view))
-            .load(&mut *conn)?;
+        let rows: Vec<(String, String, String)> = rows_by_id(&ids).load(&mut *conn)?;
         let published = CaseStatus::Published.as_str();
         let mut views = rows
             .iter()
-            .filter(|(status, _)| status == published)
-            .map(|(_, v)| parse_view(v))
+            .filter(|(_, status, _)| status == published)
+            .map(|(_, _, v)| parse_view(v))
             .collect::<Result<Vec<_>, _>>()?;
         super::discussions::attach_takeaways(&mut conn, &mut views)?;
         Ok(views)
@@ -698,11 +712,7 @@ impl Store {
         }
         let mut conn = self.conn()?;
         let ids: Vec<&str> = ids.iter().map(CaseId::as_str).collect();
-        // By primary key alone, as in `published_views`.
-        let rows: Vec<(String, String, String)> = cases::table
-            .filter(cases::id.eq_any(&ids))
-            .select((cases::id, cases::status, cases::shared_view))
-            .load(&mut *conn)?;
+        let rows: Vec<(String, String, String)> = rows_by_id(&ids).load(&mut *conn)?;
         let published = CaseStatus::Published.as_str();
         let rows: Vec<(String, String)> = rows
             .into_iter()

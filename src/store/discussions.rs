@@ -200,6 +200,16 @@ pub(super) fn withdraw_case(c: &mut super::DbConnection, case: &CaseId) -> Resul
     Ok(())
 }
 
+/// The takeaways of the cases of `ids`, by the case index of `discussion_cases`.
+#[diesel::dsl::auto_type]
+pub(super) fn takeaway_rows<'a>(ids: &'a [&'a str]) -> _ {
+    discussion_cases::table
+        .filter(discussion_cases::case_id.eq_any(ids))
+        .filter(discussion_cases::takeaways.is_not_null())
+        .order(discussion_cases::discussion_id.asc())
+        .select((discussion_cases::case_id, discussion_cases::takeaways))
+}
+
 /// The takeaways recorded for each of `ids`, oldest discussion first.
 pub(super) fn takeaways_of(
     c: &mut super::DbConnection,
@@ -210,12 +220,7 @@ pub(super) fn takeaways_of(
         return Ok(out);
     }
     for chunk in ids.chunks(500) {
-        let rows: Vec<(String, Option<String>)> = discussion_cases::table
-            .filter(discussion_cases::case_id.eq_any(chunk))
-            .filter(discussion_cases::takeaways.is_not_null())
-            .order(discussion_cases::discussion_id.asc())
-            .select((discussion_cases::case_id, discussion_cases::takeaways))
-            .load(c)?;
+        let rows: Vec<(String, Option<String>)> = takeaway_rows(chunk).load(c)?;
         for (case, takeaways) in rows {
             if let Some(t) = takeaways.filter(|t| !t.trim().is_empty()) {
                 out.entry(case).or_default().push(t);

@@ -9,6 +9,8 @@ mod cases;
 mod connection;
 mod discussions;
 mod facts;
+#[cfg(test)]
+mod plans;
 mod schema;
 mod users;
 
@@ -116,6 +118,8 @@ pub struct Store {
     /// Audit entries waiting to be written by whichever caller holds the writer next
     /// (group commit: many reads' entries in one transaction).
     audit_queue: std::sync::Arc<std::sync::Mutex<Vec<QueuedAudit>>>,
+    /// Audit commits made by [`Store::audit`] since this handle's store was opened.
+    audit_commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The CRP measures' facts, decoded, as of a facts version.
     facts_cache: facts::FactsCache,
 }
@@ -168,6 +172,7 @@ impl Store {
             url,
             writer: Default::default(),
             audit_queue: Default::default(),
+            audit_commits: Default::default(),
             facts_cache: Default::default(),
         };
         store.backfill_case_facts()?;
@@ -229,6 +234,8 @@ impl Store {
                             .try_for_each(|queued| append_audit(c, &queued.event))
                     })
                 });
+                self.audit_commits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let shared = outcome.map_err(|e| e.to_string());
                 for queued in batch {
                     // A caller that gave up waiting is gone; nothing to tell.
@@ -241,6 +248,13 @@ impl Store {
             Ok(Err(message)) => Err(StoreError::Audit(message)),
             Err(_) => Err(StoreError::Audit("the audit commit was abandoned".into())),
         }
+    }
+
+    /// How many transactions [`Store::audit`] has committed through this store (and its
+    /// clones): fewer than its calls when concurrent entries were grouped.
+    pub fn audit_commits(&self) -> u64 {
+        self.audit_commits
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The entries that match `filter`, oldest first (with a limit, the newest that

@@ -32,7 +32,8 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     parse_json(&bytes)
 }
 
-/// Parses a small JSON body already read; errors name the field, never the value.
+/// Parses a small JSON body already read; errors name the field, never the value. A
+/// repeated key or a NUL character anywhere is refused (422), as in a case.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| AppError::Malformed("the body is not valid UTF-8".into()))?;
@@ -42,6 +43,10 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, App
             e.line(),
             e.column()
         ))
+    })?;
+    crate::case::check_plain_json(text, &value).map_err(|field| AppError::Schema {
+        message: format!("the body does not match: {}", field.path),
+        fields: vec![field],
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -89,11 +94,10 @@ pub fn query_pairs(req: &actix_web::HttpRequest) -> Result<Vec<(String, String)>
 
 /// Refuses any query parameter on an endpoint that takes none.
 pub fn no_query(req: &actix_web::HttpRequest) -> Result<(), AppError> {
-    match query_pairs(req)?.first() {
-        None => Ok(()),
-        Some((key, _)) => Err(AppError::BadQuery(format!(
-            "unknown parameter `{}`; this endpoint takes no parameters",
-            crate::index::shown_parameter(key)
-        ))),
+    crate::params::Accepted {
+        single: &[],
+        repeatable: &[],
     }
+    .check(&query_pairs(req)?)
+    .map_err(AppError::BadQuery)
 }

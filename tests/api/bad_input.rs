@@ -151,11 +151,57 @@ fn bad_search_queries_are_400(db: Db) {
         "/search?category=not-a-category",
         "/search?limit=many",
         "/search?q=summary:(",
+        // Repeated single-valued parameters, and unknown ones, the same on every endpoint.
+        "/search?limit=5&limit=6",
+        "/search?offset=0&offset=10",
+        "/search?q=a&colour=red",
+        "/cases/0123456789abcdef0123456789abcdef/similar?limit=2&limit=3",
+        "/cases/0123456789abcdef0123456789abcdef/similar?limit=0",
+        "/cases/0123456789abcdef0123456789abcdef/similar?colour=red",
+        "/cases?limit=5&limit=6",
+        "/cases?offset=-1",
+        "/cases?colour=red",
+        "/measures?from=2024-Q1&from=2024-Q2",
     ] {
         let (status, response) = app.call("GET", q, Some("member"), None);
         assert_eq!(status, 400, "{q}: {response}");
         assert_eq!(response["error"], "bad_query", "{q}: {response}");
     }
+    // A facet filter repeats by design.
+    let (status, response) = app.call(
+        "GET",
+        "/search?harm=severe&harm=death",
+        Some("member"),
+        None,
+    );
+    assert_eq!(status, 200, "{response}");
+}
+
+/// A page refuses a parameter it does not take, or one given twice, with its 400 page.
+fn pages_refuse_unknown_and_repeated_parameters(db: Db) {
+    let Some(app) = TestApp::spawn(db) else {
+        return;
+    };
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let cookie = format!("safetable_session={}", app.token("contributor"));
+    for path in ["/cases?colour=red", "/cases?page=1&page=2", "/account?x=1"] {
+        let status = match agent
+            .get(&format!("{}{path}", app.root()))
+            .set("Cookie", &cookie)
+            .call()
+        {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        assert_eq!(status, 400, "{path}");
+    }
+    let ok = agent
+        .get(&format!("{}/cases?page=1", app.root()))
+        .set("Cookie", &cookie)
+        .call()
+        .expect("a known parameter is taken");
+    assert_eq!(ok.status(), 200);
 }
 
 /// A valid case the pipeline cannot redact (its identifier matcher cannot be built, or
@@ -200,6 +246,7 @@ fn a_case_the_pipeline_cannot_redact_is_refused_and_not_stored(db: Db) {
 }
 
 backend_tests!(
+    pages_refuse_unknown_and_repeated_parameters,
     a_case_the_pipeline_cannot_redact_is_refused_and_not_stored,
     bad_submissions_are_rejected_and_nothing_is_stored,
     bad_bodies_on_curation_endpoints_are_4xx,

@@ -281,6 +281,7 @@ fn concurrent_audit_appends_are_grouped_and_the_chain_holds(db: Db) {
     };
     let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
     let (before, _) = store.audit_log().unwrap();
+    let commits_before = store.audit_commits();
     std::thread::scope(|s| {
         for t in 0..16 {
             let store = store.clone();
@@ -296,6 +297,11 @@ fn concurrent_audit_appends_are_grouped_and_the_chain_holds(db: Db) {
             });
         }
     });
+    let commits = store.audit_commits() - commits_before;
+    assert!(
+        (1..16 * 25).contains(&commits),
+        "400 appends from 16 threads took {commits} commits: none was grouped"
+    );
     let (entries, (seq, hash)) = store.audit_log().unwrap();
     assert_eq!(entries.len(), before.len() + 16 * 25);
     assert_eq!(

@@ -25,18 +25,7 @@ const PHYSIONET_GOAL_RETENTION: f64 = 0.98;
 const PHYSIONET_MAX_LEAK_RATE: f64 = 0.0067;
 const PHYSIONET_MIN_RETENTION: f64 = 0.999;
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("SAFETABLE_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
-
-fn skip_or_fail(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("deid corpus test cannot run in CI: {why}");
-    }
-    eprintln!("\n*** SKIPPED: deid_corpus: {why} ***\n");
-}
+use crate::harness::shared_dir;
 
 /// Structured identifiers of a case that must never survive, whatever the phrasing.
 fn structured_identifiers(case: &SubmittedCase) -> Vec<String> {
@@ -126,21 +115,12 @@ struct Scored {
 }
 
 /// Redacts every case of `cases_path` with the embedded rules and scores the output
-/// against `gold_path`; `None` (after a loud skip notice, or a failure in CI) when the
-/// corpus or python3 is missing.
-fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Option<Scored> {
-    let shared = shared_dir();
-    let scorer = shared.join("tools/deid_eval.py");
-    if !cases_path.exists() || !gold_path.exists() || !scorer.exists() {
-        skip_or_fail(&format!(
-            "shared corpus not found under {}",
-            shared.display()
-        ));
-        return None;
-    }
-    if Command::new("python3").arg("--version").output().is_err() {
-        skip_or_fail("python3 is not available");
-        return None;
+/// against `gold_path`. The tests that call this are registered as needing the shared
+/// corpus, so outside CI the runner reports them ignored when it is missing.
+fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Scored {
+    let scorer = shared_dir().join("tools/deid_eval.py");
+    for path in [cases_path, gold_path, scorer.as_path()] {
+        assert!(path.is_file(), "{} is missing", path.display());
     }
 
     let rules = rules();
@@ -210,7 +190,7 @@ fn score(cases_path: &std::path::Path, gold_path: &std::path::Path) -> Option<Sc
         structured_leaks,
     };
     assert_eq!(scored.cases, n, "the scorer saw every case");
-    Some(scored)
+    scored
 }
 
 /// The rule set, compiled once for the test process.
@@ -225,9 +205,7 @@ fn dev_corpus_meets_the_acceptance_bar() {
     let gold_path = std::env::var_os("SAFETABLE_DEID_GOLD")
         .map(PathBuf::from)
         .unwrap_or_else(|| shared.join("corpus/dev-gold.jsonl"));
-    let Some(s) = score(&cases_path, &gold_path) else {
-        return;
-    };
+    let s = score(&cases_path, &gold_path);
     eprintln!(
         "deid_corpus dev: leak_rate={} retention={} cases={}",
         s.leak_rate, s.retention, s.cases
@@ -251,12 +229,10 @@ fn dev_corpus_meets_the_acceptance_bar() {
 
 fn physionet_notes_hold_the_best_figures_reached() {
     let shared = shared_dir();
-    let Some(s) = score(
+    let s = score(
         &shared.join("corpus/physionet-dev-cases.jsonl"),
         &shared.join("corpus/physionet-dev-gold.jsonl"),
-    ) else {
-        return;
-    };
+    );
     eprintln!(
         "deid_corpus physionet-dev: leak_rate={} retention={} cases={} (goal: leak_rate <= \
          {PHYSIONET_GOAL_LEAK_RATE}, retention >= {PHYSIONET_GOAL_RETENTION})",
@@ -275,6 +251,7 @@ fn physionet_notes_hold_the_best_figures_reached() {
 }
 
 crate::tests!(
+    needs [SharedCorpus]:
     dev_corpus_meets_the_acceptance_bar,
     physionet_notes_hold_the_best_figures_reached,
 );

@@ -10,7 +10,9 @@
 //! - else the PostgreSQL tests are ignored, and the reason is printed. Under `CI=true`
 //!   they run instead, and fail: nothing may be skipped in CI.
 //!
-//! Browser tests declare their need the same way ([`Needs::Browser`]).
+//! Tests that need a tool declare it the same way ([`Needs`]): Chromium, the `age`
+//! command, the contract tools (schemathesis, openapi-spec-validator), the shared
+//! corpus and its scorer. Each is looked for once, before any test runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -20,16 +22,31 @@ use libtest_mimic::{Arguments, Trial};
 /// What a test needs besides the crate itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
-    Nothing,
     Postgres,
     Browser,
+    /// The `age` command (the sealed originals decrypt with it).
+    Age,
+    /// python3 with schemathesis and openapi-spec-validator.
+    ContractTools,
+    /// `../shared/corpus`, its scorer and python3.
+    SharedCorpus,
+}
+
+impl Needs {
+    const ALL: [Needs; 5] = [
+        Needs::Postgres,
+        Needs::Browser,
+        Needs::Age,
+        Needs::ContractTools,
+        Needs::SharedCorpus,
+    ];
 }
 
 /// One registered test.
 pub struct Case {
     pub module: &'static str,
     pub name: &'static str,
-    pub needs: Needs,
+    pub needs: &'static [Needs],
     /// Run only with `--ignored` (probes and soaks run by hand).
     pub manual: bool,
     pub run: fn(),
@@ -38,26 +55,41 @@ pub struct Case {
 inventory::collect!(Case);
 
 /// Registers plain tests: `tests!(a, b)`; `tests!(manual: probe)` for tests run only with
-/// `--ignored`; `tests!(browser: page_renders)` for tests that need Chromium.
+/// `--ignored`; `tests!(browser: page_renders)` for tests that need Chromium;
+/// `tests!(needs [Age]: decrypts)` for tests that need other tools ([`Needs`]).
 #[macro_export]
 macro_rules! tests {
     (manual: $($name:ident),+ $(,)?) => {
         $(inventory::submit! { $crate::harness::Case {
             module: module_path!(), name: stringify!($name),
-            needs: $crate::harness::Needs::Nothing, manual: true, run: $name,
+            needs: &[], manual: true, run: $name,
         } })+
     };
     (browser: $($name:ident),+ $(,)?) => {
+        $crate::tests!(needs [Browser]: $($name),+);
+    };
+    (needs $needs:tt: $($name:ident),+ $(,)?) => {
         $(inventory::submit! { $crate::harness::Case {
             module: module_path!(), name: stringify!($name),
-            needs: $crate::harness::Needs::Browser, manual: false, run: $name,
+            needs: $crate::needs_list!($needs), manual: false, run: $name,
         } })+
     };
     ($($name:ident),+ $(,)?) => {
         $(inventory::submit! { $crate::harness::Case {
             module: module_path!(), name: stringify!($name),
-            needs: $crate::harness::Needs::Nothing, manual: false, run: $name,
+            needs: &[], manual: false, run: $name,
         } })+
+    };
+}
+
+/// `[Age, Browser]` as a list of [`Needs`]; `@with Postgres [Age]` puts one in front.
+#[macro_export]
+macro_rules! needs_list {
+    ([$($need:ident),*]) => {
+        &[$($crate::harness::Needs::$need),*]
+    };
+    (@with $first:ident [$($need:ident),*]) => {
+        &[$crate::harness::Needs::$first $(, $crate::harness::Needs::$need)*]
     };
 }
 
@@ -233,47 +265,80 @@ fn find_postgres() -> Postgres {
     }
 }
 
-/// Why browser tests cannot run here, if they cannot.
-fn browser_missing() -> Option<String> {
-    let missing: Vec<&str> = ["/usr/bin/chromium", "/usr/bin/chromedriver"]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
-            "{} not installed (apt-get install chromium chromium-driver)",
-            missing.join(" and ")
-        )
+/// Whether `program args…` runs and succeeds.
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn age_missing() -> Option<String> {
+    (!runs("age", &["--version"]))
+        .then(|| "the `age` command is not installed (apt-get install age)".into())
+}
+
+fn contract_tools_missing() -> Option<String> {
+    (!runs("python3", &["-c", "import schemathesis, openapi_spec_validator"])).then(|| {
+        "python3 with schemathesis and openapi-spec-validator is not installed (pip install schemathesis openapi-spec-validator)".into()
     })
+}
+
+/// `../shared` (or `SAFETABLE_SHARED_DIR`): the labelled corpora and their scorer.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("SAFETABLE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn shared_corpus_missing() -> Option<String> {
+    let shared = shared_dir();
+    if !shared.join("tools/deid_eval.py").is_file() || !shared.join("corpus").is_dir() {
+        return Some(format!(
+            "the shared corpus and scorer are not under {} (set SAFETABLE_SHARED_DIR)",
+            shared.display()
+        ));
+    }
+    (!runs("python3", &["--version"])).then(|| "python3 is not installed".into())
 }
 
 /// Runs every registered test that the arguments select.
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let wants = |needs: Needs| inventory::iter::<Case>().any(|c| c.needs == needs);
-    let postgres = if args.list || !wants(Needs::Postgres) {
-        Postgres::Given
-    } else {
+    let wants =
+        |need: Needs| !args.list && inventory::iter::<Case>().any(|c| c.needs.contains(&need));
+    let postgres = if wants(Needs::Postgres) {
         find_postgres()
-    };
-    let browser = if wants(Needs::Browser) {
-        browser_missing()
     } else {
-        None
+        Postgres::Given
     };
-    let skip_reason = |needs: Needs| -> Option<String> {
+    // Why each need cannot be met here (nothing for a need no test has or that is met).
+    let missing: Vec<(Needs, String)> = Needs::ALL
+        .into_iter()
+        .filter(|n| wants(*n))
+        .filter_map(|need| {
+            let reason = match need {
+                Needs::Postgres => match &postgres {
+                    Postgres::Missing(reason) => Some(reason.clone()),
+                    _ => None,
+                },
+                Needs::Browser => crate::browser::browser_binaries().err(),
+                Needs::Age => age_missing(),
+                Needs::ContractTools => contract_tools_missing(),
+                Needs::SharedCorpus => shared_corpus_missing(),
+            };
+            reason.map(|r| (need, r))
+        })
+        .collect();
+    let skip_reason = |needs: &[Needs]| -> Option<&(Needs, String)> {
         if in_ci() {
             // Run, and fail with the test's own message: nothing is skipped in CI.
             return None;
         }
-        match needs {
-            Needs::Nothing => None,
-            Needs::Postgres => match &postgres {
-                Postgres::Missing(reason) => Some(reason.clone()),
-                _ => None,
-            },
-            Needs::Browser => browser.clone(),
-        }
+        missing.iter().find(|(n, _)| needs.contains(n))
     };
     let mut skipped: Vec<(Needs, String)> = Vec::new();
     let mut trials: Vec<Trial> = inventory::iter::<Case>()
@@ -289,9 +354,9 @@ pub fn main() -> ExitCode {
                 run();
                 Ok(())
             });
-            if let Some(reason) = skip_reason(case.needs) {
-                if !skipped.iter().any(|(n, _)| *n == case.needs) {
-                    skipped.push((case.needs, reason));
+            if let Some((need, reason)) = skip_reason(case.needs) {
+                if !skipped.iter().any(|(n, _)| n == need) {
+                    skipped.push((*need, reason.clone()));
                 }
                 trial.with_ignored_flag(true)
             } else {
@@ -300,8 +365,8 @@ pub fn main() -> ExitCode {
         })
         .collect();
     trials.sort_by(|a, b| a.name().cmp(b.name()));
-    for (needs, reason) in &skipped {
-        eprintln!("\n*** IGNORED: the {needs:?} tests: {reason} ***\n");
+    for (need, reason) in &skipped {
+        eprintln!("\n*** IGNORED: the tests that need {need:?}: {reason} ***\n");
     }
     if let Postgres::Started(c) = &postgres {
         eprintln!(

@@ -33,6 +33,9 @@ pub fn rules() -> &'static safetable::redaction::RuleSet {
 #[macro_export]
 macro_rules! backend_tests {
     ($($name:ident),+ $(,)?) => {
+        $crate::backend_tests!(needs []: $($name),+);
+    };
+    (needs $needs:tt: $($name:ident),+ $(,)?) => {
         mod sqlite {
             $(pub fn $name() { super::$name($crate::helpers::Db::Sqlite) })+
         }
@@ -41,11 +44,12 @@ macro_rules! backend_tests {
         }
         $(inventory::submit! { $crate::harness::Case {
             module: module_path!(), name: concat!("sqlite::", stringify!($name)),
-            needs: $crate::harness::Needs::Nothing, manual: false, run: sqlite::$name,
+            needs: $crate::needs_list!($needs), manual: false, run: sqlite::$name,
         } })+
         $(inventory::submit! { $crate::harness::Case {
             module: module_path!(), name: concat!("postgres::", stringify!($name)),
-            needs: $crate::harness::Needs::Postgres, manual: false, run: postgres::$name,
+            needs: $crate::needs_list!(@with Postgres $needs),
+            manual: false, run: postgres::$name,
         } })+
     };
 }

@@ -33,9 +33,7 @@ fn published(app: &TestApp, n: u32) -> Vec<String> {
 }
 
 fn each_role_signs_in_and_sees_only_its_menu() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     for (who, landing, menu) in [
         (
             "curator",
@@ -93,9 +91,7 @@ fn each_role_signs_in_and_sees_only_its_menu() {
 }
 
 fn a_wrong_password_shows_an_error_and_repeated_ones_are_throttled() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     b.sign_in(&email("member"), "not-the-password");
     assert_eq!(b.path(), "/sign-in");
     assert_eq!(
@@ -127,9 +123,7 @@ fn a_wrong_password_shows_an_error_and_repeated_ones_are_throttled() {
 }
 
 fn a_member_opening_a_curator_page_gets_a_403_page() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     b.sign_in(&email("member"), PASSWORD);
     let menu = ["Search", "Safe tables", "Measures", "Account"];
     for path in ["/review", "/contribute", "/cases", "/admin/members"] {
@@ -157,9 +151,7 @@ fn a_member_opening_a_curator_page_gets_a_403_page() {
 }
 
 fn a_form_without_its_csrf_token_is_refused() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     b.sign_in(&email("member"), PASSWORD);
     b.open("/account");
     b.eval("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove()); return true;");
@@ -187,9 +179,7 @@ fn a_form_without_its_csrf_token_is_refused() {
 }
 
 fn a_member_finds_a_case_by_its_lessons_narrows_it_opens_it_and_follows_a_similar_one() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     published(&app, 3);
     b.sign_in(&email("member"), PASSWORD);
     // By keyboard alone: the skip link, then the query box, then Enter.
@@ -286,9 +276,7 @@ fn a_member_finds_a_case_by_its_lessons_narrows_it_opens_it_and_follows_a_simila
 }
 
 fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     b.sign_in(&email("contributor"), PASSWORD);
     b.open("/contribute");
     b.shots("contribute");
@@ -390,9 +378,7 @@ fn a_contributor_submits_through_the_form_fixing_an_error_and_sees_it_in_review(
 }
 
 fn a_jsonl_upload_with_one_bad_line_reports_that_line() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     let mut bad = case_with(2);
     bad.as_object_mut().unwrap().remove("lessons_learned");
     let lines = [case_with(1), bad, case_with(3), case_with(1)]
@@ -432,9 +418,7 @@ fn a_jsonl_upload_with_one_bad_line_reports_that_line() {
 }
 
 fn a_curator_redacts_by_selection_and_publishes() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     // A rare capitalised word stays in the shared view, flagged for the curator.
     let mut case = case_with(5);
     let summary = case["event"]["summary"].as_str().unwrap().to_owned();
@@ -501,9 +485,7 @@ fn a_curator_redacts_by_selection_and_publishes() {
 }
 
 fn a_facet_typed_in_the_query_box_shows_as_its_filter() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     published(&app, 2);
     b.sign_in(&email("member"), PASSWORD);
     b.open("/search");
@@ -550,9 +532,7 @@ fn a_facet_typed_in_the_query_box_shows_as_its_filter() {
 }
 
 fn a_one_time_password_must_be_changed_at_first_sign_in() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     let store = safetable::store::Store::open(&app.settings.database_url).unwrap();
     let org = store.org_by_name("Org A").unwrap().unwrap();
     store
@@ -601,9 +581,7 @@ fn a_one_time_password_must_be_changed_at_first_sign_in() {
 }
 
 fn a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain() {
-    let Some((_app, b)) = app_and_browser() else {
-        return;
-    };
+    let (_app, b) = app_and_browser();
     b.sign_in(&email("curator"), PASSWORD);
     b.open("/admin/members");
     b.fill("#invite-email", "analyst@test.invalid");
@@ -641,9 +619,7 @@ fn a_curator_invites_a_user_disables_one_and_verifies_the_audit_chain() {
 }
 
 fn a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     let returned = app.submit("contributor", &case_with(6));
     let kept = app.submit("contributor", &case_with(7));
     let (status, body) = app.call(
@@ -730,9 +706,7 @@ fn a_contributor_reads_a_returned_case_and_withdraws_it_after_confirming() {
 }
 
 fn the_review_queue_lists_the_oldest_case_first_with_its_age() {
-    let Some((app, b)) = app_and_browser() else {
-        return;
-    };
+    let (app, b) = app_and_browser();
     // Submitted first, but received two days ago; submitted second, received five days
     // ago: newest first would list `recent` first.
     let recent = app.submit("contributor", &case_with(8));

@@ -62,7 +62,7 @@ pub async fn get_case(
     params(
         ("status" = Option<CaseStatus>, Query, description = "in_review, published or returned"),
         ("external_ref" = Option<String>, Query, min_length = 1, max_length = 64, description = "your organization's own case number"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000),
     ),
     responses(
         (status = 200, body = [CaseSummary]),
@@ -79,15 +79,32 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(rows))
 }
 
+/// A case's id and its status after a change.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct StatusBody {
+    #[schema(value_type = String, pattern = "^[0-9a-f]{32}$")]
+    pub id: crate::case::CaseId,
+    pub status: CaseStatus,
+}
+
+/// How many occurrences a manual redaction replaced.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ReplacedBody {
+    pub replaced: usize,
+}
+
 fn status_body(id: &crate::case::CaseId, status: CaseStatus) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "id": id, "status": status }))
+    HttpResponse::Ok().json(StatusBody {
+        id: id.clone(),
+        status,
+    })
 }
 
 /// Publish a case in review (curators).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/publish", tag = "cases",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "the case id and its new status"),
+        (status = 200, description = "the case id and its new status", body = StatusBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
@@ -123,7 +140,7 @@ pub struct ReturnBody {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/return", tag = "cases",
     params(("id" = String, Path)), request_body = ReturnBody,
     responses(
-        (status = 200, description = "the case id and its new status"),
+        (status = 200, description = "the case id and its new status", body = StatusBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
@@ -160,16 +177,25 @@ pub async fn return_case(
     Ok(status_body(&id, status))
 }
 
+/// The schema of a manual redaction's `field`: every form the registry of free-text
+/// fields accepts.
+fn field_selector_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(crate::case::FieldSelector::pattern()))
+        .description(Some(format!(
+            "The shared-view field where the identifier was seen: {} (N an index from 0).",
+            crate::case::FieldSelector::forms().join(", ")
+        )))
+        .build()
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedactionBody {
-    /// The shared-view field where the identifier was seen: `event.service`,
-    /// `event.summary`, `communication.disclosed_by_role`, `communication.notes`,
-    /// `review.findings`, `resolution.notes`, `lessons_learned`, `improvement_actions`,
-    /// `improvement_actions[N]`, `improvement_actions[N].description`, `roles`, `roles[N]`.
-    #[schema(
-        pattern = r"^(event\.service|event\.summary|communication\.disclosed_by_role|communication\.notes|review\.findings|resolution\.notes|lessons_learned|improvement_actions(\[[0-9]{1,6}\](\.description)?)?|roles(\[[0-9]{1,6}\])?)$"
-    )]
+    /// The shared-view field where the identifier was seen (the forms and pattern come
+    /// from the registry of free-text fields, [`crate::case::FieldSelector`]).
+    #[schema(schema_with = field_selector_schema)]
     pub field: String,
     /// The text to remove: every occurrence in every field is replaced, but never inside
     /// an existing placeholder.
@@ -184,7 +210,7 @@ pub struct RedactionBody {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/redactions", tag = "cases",
     params(("id" = String, Path)), request_body = RedactionBody,
     responses(
-        (status = 200, description = "how many occurrences were replaced"),
+        (status = 200, description = "how many occurrences were replaced", body = ReplacedBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
@@ -210,7 +236,7 @@ pub async fn add_redaction(
         placeholder: body.placeholder,
     };
     let replaced = web::block(move || state.cases.add_redaction(&who, &id, &redaction)).await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "replaced": replaced })))
+    Ok(HttpResponse::Ok().json(ReplacedBody { replaced }))
 }
 
 /// Withdraw a case: removed from the index and the shared store, ciphertext destroyed.

@@ -442,7 +442,7 @@ pub async fn add_case(
 
 /// Replace the questions of one case of the discussion.
 #[utoipa::path(put, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions", operation_id = "set_discussion_questions",
-    params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path)), request_body = QuestionsBody,
+    params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path, pattern = "^[0-9a-f]{32}$")), request_body = QuestionsBody,
     responses(
         (status = 200, body = DiscussionResponse),
         (status = 400, body = crate::error::ErrorBody),
@@ -475,7 +475,7 @@ pub async fn set_questions(
 
 /// Take a case out of the discussion (its questions and takeaways go with it).
 #[utoipa::path(delete, path = "/api/v1/discussions/{id}/cases/{case_id}", tag = "discussions", operation_id = "remove_discussion_case",
-    params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path)),
+    params(("id" = i64, Path, minimum = 1), ("case_id" = String, Path, pattern = "^[0-9a-f]{32}$")),
     responses(
         (status = 204),
         (status = 400, body = crate::error::ErrorBody),
@@ -553,7 +553,7 @@ pub async fn publish(
 #[utoipa::path(post, path = "/api/v1/discussions/{id}/attest", tag = "discussions", operation_id = "attest_discussion",
     params(("id" = i64, Path, minimum = 1)),
     responses(
-        (status = 200, description = "`attested_at`, RFC 3339 in UTC, and the statement accepted"),
+        (status = 200, description = "`attested_at`, RFC 3339 in UTC, and the statement accepted", body = AttestedBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
@@ -571,10 +571,20 @@ pub async fn attest(
     let bytes = read_limited(payload, 1024).await?;
     require_json(&req, &bytes)?;
     let at = web::block(move || state.discussions.attest(&who, id)).await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "attested_at": rfc3339(&at),
-        "statement": crate::discussion::CONFIDENTIALITY_STATEMENT,
-    })))
+    Ok(HttpResponse::Ok().json(AttestedBody {
+        attested_at: rfc3339(&at),
+        statement: crate::discussion::CONFIDENTIALITY_STATEMENT,
+    }))
+}
+
+/// An attendee's attestation, as recorded.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AttestedBody {
+    /// RFC 3339, UTC.
+    pub attested_at: String,
+    /// The statement's paragraphs, as accepted.
+    #[schema(value_type = Vec<String>)]
+    pub statement: [&'static str; 4],
 }
 
 /// The packet (PDF): agenda, every case's shared view and its questions; every page

@@ -59,6 +59,11 @@ use utoipa::OpenApi;
         crate::service::Submitted,
         cases::ReturnBody,
         cases::RedactionBody,
+        cases::StatusBody,
+        cases::ReplacedBody,
+        health::HealthBody,
+        search::SimilarBody,
+        discussions::AttestedBody,
         tokens::LoginBody,
         tokens::TokenBody,
         crate::measures::MeasuresReport,
@@ -117,6 +122,16 @@ pub fn document() -> serde_json::Value {
                     op["security"] = json!([]);
                 }
                 if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    // Any operation but the health check (which says so itself) reads the
+                    // database, which may be unreachable for a while.
+                    responses.entry("503").or_insert_with(|| {
+                        json!({
+                            "description": "the database is unreachable for now; try again",
+                            "content": { "application/json": {
+                                "schema": { "$ref": "#/components/schemas/ErrorBody" }
+                            } }
+                        })
+                    });
                     // Any request may be too long to route.
                     responses.entry("414").or_insert_with(|| {
                         json!({
@@ -157,6 +172,23 @@ pub fn document() -> serde_json::Value {
             let mut content = serde_json::Map::new();
             content.insert(kind.to_owned(), json!({ "schema": schema }));
             ok.insert("content".into(), Value::Object(content));
+        }
+    }
+    // The fields a query may name, from the index's registry.
+    if let Some(params) = doc["paths"]["/api/v1/search"]["get"]["parameters"].as_array_mut() {
+        let names: Vec<&str> = crate::case::IndexField::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        for p in params.iter_mut().filter(|p| p["name"] == "q") {
+            p["description"] = format!(
+                "query: words, \"phrases\", AND/OR/NOT, field:word ({}), facet:value as a \
+                 filter (category:fall, harm:severe, any facet parameter); words of 5 letters \
+                 or more tolerate a typo; when the words together find nothing, words are \
+                 dropped from the end (see `relaxed` in the response)",
+                names.join(", ")
+            )
+            .into();
         }
     }
     // The time zones a discussion takes, as chrono-tz knows them.

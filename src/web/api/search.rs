@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::case_id;
 use crate::error::AppError;
 use crate::index::SearchRequest;
+use crate::service::search::MAX_SIMILAR;
 use crate::web::body::query_pairs;
 use crate::web::{AppState, Authenticated};
 
@@ -14,7 +15,7 @@ use crate::web::{AppState, Authenticated};
 /// typed in the query (`category:fall`); facet counts; highlighted snippets.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
     params(
-        ("q" = Option<String>, Query, max_length = 1000, description = "query: words, \"phrases\", AND/OR/NOT, field:word (summary, findings, notes, lessons, actions, service, roles), facet:value as a filter (category:fall, harm:severe, any facet parameter); words of 5 letters or more tolerate a typo; when the words together find nothing, words are dropped from the end (see `relaxed` in the response)"),
+        ("q" = Option<String>, Query, max_length = 1000, description = "query (the served document completes this with the fields a query may name: web::api::document)"),
         ("category" = Option<crate::case::Category>, Query, description = "repeat, or separate values with commas"),
         ("harm" = Option<crate::case::Harm>, Query),
         ("setting" = Option<crate::case::Setting>, Query),
@@ -48,7 +49,7 @@ pub async fn search(
 #[utoipa::path(get, path = "/api/v1/cases/{id}/similar", tag = "search",
     params(("id" = String, Path), ("limit" = Option<usize>, Query, minimum = 1, maximum = 50)),
     responses(
-        (status = 200, description = "similar published cases"),
+        (status = 200, description = "similar published cases", body = SimilarBody),
         (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
@@ -60,22 +61,24 @@ pub async fn similar(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = case_id(&path)?;
-    let mut limit = 10;
-    for (key, value) in query_pairs(&req)? {
-        match key.as_str() {
-            "limit" => {
-                limit = value.parse::<usize>().map_err(|_| {
-                    AppError::BadQuery("limit must be a whole number from 1 to 50".into())
-                })?
-            }
-            other => {
-                return Err(AppError::BadQuery(format!(
-                    "unknown parameter `{}`; this endpoint takes limit",
-                    crate::index::shown_parameter(other)
-                )))
-            }
-        }
+    let pairs = query_pairs(&req)?;
+    crate::params::Accepted {
+        single: &["limit"],
+        repeatable: &[],
     }
+    .check(&pairs)
+    .map_err(AppError::BadQuery)?;
+    let limit = match pairs.first() {
+        Some((_, value)) => crate::params::whole_number("limit", value, 1..=MAX_SIMILAR)
+            .map_err(AppError::BadQuery)?,
+        None => 10,
+    };
     let hits = web::block(move || state.search.similar(&who, &id, limit)).await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "hits": hits })))
+    Ok(HttpResponse::Ok().json(SimilarBody { hits }))
+}
+
+/// Published cases most like one, best first.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SimilarBody {
+    pub hits: Vec<crate::index::SearchHit>,
 }

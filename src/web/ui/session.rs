@@ -16,7 +16,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::layout::{Layout, Nav, NavItem, UserBadge};
 use super::{UiError, UiState};
-use crate::auth::{Action, Principal, Role};
+use crate::auth::{Action, Principal};
 use crate::error::AppError;
 use crate::seal::TokenHash;
 use crate::service::{Account, Services};
@@ -102,15 +102,6 @@ impl SignedIn {
             .principal
             .require(action)
             .map_err(|_| UiError::NotAllowed)
-    }
-
-    /// Refuses the page (403) unless the user holds `role`.
-    pub fn require_role(&self, role: Role) -> Result<(), UiError> {
-        if self.account.principal.roles.has(role) {
-            Ok(())
-        } else {
-            Err(UiError::NotAllowed)
-        }
     }
 }
 

@@ -84,6 +84,7 @@ pub struct PasswordPage {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountQuery {
     #[serde(default)]
     done: Option<String>,

@@ -134,6 +134,7 @@ async fn members_page(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Done {
     #[serde(default)]
     done: Option<String>,
@@ -356,6 +357,7 @@ pub struct AuditPage {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditParams {
     #[serde(default)]
     action: String,

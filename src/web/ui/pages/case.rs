@@ -16,7 +16,7 @@ use super::super::redacted::{markable, Flagged};
 use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
 use crate::auth::{Action, Role};
-use crate::case::{CaseId, CaseStatus, RedactionFlag, SharedView, TextField};
+use crate::case::{CaseId, CaseStatus, FieldSelector, RedactionFlag, SharedView, TextField};
 use crate::error::AppError;
 use crate::index::SearchHit;
 use crate::service::{CaseDetail, ManualRedaction, Services};
@@ -438,7 +438,7 @@ pub fn story(
 fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: Extra) -> CasePage {
     let v: &SharedView = &detail.view;
     let reviewing =
-        detail.status == Some(CaseStatus::InReview) && user.principal().roles.has(Role::Curator);
+        detail.status == Some(CaseStatus::InReview) && user.principal().may(Action::Curate);
     let flags = if reviewing {
         report_flags(detail)
     } else {
@@ -537,10 +537,9 @@ fn build(user: &SignedIn, detail: &CaseDetail, similar: Vec<SearchHit>, extra: E
         flag_list,
         field_options: {
             // The story first: most misses are there.
-            let mut options: Vec<String> = TextField::SELECTORS
-                .split(", ")
-                .filter(|f| !f.contains('['))
-                .map(str::to_owned)
+            let mut options: Vec<String> = FieldSelector::whole()
+                .into_iter()
+                .map(FieldSelector::path)
                 .collect();
             options.sort_by_key(|f| f != "event.summary");
             options
@@ -600,6 +599,7 @@ async fn render_case(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     #[serde(default)]
     done: Option<String>,

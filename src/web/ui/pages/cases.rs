@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::super::labels;
 use super::super::session::SignedIn;
 use super::super::{Layout, NavItem, UiError};
-use crate::auth::{Action, Role};
+use crate::auth::Action;
 use crate::case::CaseStatus;
 use crate::service::{ListQuery, Services};
 use crate::store::{CaseOrder, CaseSummary};
@@ -62,6 +62,7 @@ pub struct CasesPage {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     #[serde(default)]
     status: Option<String>,
@@ -203,7 +204,7 @@ pub async fn own_cases(
     services: web::Data<Services>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, UiError> {
-    user.require_role(Role::Contributor)?;
+    user.require(Action::OwnCases)?;
     let status = match params.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(CaseStatus::parse(s).ok_or(UiError::BadRequest)?),

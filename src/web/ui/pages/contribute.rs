@@ -505,6 +505,7 @@ fn form_path(path: &str, rows: &HashMap<&'static str, Vec<usize>>) -> String {
 /// `GET /contribute` parameters: `?resubmit=ID` to contribute a returned case again,
 /// `external_ref` to fill in the case number.
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FormQuery {
     #[serde(default)]
     resubmit: Option<String>,

@@ -552,6 +552,7 @@ pub struct AttestPage {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Done {
     #[serde(default)]
     done: Option<String>,

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::super::session::SignedIn;
 use super::super::{Layout, Nav, NavItem, UiError};
-use crate::auth::{Role, Roles};
+use crate::auth::{Action, Principal};
 use crate::case::{Category, Harm, Setting};
 use crate::error::AppError;
 use crate::measures::{chart, Definition, Figure, MeasuresQuery, MeasuresReport, DEFINITIONS};
@@ -110,8 +110,9 @@ fn setting_label(s: Setting) -> &'static str {
 }
 
 impl MeasuresPage {
-    /// The page of `report` (built for `query`) for a user holding `roles`.
-    pub fn new(report: &MeasuresReport, query: &MeasuresQuery, roles: &Roles) -> Self {
+    /// The page of `report` (built for `query`) for `who`.
+    pub fn new(report: &MeasuresReport, query: &MeasuresQuery, who: &Principal) -> Self {
+        let roles = &who.roles;
         use crate::measures::report::{category_label, harm_label};
         let qs = query.query_string();
         let tables = report
@@ -158,7 +159,7 @@ impl MeasuresPage {
             suppressed: report.suppressed,
             suppression_note: report.suppression_note,
             notes: report.notes.clone(),
-            combine_filters: roles.has(Role::Curator),
+            combine_filters: who.may(Action::CombineMeasureFilters),
             tables,
             charts,
             definitions: DEFINITIONS,
@@ -176,8 +177,8 @@ impl MeasuresPage {
             harms: options(Harm::ALL, query.harm, Harm::as_str, harm_label),
             settings: options(Setting::ALL, query.setting, Setting::as_str, setting_label),
             csv_href: format!("/measures/export.csv{qs}"),
-            pdf_href: roles
-                .has(Role::Contributor)
+            pdf_href: who
+                .may(Action::BoardReport)
                 .then(|| format!("/measures/report.pdf{qs}")),
             error: None,
         }
@@ -215,7 +216,7 @@ pub async fn show(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut page = MeasuresPage::new(&report, &query, &user.principal().roles);
+    let mut page = MeasuresPage::new(&report, &query, user.principal());
     page.layout = user.layout("CRP measures", Some(NavItem::Measures));
     page.error = error;
     super::render(&page)
@@ -239,7 +240,7 @@ pub async fn board_report(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, UiError> {
-    user.require_role(Role::Contributor)?;
+    user.require(Action::BoardReport)?;
     let query = crate::web::api::measures::query(&req)?;
     let principal = user.principal().clone();
     let pdf = web::block(move || services.measures.board_report(&principal, &query)).await??;
@@ -251,6 +252,14 @@ mod tests {
     use super::*;
     use crate::case::OrgId;
     use crate::measures::{build, Audience, CaseFacts};
+
+    fn principal(roles: &str) -> Principal {
+        Principal {
+            user: crate::case::UserId::new(1),
+            org: OrgId::new(2),
+            roles: crate::auth::Roles::parse(roles).unwrap(),
+        }
+    }
 
     fn facts(n: usize, org: i64) -> Vec<CaseFacts> {
         let t = chrono::NaiveDate::from_ymd_opt(2025, 2, 1)
@@ -288,8 +297,9 @@ mod tests {
             ..Default::default()
         };
         let report = build(&all, &query, &Audience::Contributor { own: OrgId::new(2) });
-        let roles = Roles::parse("contributor").unwrap();
-        let html = MeasuresPage::new(&report, &query, &roles).render().unwrap();
+        let html = MeasuresPage::new(&report, &query, &principal("contributor"))
+            .render()
+            .unwrap();
         assert!(html.contains("&lt;11"), "suppressed cells are shown as <11");
         assert!(html.contains("Your organization"));
         assert!(html.contains("<caption>"));
@@ -307,9 +317,8 @@ mod tests {
         assert!(html.contains("method=\"get\" action=\"/measures\""));
         assert!(html.contains("aria-current=\"page\"><span>Measures</span>"));
 
-        let member = Roles::parse("member").unwrap();
         let report = build(&all, &query, &Audience::Collaborative);
-        let html = MeasuresPage::new(&report, &query, &member)
+        let html = MeasuresPage::new(&report, &query, &principal("member"))
             .render()
             .unwrap();
         assert!(!html.contains("Your organization"));

@@ -53,6 +53,7 @@ pub struct SignInForm {
 
 /// `?signed_out` after signing out.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignInQuery {
     #[serde(default)]
     signed_out: Option<String>,
