@@ -21,8 +21,10 @@ use super::SearchRequest;
 
 /// Most answers kept per generation.
 pub(super) const CAPACITY: usize = 2048;
-/// How deep a first answer ranks: the first ten pages of ten.
-pub(super) const FIRST_DEPTH: usize = 100;
+/// How deep a first answer ranks: as deep as an answer is kept. It costs next to nothing
+/// more than ranking ten: every match is scored anyway, for the total and the facet
+/// counts, and only the heap of the best grows.
+pub(super) const FIRST_DEPTH: usize = MAX_KEPT_DEPTH;
 /// The deepest answer kept (a deeper page is answered, not kept): 2,048 answers of
 /// 1,000 ranked documents hold about 24 MB.
 pub(super) const MAX_KEPT_DEPTH: usize = 1000;

@@ -671,12 +671,18 @@ impl SearchIndex {
         let generation = searcher.generation().generation_id();
         let key = cache::Key::of(request);
         let wanted = request.offset + request.limit;
-        if let Some(answer) = self.answers.get(generation, &key) {
+        let kept = self.answers.get(generation, &key);
+        if let Some(answer) = &kept {
             if answer.covers(wanted) {
-                return self.page_of(&searcher, &answer, request);
+                return self.page_of(&searcher, answer, request);
             }
         }
-        let depth = wanted.max(cache::FIRST_DEPTH);
+        // Deeper than kept: rank at least twice as deep, so that paging on costs a few
+        // rankings, not one per page.
+        let deeper = kept.map_or(0, |a| 2 * a.top.len());
+        let depth = wanted
+            .max(cache::FIRST_DEPTH)
+            .max(deeper.min(cache::MAX_KEPT_DEPTH));
         let answer = {
             let _place = self.gate.enter();
             Arc::new(self.search_with(&searcher, request, depth)?)
