@@ -53,12 +53,14 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 }
 
 impl Store {
-    /// Creates a member organization; a name already taken is a conflict.
+    /// Creates a member organization named `name` (trimmed; 1 to 200 characters, no
+    /// control character: PostgreSQL cannot store a NUL); a name already taken is a
+    /// conflict.
     pub fn create_org(&self, name: &str, actor: &str) -> Result<OrgRecord, StoreError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
+        if name.is_empty() || name.chars().count() > 200 || has_control(name) {
             return Err(StoreError::Config(
-                "an organization name has 1 to 200 characters".into(),
+                "an organization name has 1 to 200 characters, none a control character".into(),
             ));
         }
         let _writing = self.write_guard();
@@ -96,9 +98,9 @@ impl Store {
     /// identifies). The same alias twice is a conflict.
     pub fn add_org_alias(&self, org: OrgId, alias: &str, actor: &str) -> Result<(), StoreError> {
         let alias = alias.trim();
-        if alias.chars().count() < 2 || alias.chars().count() > 200 {
+        if alias.chars().count() < 2 || alias.chars().count() > 200 || has_control(alias) {
             return Err(StoreError::Config(
-                "an alias has 2 to 200 characters".into(),
+                "an alias has 2 to 200 characters, none a control character".into(),
             ));
         }
         let _writing = self.write_guard();
@@ -179,7 +181,7 @@ impl Store {
         actor: &str,
     ) -> Result<UserId, StoreError> {
         let email = email.trim().to_lowercase();
-        if !email.contains('@') || email.len() > 254 {
+        if !email.contains('@') || email.len() > 254 || has_control(&email) {
             return Err(StoreError::Config("not an e-mail address".into()));
         }
         let _writing = self.write_guard();
@@ -731,6 +733,12 @@ fn org_record((id, name): (i64, String)) -> OrgRecord {
     }
 }
 
+/// Whether `text` holds a control character (a NUL among them, which PostgreSQL cannot
+/// store in text): names and addresses never do.
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,5 +760,31 @@ mod tests {
             shown.contains("[redacted]") && shown.contains("a@b.invalid"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn names_and_addresses_with_control_characters_are_refused_before_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+        for bad in ["Mercy\0General", "Mercy\u{1b}[31m"] {
+            assert!(matches!(
+                store.create_org(bad, "test"),
+                Err(StoreError::Config(_))
+            ));
+        }
+        let org = store.create_org("Mercy General", "test").unwrap();
+        assert!(matches!(
+            store.add_org_alias(org.id, "Mercy\0", "test"),
+            Err(StoreError::Config(_))
+        ));
+        let roles = Roles::parse("member").unwrap();
+        assert!(matches!(
+            store.create_user("a\0@b.invalid", org.id, &roles, "x", true, "test"),
+            Err(StoreError::Config(_))
+        ));
+        store
+            .create_user("a@b.invalid", org.id, &roles, "x", true, "test")
+            .unwrap();
     }
 }
