@@ -57,59 +57,74 @@ impl Key {
     }
 }
 
-#[derive(Default)]
-struct Inner {
+struct Inner<K, V> {
     generation: u64,
-    answers: HashMap<Key, Arc<Answer>>,
+    kept: HashMap<K, V>,
     /// Insertion order, for eviction (oldest first).
-    order: VecDeque<Key>,
+    order: VecDeque<K>,
 }
 
-/// The answers of one searcher generation, bounded.
-#[derive(Default)]
-pub(super) struct AnswerCache {
-    inner: Mutex<Inner>,
+/// Values of one searcher generation, at most `capacity`, the oldest dropped first: a
+/// generation never changes its documents, so what was computed from them holds for as
+/// long as the reader serves that generation.
+pub(super) struct Kept<K, V> {
+    capacity: usize,
+    inner: Mutex<Inner<K, V>>,
 }
 
-impl AnswerCache {
-    /// The answer kept for `key` in `generation`.
-    pub(super) fn get(&self, generation: u64, key: &Key) -> Option<Arc<Answer>> {
+/// The answers of one searcher generation.
+pub(super) type AnswerCache = Kept<Key, Arc<Answer>>;
+
+impl<K: Copy + Eq + std::hash::Hash, V: Clone> Kept<K, V> {
+    pub(super) fn new(capacity: usize) -> Self {
+        Kept {
+            capacity,
+            inner: Mutex::new(Inner {
+                generation: 0,
+                kept: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// The value kept for `key` in `generation`.
+    pub(super) fn get(&self, generation: u64, key: &K) -> Option<V> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.generation != generation {
             return None;
         }
-        inner.answers.get(key).cloned()
+        inner.kept.get(key).cloned()
     }
 
-    /// Keeps `page` as the answer for `key` in `generation`; a newer generation drops what
-    /// an older one kept, and an older one keeps nothing.
-    pub(super) fn put(&self, generation: u64, key: Key, page: Arc<Answer>) {
+    /// Keeps `value` for `key` in `generation`; a newer generation drops what an older
+    /// one kept, and an older one keeps nothing.
+    pub(super) fn put(&self, generation: u64, key: K, value: V) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if generation < inner.generation {
             return;
         }
         if generation > inner.generation {
             inner.generation = generation;
-            inner.answers.clear();
+            inner.kept.clear();
             inner.order.clear();
         }
-        if inner.answers.insert(key, page).is_none() {
+        if inner.kept.insert(key, value).is_none() {
             inner.order.push_back(key);
         }
-        while inner.order.len() > CAPACITY {
+        while inner.order.len() > self.capacity {
             if let Some(old) = inner.order.pop_front() {
-                inner.answers.remove(&old);
+                inner.kept.remove(&old);
             }
         }
     }
 
-    /// How many answers are kept (for tests).
+    /// How many values are kept (for tests).
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .answers
+            .kept
             .len()
     }
 }

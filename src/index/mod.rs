@@ -375,7 +375,7 @@ impl SearchIndex {
             synonyms: settings.synonyms.clone(),
             applied: AtomicI64::new(applied),
             purge_owed: AtomicBool::new(false),
-            answers: cache::AnswerCache::default(),
+            answers: cache::AnswerCache::new(cache::CAPACITY),
             near_terms: typo::NearTerms::default(),
             gate: gate::Gate::per_core(),
             facet_tables: facets::FacetTables::default(),

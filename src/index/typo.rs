@@ -9,7 +9,6 @@
 //! has it one letter off, and highlighting marks the near match too.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 use tantivy::query::FuzzyTermQuery;
 use tantivy::query_grammar::{Delimiter, Occur, UserInputAst, UserInputLeaf, UserInputLiteral};
@@ -17,6 +16,7 @@ use tantivy::schema::Field;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Searcher, Term};
 
+use super::cache::Kept;
 use super::synonyms::Synonyms;
 
 /// Weight of a near match relative to an exact one.
@@ -89,13 +89,13 @@ const KEPT_WORDS: usize = 4096;
 /// generation never changes its term dictionaries), so that a word typed again costs no
 /// dictionary scan. Keyed by a digest of the field and the word: what a member typed is
 /// not kept, only index terms.
-#[derive(Default)]
-pub struct NearTerms {
-    inner: Mutex<KeptNear>,
-}
+pub struct NearTerms(Kept<[u8; 32], Vec<String>>);
 
-/// A searcher generation, and the near terms of words (by digest) found in it.
-type KeptNear = (u64, HashMap<[u8; 32], Vec<String>>);
+impl Default for NearTerms {
+    fn default() -> Self {
+        NearTerms(Kept::new(KEPT_WORDS))
+    }
+}
 
 impl NearTerms {
     fn key(field: Option<&str>, term: &str) -> [u8; 32] {
@@ -106,25 +106,6 @@ impl NearTerms {
         let mut out = [0; 32];
         out.copy_from_slice(ctx.finish().as_ref());
         out
-    }
-
-    fn get(&self, generation: u64, key: &[u8; 32]) -> Option<Vec<String>> {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        (inner.0 == generation)
-            .then(|| inner.1.get(key).cloned())
-            .flatten()
-    }
-
-    fn put(&self, generation: u64, key: [u8; 32], near: Vec<String>) {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if generation < inner.0 {
-            return;
-        }
-        if generation > inner.0 || inner.1.len() >= KEPT_WORDS {
-            inner.0 = generation;
-            inner.1.clear();
-        }
-        inner.1.insert(key, near);
     }
 }
 
@@ -241,7 +222,7 @@ impl<'a> Typos<'a> {
         };
         let generation = self.searcher.generation().generation_id();
         let key = NearTerms::key(field, term);
-        if let Some(near) = self.kept.get(generation, &key) {
+        if let Some(near) = self.kept.0.get(generation, &key) {
             return Ok(near);
         }
         let fields: Vec<Field> = self
@@ -288,7 +269,7 @@ impl<'a> Typos<'a> {
             .collect();
         near.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let near: Vec<String> = near.into_iter().take(MAX_TERMS).map(|(t, _)| t).collect();
-        self.kept.put(generation, key, near.clone());
+        self.kept.0.put(generation, key, near.clone());
         Ok(near)
     }
 }

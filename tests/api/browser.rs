@@ -464,7 +464,6 @@ impl Drop for Browser {
 
 /// A fresh server and a browser on it.
 pub fn app_and_browser() -> (TestApp, Browser) {
-    required_browser_binaries();
     let app = TestApp::spawn(Db::Sqlite).expect("SQLite is always available");
     let browser = Browser::launch(&app.root());
     (app, browser)

@@ -674,20 +674,8 @@ fn ciphertexts(database_url: &str, id: &str) -> Vec<Vec<u8>> {
     rows.into_iter().map(|r| r.ciphertext).collect()
 }
 
-/// Fails unless the `age` command is here. Tests that call this are registered as
-/// needing it, so outside CI the runner reports them ignored when it is missing.
-fn require_age() {
-    let found = Command::new("age")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(found, "the `age` command is missing (apt-get install age)");
-}
-
 fn sealed_originals_decrypt_with_the_age_command(db: Db) {
-    require_age();
+    crate::harness::require(crate::harness::Needs::Age);
     let Some(app) = TestApp::spawn(db) else {
         return;
     };
@@ -969,7 +957,7 @@ fn original_export_writes_a_file_the_age_command_decrypts(db: Db) {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(!other.exists());
-    require_age();
+    crate::harness::require(crate::harness::Needs::Age);
     let out = Command::new("age")
         .arg("-d")
         .arg("-i")

@@ -382,23 +382,12 @@ fn compare(spec: &Value, ours: &Value, path: &str, problems: &mut Vec<String>) {
     }
 }
 
-/// Whether `python3` can import `module`.
-fn python_has(module: &str) -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// The OpenAPI document validates, and schemathesis with every check, once per role,
 /// finds no failure: no 5xx, no undocumented status, no response off its schema, no
 /// schema-valid request refused nor invalid one accepted (but where
 /// `tests/contract/schemathesis.toml` says why JSON Schema cannot tell).
 fn the_openapi_document_validates_and_schemathesis_finds_nothing_for_any_role() {
-    assert!(
-        python_has("schemathesis") && python_has("openapi_spec_validator"),
-        "python3 with schemathesis and openapi-spec-validator is missing (pip install schemathesis openapi-spec-validator)"
-    );
+    crate::harness::require(crate::harness::Needs::ContractTools);
     let app = TestApp::spawn(Db::Sqlite).expect("SQLite is always available");
     // Data in every state, so that operations on a case reach their logic.
     for n in 0..4 {

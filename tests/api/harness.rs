@@ -305,6 +305,25 @@ fn shared_corpus_missing() -> Option<String> {
     (!runs("python3", &["--version"])).then(|| "python3 is not installed".into())
 }
 
+/// Why the tool `need` names is not here, if it is not (PostgreSQL: see [`find_postgres`]).
+fn tool_missing(need: Needs) -> Option<String> {
+    match need {
+        Needs::Postgres => None,
+        Needs::Browser => crate::browser::browser_binaries().err(),
+        Needs::Age => age_missing(),
+        Needs::ContractTools => contract_tools_missing(),
+        Needs::SharedCorpus => shared_corpus_missing(),
+    }
+}
+
+/// Fails the test unless the tool `need` names is here. A test registered as needing it
+/// runs only where it is, or in CI, where its absence must fail.
+pub fn require(need: Needs) {
+    if let Some(reason) = tool_missing(need) {
+        panic!("{reason}");
+    }
+}
+
 /// Runs every registered test that the arguments select.
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
@@ -325,10 +344,7 @@ pub fn main() -> ExitCode {
                     Postgres::Missing(reason) => Some(reason.clone()),
                     _ => None,
                 },
-                Needs::Browser => crate::browser::browser_binaries().err(),
-                Needs::Age => age_missing(),
-                Needs::ContractTools => contract_tools_missing(),
-                Needs::SharedCorpus => shared_corpus_missing(),
+                tool => tool_missing(tool),
             };
             reason.map(|r| (need, r))
         })
